@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY surveyplatform ./surveyplatform
+COPY experiments ./experiments
+COPY panel ./panel
+COPY analysis ./analysis
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN DEBUG=1 python manage.py collectstatic --no-input -v 0
+EXPOSE 8000
+CMD ["gunicorn", "surveyplatform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+# Tests and the production shape talk to the real Postgres and Redis of this machine.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-slow serve lint format install services clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+## make run: install, migrate the embedded SQLite database, load the demo and serve it.
+run: $(INSTALLED)
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: install and run the whole fast suite against the real Postgres and Redis.
+test: $(INSTALLED) services
+	mkdir -p var/static
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest -m "not slow" -p no:cacheprovider
+	$(BIN)/ruff check .
+
+## make test-slow: the long fault, load and simulation tests.
+test-slow: $(INSTALLED) services
+	mkdir -p var/static
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest -m slow -p no:cacheprovider
+
+## Start Postgres and Redis if this machine has them installed but stopped.
+services:
+	@bin/ensure-services
+
+## make serve: the production shape without Docker (gunicorn, Celery worker and beat).
+serve: $(INSTALLED)
+	bin/serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,28 @@
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from analysis.runs import execute_run, mark_failed
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def run_analysis(self, run_id: int) -> None:
+    """Compute an analysis run; safe to run twice, retried on database hiccups."""
+    try:
+        execute_run(run_id)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        mark_failed(run_id, f"{type(error).__name__}: {error}")
+        raise

@@ -1,0 +1,36 @@
+"""The lifecycle of a wave: draft → open → closed."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from analysis.models import AnalysisRun
+from experiments.models import Wave, WaveStatus
+
+
+class WaveStateError(Exception):
+    """The wave is not in a state that allows the requested change."""
+
+
+def open_wave(wave_id: int) -> Wave:
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave_id)
+        if wave.status != WaveStatus.DRAFT:
+            raise WaveStateError(f"Only a draft wave can be opened; this one is {wave.status}.")
+        wave.status = WaveStatus.OPEN
+        wave.opened_at = timezone.now()
+        wave.save(update_fields=["status", "opened_at"])
+    return wave
+
+
+def close_wave(wave_id: int) -> AnalysisRun:
+    """Close an open wave and queue its analysis once the close has committed."""
+    from analysis.runs import request_analysis
+
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave_id)
+        if wave.status != WaveStatus.OPEN:
+            raise WaveStateError(f"Only an open wave can be closed; this one is {wave.status}.")
+        wave.status = WaveStatus.CLOSED
+        wave.closed_at = timezone.now()
+        wave.save(update_fields=["status", "closed_at"])
+        return request_analysis(wave)

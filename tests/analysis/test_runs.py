@@ -1,0 +1,85 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from analysis.models import AnalysisRun, RunStatus
+from analysis.runs import execute_run
+from experiments.models import WaveStatus
+from experiments.waves import WaveStateError, close_wave
+from tests.respondent import QUESTIONNAIRE, complete_answers, open_link
+
+pytestmark = pytest.mark.django_db
+
+
+def _answer(client_factory, invite, open_wave, **answers):
+    client = client_factory()
+    issued = invite()
+    open_link(client, issued.url)
+    client.post(QUESTIONNAIRE, complete_answers(open_wave, **answers))
+    return issued
+
+
+def test_closing_a_wave_runs_the_analysis_from_invitation_to_stored_results(
+    django_capture_on_commit_callbacks, invite, open_wave
+):
+    from django.test import Client
+
+    # given three members who answered (two do every activity and join groups, one neither)
+    _answer(Client, invite, open_wave, done=True, collective=1)
+    _answer(Client, invite, open_wave, done=True, collective=2)
+    _answer(Client, invite, open_wave, done=False, collective=3)
+    # and one who opened the link but never submitted
+    open_link(Client(), invite().url)
+
+    # when the wave closes
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = close_wave(open_wave.pk)
+
+    # then the analysis ran after commit and stored the indices of the complete responses
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    open_wave.refresh_from_db()
+    assert open_wave.status == WaveStatus.CLOSED
+    assert run.status == RunStatus.DONE
+    (case,) = run.results["cases"]
+    assert case["n"] == 3
+    assert case["individual_index"] == pytest.approx(2 / 3)
+    assert case["collective_index"] == pytest.approx(2 / 3)
+    assert sum(arm["n"] for arm in case["by_arm"].values()) == 3
+    assert len(run.input_hash) == 64
+
+
+def test_the_task_is_safe_to_run_twice(invite, open_wave):
+    from django.test import Client
+
+    _answer(Client, invite, open_wave)
+    run = AnalysisRun.objects.create(wave=open_wave)
+
+    first = execute_run(run.pk)
+    finished_at = first.finished_at
+    second = execute_run(run.pk)
+
+    assert second.results == first.results
+    assert second.finished_at == finished_at
+    assert second.attempts == 1
+
+
+def test_only_an_open_wave_can_be_closed(open_wave):
+    open_wave.status = WaveStatus.DRAFT
+    open_wave.save(update_fields=["status"])
+
+    with pytest.raises(WaveStateError):
+        close_wave(open_wave.pk)
+
+    assert not AnalysisRun.objects.exists()
+
+
+def test_close_wave_command_closes_and_reports_the_run(open_wave, capsys):
+    call_command("close_wave", str(open_wave.pk))
+
+    open_wave.refresh_from_db()
+    assert open_wave.status == WaveStatus.CLOSED
+    assert f"Wave {open_wave.pk} closed" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="Only an open wave"):
+        call_command("close_wave", str(open_wave.pk))
+    with pytest.raises(CommandError, match="There is no wave"):
+        call_command("close_wave", "999999")

@@ -1,0 +1,47 @@
+import pytest
+
+from experiments.invitations import issue_invitation
+from tests.factories import (
+    ActivityFactory,
+    NudgeTextFactory,
+    PanelMemberFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(settings):
+    """Run tasks in-process unless a test starts a real worker."""
+    # The app reads Django settings under the CELERY_ namespace, and those keys win
+    # over the short names, so overrides must use the namespaced keys too.
+    from surveyplatform.celery import app
+
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def open_wave(db):
+    """An open wave with one theme of three activities and both nudge texts."""
+    wave = WaveFactory()
+    wave_theme = WaveThemeFactory(wave=wave)
+    for _ in range(3):
+        ActivityFactory(theme=wave_theme.theme)
+    NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="a")
+    NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="b")
+    return wave
+
+
+@pytest.fixture
+def invite(open_wave):
+    """Return a function that invites a new member of the wave's council; gives the link."""
+
+    def make(wave=None, **member_fields):
+        wave = wave or open_wave
+        member = PanelMemberFactory(council=wave.council, **member_fields)
+        return issue_invitation(wave, member=member)
+
+    return make

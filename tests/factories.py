@@ -1,0 +1,113 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from experiments.models import (
+    Activity,
+    Council,
+    CouncilMembership,
+    CouncilRole,
+    NudgeText,
+    Theme,
+    ThemeKind,
+    Wave,
+    WaveStatus,
+    WaveTheme,
+)
+from panel.models import MemberContact, PanelMember
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"officer{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("a-long-test-password")
+    is_staff = True
+
+
+class CouncilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Council
+
+    name = factory.Sequence(lambda n: f"Council {n}")
+    slug = factory.Sequence(lambda n: f"council-{n}")
+
+
+class CouncilMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CouncilMembership
+
+    user = factory.SubFactory(UserFactory)
+    council = factory.SubFactory(CouncilFactory)
+    role = CouncilRole.ADMIN
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    council = factory.SubFactory(CouncilFactory)
+    kind = ThemeKind.ENVIRONMENT
+    name_en = factory.Sequence(lambda n: f"Theme {n}")
+    name_cy = factory.Sequence(lambda n: f"Thema {n}")
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    theme = factory.SubFactory(ThemeFactory)
+    text_en = factory.Sequence(lambda n: f"Activity {n}")
+    text_cy = factory.Sequence(lambda n: f"Gweithgaredd {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class WaveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Wave
+
+    council = factory.SubFactory(CouncilFactory)
+    title = factory.Sequence(lambda n: f"Wave {n}")
+    status = WaveStatus.OPEN
+    experiment_on = True
+    seed = "0" * 64
+
+
+class WaveThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WaveTheme
+
+    wave = factory.SubFactory(WaveFactory)
+    theme = factory.SubFactory(ThemeFactory, council=factory.SelfAttribute("..wave.council"))
+
+
+class NudgeTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NudgeText
+
+    wave = factory.SubFactory(WaveFactory)
+    theme = factory.SubFactory(ThemeFactory, council=factory.SelfAttribute("..wave.council"))
+    nudge = "a"
+    text_en = factory.LazyAttribute(lambda t: f"Nudge {t.nudge.upper()} in English")
+    text_cy = factory.LazyAttribute(lambda t: f"Hwb {t.nudge.upper()} yn Gymraeg")
+
+
+class PanelMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PanelMember
+
+    council = factory.SubFactory(CouncilFactory)
+    external_id = factory.Sequence(lambda n: f"M{n:05d}")
+    preferred_language = "en"
+    ward = "Central"
+
+
+class MemberContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MemberContact
+
+    member = factory.SubFactory(PanelMemberFactory)
+    email = factory.Sequence(lambda n: f"member{n}@example.org")
+    name = factory.Sequence(lambda n: f"Member {n}")
