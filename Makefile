@@ -8,12 +8,12 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services clean
+.PHONY: run test test-slow serve lint format install services browser clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 install: $(INSTALLED)
@@ -26,17 +26,21 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: install and run the whole fast suite against the real Postgres and Redis.
-test: $(INSTALLED) services
+test: $(INSTALLED) services browser
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m "not slow" -p no:cacheprovider
 	$(BIN)/ruff check .
 
 ## make test-slow: the long fault, load and simulation tests.
-test-slow: $(INSTALLED) services
+test-slow: $(INSTALLED) services browser
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m slow -p no:cacheprovider
+
+## Debian's Chromium for the browser tests (installed with apt when missing).
+browser:
+	@bin/ensure-chromium
 
 ## Start Postgres and Redis if this machine has them installed but stopped.
 services:

@@ -1,0 +1,145 @@
+"""A member's response to a wave, stored in typed, constrained columns.
+
+Answers live in typed columns with database constraints rather than free-form key/value
+rows, so that an impossible code can never be stored and analysis reads plain columns.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from experiments.models.instrument import (
+    Activity,
+    Agreement,
+    Condition,
+    Frequency,
+    Satisfaction,
+    Theme,
+    TimeGiven,
+)
+from experiments.models.waves import NudgeText, Wave
+
+
+class ResponseStatus(models.TextChoices):
+    PARTIAL = "partial", _("Partial")
+    COMPLETE = "complete", _("Complete")
+
+
+def _in_choices(field: str, choices: type[models.IntegerChoices]) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": choices.values})
+
+
+class Response(models.Model):
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
+    member = models.ForeignKey(
+        "panel.PanelMember", on_delete=models.CASCADE, related_name="responses"
+    )
+    status = models.CharField(
+        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.PARTIAL
+    )
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "member"], name="one_response_per_wave"),
+            models.CheckConstraint(
+                condition=Q(status="partial") | Q(submitted_at__isnull=False),
+                name="complete_response_has_submitted_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response #{self.pk}"
+
+
+class ThemeAnswer(models.Model):
+    """A member's answers on one theme's page; the activity answers hang off it."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="theme_answers")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="theme_answers")
+    collective = models.PositiveSmallIntegerField(choices=Frequency.choices, null=True)
+    time_now = models.PositiveSmallIntegerField(choices=TimeGiven.choices, null=True)
+    time_more = models.PositiveSmallIntegerField(choices=TimeGiven.choices, null=True)
+    conditions = models.PositiveSmallIntegerField(choices=Condition.choices, null=True)
+    satisfaction_information = models.PositiveSmallIntegerField(
+        choices=Satisfaction.choices, null=True
+    )
+    satisfaction_consultation = models.PositiveSmallIntegerField(
+        choices=Satisfaction.choices, null=True
+    )
+    satisfaction_response = models.PositiveSmallIntegerField(
+        choices=Satisfaction.choices, null=True
+    )
+    efficacy = models.PositiveSmallIntegerField(choices=Agreement.choices, null=True)
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "theme"], name="one_answer_set_per_theme"),
+            models.CheckConstraint(
+                condition=_in_choices("collective", Frequency), name="collective_code_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("time_now", TimeGiven), name="time_now_code_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("time_more", TimeGiven), name="time_more_code_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("conditions", Condition), name="conditions_code_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("satisfaction_information", Satisfaction),
+                name="sat_information_code_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("satisfaction_consultation", Satisfaction),
+                name="sat_consultation_code_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("satisfaction_response", Satisfaction),
+                name="sat_response_code_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("efficacy", Agreement), name="efficacy_code_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answers of response #{self.response_id} on theme #{self.theme_id}"
+
+
+class ActivityAnswer(models.Model):
+    theme_answer = models.ForeignKey(
+        ThemeAnswer, on_delete=models.CASCADE, related_name="activity_answers"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="answers")
+    done = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme_answer", "activity"], name="one_answer_per_activity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Activity #{self.activity_id}: {self.done}"
+
+
+class Exposure(models.Model):
+    """A nudge text actually rendered to a member, with the version they saw."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="exposures")
+    nudge_text = models.ForeignKey(NudgeText, on_delete=models.PROTECT, related_name="exposures")
+    shown_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["response", "nudge_text"])]
+
+    def __str__(self) -> str:
+        return f"Exposure of response #{self.response_id} to {self.nudge_text_id}"
