@@ -42,6 +42,13 @@ class Response(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Asked once per questionnaire, about the respondent (not the panel record).
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_band = models.CharField(max_length=20, blank=True)
+    gender = models.CharField(max_length=30, blank=True)
+    ethnic_group = models.CharField(max_length=40, blank=True)
+    qualification = models.CharField(max_length=40, blank=True)
+    ward = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [
