@@ -36,7 +36,9 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Swap the token in the link for a session, then continue at a URL without it."""
     invitation = find_invitation(token)
     if invitation is None:
-        return _link_not_valid(request)
+        response = _link_not_valid(request)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     request.session.cycle_key()
     request.session[SESSION_KEY] = invitation.pk
     response = redirect("experiments:questionnaire")
@@ -44,6 +46,7 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
         response.set_cookie(
             "django_language", invitation.member.preferred_language, samesite="Lax", httponly=True
         )
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
