@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "experiments",
     "panel",
     "analysis",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
+}
+
+# Outbox: seconds before a pending job is swept to the broker again, and before a job that
+# was sent but never finished (lost in a Redis flush, say) is sent again.
+OUTBOX_PENDING_GRACE = env_int("OUTBOX_PENDING_GRACE", 5)
+OUTBOX_RESEND_AFTER = env_int("OUTBOX_RESEND_AFTER", 300)
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 5000)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

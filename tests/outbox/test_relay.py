@@ -1,0 +1,110 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import transaction
+from django.utils import timezone
+
+import tests.outbox_tasks  # noqa: F401  (registers the test task)
+from outbox.models import MessageStatus, OutboxMessage
+from outbox.relay import enqueue, sweep
+from surveyplatform.celery import app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TASK = "tests.outbox_tasks.count_run"
+
+
+@pytest.fixture
+def broker(settings):
+    """Point Celery at the real Redis, on a queue of this test's own; no worker yet."""
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.CELERY_BROKER_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+    queue = f"test-outbox-{uuid.uuid4().hex}"
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
+    _use_new_connections()
+    yield queue
+    app.conf.CELERY_TASK_DEFAULT_QUEUE = "celery"
+    _use_new_connections()
+
+
+def _use_new_connections() -> None:
+    # Forget pooled broker connections so that a changed broker URL takes effect.
+    app._after_fork()
+
+
+def _drain(queue: str, expected: int) -> None:
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
+        deadline = timezone.now() + timedelta(seconds=20)
+        while timezone.now() < deadline:
+            if OutboxMessage.objects.filter(status=MessageStatus.DONE).count() >= expected:
+                return
+            import time
+
+            time.sleep(0.1)
+
+
+def test_a_job_is_relayed_only_after_its_transaction_commits(broker):
+    with transaction.atomic():
+        message = enqueue(TASK, label="after-commit")
+        assert OutboxMessage.objects.get(pk=message.pk).status == MessageStatus.PENDING
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    _drain(broker, 1)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DONE
+    assert message.kwargs == {"label": "after-commit", "ran": True}
+
+
+def test_a_rolled_back_transaction_leaves_no_job(broker):
+    def change_that_fails():
+        with transaction.atomic():
+            enqueue(TASK, label="rolled-back")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_job_queued_while_the_broker_is_down_is_kept_and_swept_later(broker):
+    # given the broker is unreachable when the change commits
+    app.conf.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    _use_new_connections()
+    with transaction.atomic():
+        message = enqueue(TASK, label="outage")
+    message.refresh_from_db()
+    assert message.status == MessageStatus.PENDING
+    assert message.last_error
+
+    # when the broker is back and the sweeper runs
+    app.conf.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    _use_new_connections()
+    relayed = sweep(now=timezone.now() + timedelta(seconds=60))
+
+    # then the job runs exactly once
+    assert relayed == 1
+    _drain(broker, 1)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DONE
+
+
+def test_a_job_lost_by_the_broker_is_sent_again_and_runs_once(broker):
+    import redis
+
+    # given a job accepted by the broker and then lost (the queue is flushed)
+    with transaction.atomic():
+        message = enqueue(TASK, label="flushed")
+    redis.Redis.from_url(app.conf.CELERY_BROKER_URL).delete(broker)
+
+    # a sweep before the resend delay leaves it alone; after it, sends it again
+    assert sweep(now=timezone.now()) == 0
+    assert sweep(now=timezone.now() + timedelta(hours=1)) == 1
+    _drain(broker, 1)
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DONE
+    assert message.sends == 2
+    assert sweep(now=timezone.now() + timedelta(hours=2)) == 0
