@@ -1,5 +1,6 @@
 """The respondent's pages. They work without JavaScript and never name an arm."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -16,6 +17,7 @@ from experiments.responses import (
     record_exposures,
     submit_response,
 )
+from ratelimits.limits import client_ip, hit
 
 SESSION_KEY = "invitation_id"
 
@@ -34,6 +36,16 @@ def _session_invitation(request: HttpRequest) -> Invitation | None:
 @never_cache
 def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Swap the token in the link for a session, then continue at a URL without it."""
+    if not hit(
+        "invitation",
+        client_ip(request),
+        limit=settings.INVITATION_RATE_LIMIT,
+        window_seconds=settings.INVITATION_RATE_WINDOW,
+    ):
+        response = render(request, "experiments/too_many_requests.html", status=429)
+        response["Retry-After"] = str(settings.INVITATION_RATE_WINDOW)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     invitation = find_invitation(token)
     if invitation is None:
         response = _link_not_valid(request)

@@ -53,10 +53,12 @@ INSTALLED_APPS = [
     "panel",
     "analysis",
     "outbox",
+    "ratelimits",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "surveyplatform.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +152,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
 }
+
+# Invitation-token entry per client address: requests per window before 429.
+INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 30)
+INVITATION_RATE_WINDOW = env_int("INVITATION_RATE_WINDOW", 60)
+# How many proxies in front append to X-Forwarded-For (0: use the socket address).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 # Outbox: seconds before a pending job is swept to the broker again, and before a job that
 # was sent but never finished (lost in a Redis flush, say) is sent again.
