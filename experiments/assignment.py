@@ -61,6 +61,7 @@ from experiments.models import (
     Assignment,
     ClusterAllocation,
     Wave,
+    WaveStatus,
 )
 from panel.models import PanelMember
 
@@ -168,12 +169,20 @@ def cluster_of(member: PanelMember) -> str:
     return f"household:{member.household_key}" if member.household_key else f"member:{member.pk}"
 
 
+class AllocationError(Exception):
+    """The wave cannot allocate members in its present state."""
+
+
 def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
     """Return the member's assignment in the wave, drawing and storing it on first call."""
     existing = Assignment.objects.filter(wave=wave, member=member).first()
     if existing is not None:
         return existing
     from experiments.design import ensure_design_frozen
+
+    if Wave.objects.filter(pk=wave.pk, status=WaveStatus.DRAFT).exists():
+        # Allocating would freeze a design the council is still editing.
+        raise AllocationError("A draft wave allocates nobody; open it first.")
 
     design_hash, design = ensure_design_frozen(wave)
     allocation = design["allocation"]
@@ -186,9 +195,14 @@ def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
         arm = simple_arm(seed, member.pk)
         return _store(wave, member, arm=arm, scheme=scheme, **fields)
     stratum = stratum_of(member, allocation["strata"])
-    if scheme == AllocationScheme.CLUSTER:
-        return _assign_cluster(wave, member, seed=seed, stratum=stratum, **fields)
-    return _assign_in_blocks(wave, member, seed=seed, stratum=stratum, **fields)
+    try:
+        if scheme == AllocationScheme.CLUSTER:
+            return _assign_cluster(wave, member, seed=seed, stratum=stratum, **fields)
+        return _assign_in_blocks(wave, member, seed=seed, stratum=stratum, **fields)
+    except IntegrityError:
+        # Only if the member's panel record moved strata between two concurrent openings:
+        # the other opening's row stands, and this transaction consumed no slot.
+        return Assignment.objects.get(wave=wave, member=member)
 
 
 def _store(wave: Wave, member: PanelMember, **fields) -> Assignment:

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,19 @@ class Wave(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == WaveStatus.OPEN
+
+    def clean(self) -> None:
+        super().clean()
+        per_person = {"age_band", "gender"} & set(self.strata.split(","))
+        if self.allocation_scheme == AllocationScheme.CLUSTER and per_person:
+            raise ValidationError(
+                {
+                    "strata": _(
+                        "Households share one group, but their members may differ in age "
+                        "band or gender; stratify a cluster wave by ward or not at all."
+                    )
+                }
+            )
 
 
 class WaveTheme(models.Model):

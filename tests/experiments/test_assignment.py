@@ -2,9 +2,11 @@ import threading
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from experiments.assignment import (
+    AllocationError,
     assign_member,
     blocks,
     sequence_slot,
@@ -356,3 +358,24 @@ def test_one_household_opening_in_twenty_threads_at_once_gets_one_arm(invite):
     assert Assignment.objects.filter(wave=wave).count() == 20
     assert ClusterAllocation.objects.filter(wave=wave).count() == 1
     assert AllocationState.objects.get(wave=wave).allocated == 1
+
+
+@pytest.mark.django_db
+def test_a_draft_wave_allocates_nobody_and_stays_unfrozen():
+    wave = WaveFactory(status="draft")
+
+    with pytest.raises(AllocationError, match="A draft wave allocates nobody"):
+        assign_member(wave, member=PanelMemberFactory(council=wave.council))
+
+    assert Assignment.objects.count() == 0
+    assert Wave.objects.get(pk=wave.pk).design_hash == ""
+
+
+@pytest.mark.django_db
+def test_a_cluster_wave_cannot_be_stratified_by_personal_attributes():
+    wave = WaveFactory.build(allocation_scheme="cluster", strata="ward,gender")
+
+    with pytest.raises(ValidationError) as error:
+        wave.clean()
+
+    assert list(error.value.message_dict) == ["strata"]
