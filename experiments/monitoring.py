@@ -79,6 +79,14 @@ class LevelBalance:
     standardised_differences: dict[str, float]
 
     @property
+    def groups(self) -> tuple[tuple[str, float, float], ...]:
+        """Return (group, share, standardised difference) for each group."""
+        return tuple(
+            (group, share, self.standardised_differences[group])
+            for group, share in self.shares.items()
+        )
+
+    @property
     def largest_difference(self) -> float:
         return max((abs(d) for d in self.standardised_differences.values()), default=0.0)
 
@@ -216,6 +224,9 @@ def arm_counts(wave: Wave, *, reveal: bool) -> tuple[ArmCounts, ...]:
     opened = Counter(arm_of.values())
     labels = arm_labels(wave, reveal=reveal)
     arms = _design_arms(wave)
+    if arms == [Arm.NONE.value]:
+        # Nothing to conceal: the wave ran without the experiment.
+        labels = {Arm.NONE.value: _("Everyone (experiment off)")}
     rows = [
         ArmCounts(
             arm=arm if reveal else "",
@@ -263,9 +274,8 @@ def monitor_wave(wave: Wave, *, reveal: bool) -> WaveMonitor:
     if experiment_on and assigned:
         balance = covariate_balance(arm_list, covariates)
         joint = joint_balance_test(arm_list, covariates)
-        if not reveal:
-            labels = arm_labels(wave, reveal=False)
-            balance = tuple(_relabel(level, labels) for level in balance)
+        labels = arm_labels(wave, reveal=reveal)
+        balance = tuple(_relabel(level, labels, reorder=not reveal) for level in balance)
     responses = Response.objects.filter(wave=wave)
     return WaveMonitor(
         wave_id=wave.pk,
@@ -296,10 +306,15 @@ def _arm_rank(arm: str) -> int:
     return order.index(arm) if arm in order else len(order)
 
 
-def _relabel(level: LevelBalance, labels: dict[str, str]) -> LevelBalance:
+def _relabel(level: LevelBalance, labels: dict[str, str], *, reorder: bool) -> LevelBalance:
+    # Neutral labels are listed in group order, so the design's arm order gives nothing away.
+    def relabelled(values: dict[str, float]) -> dict[str, float]:
+        pairs = [(labels[arm], value) for arm, value in values.items()]
+        return dict(sorted(pairs) if reorder else pairs)
+
     return LevelBalance(
         level.covariate,
         level.level,
-        dict(sorted((labels[a], v) for a, v in level.shares.items())),
-        dict(sorted((labels[a], v) for a, v in level.standardised_differences.items())),
+        relabelled(level.shares),
+        relabelled(level.standardised_differences),
     )

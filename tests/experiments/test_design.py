@@ -124,3 +124,18 @@ def test_a_wave_created_open_is_frozen_at_its_first_assignment():
     wave = Wave.objects.get(pk=wave.pk)
     assert wave.design_hash == design_hash(wave.design)
     assert assignment.design_hash == wave.design_hash
+
+
+def test_the_admin_offers_no_way_to_edit_a_frozen_design(admin_client):
+    # given an opened wave
+    wave, _ = _draft_wave()
+    draft_page = admin_client.get(f"/admin/experiments/wave/{wave.pk}/change/").content.decode()
+    open_wave(wave.pk)
+
+    # when its change page is shown
+    page = admin_client.get(f"/admin/experiments/wave/{wave.pk}/change/").content.decode()
+
+    # then the scheme, strata, experiment switch and nudge texts are no longer inputs
+    for name in ["allocation_scheme", "strata", "experiment_on", "nudge_texts-0-text_en"]:
+        assert f'name="{name}"' in draft_page
+        assert f'name="{name}"' not in page

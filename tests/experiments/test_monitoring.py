@@ -127,6 +127,7 @@ def test_the_monitor_counts_the_flow_per_arm(invite, open_wave):
     opened = {row.arm: row.opened for row in monitor.arms}
     assert opened == {arm: sum(a.arm == arm for a in assignments) for arm in opened}
     assert sum(row.exposed for row in monitor.arms) == 2
+    assert set(monitor.balance[0].shares) <= {"A and B", "A only", "B only", "None"}
     assert monitor.sample_ratio.observed == tuple(opened[a] for a in ["ab", "a", "b", "none"])
 
 
@@ -151,7 +152,9 @@ def test_the_monitor_of_a_wave_without_the_experiment_has_no_tests():
     monitor = monitor_wave(Wave.objects.get(pk=wave.pk), reveal=True)
 
     assert (monitor.experiment_on, monitor.scheme) == (False, "off")
-    assert [(row.arm, row.opened) for row in monitor.arms] == [("none", 1)]
+    assert [(row.arm, row.label, row.opened) for row in monitor.arms] == [
+        ("none", "Everyone (experiment off)", 1)
+    ]
     assert (monitor.sample_ratio, monitor.balance, monitor.joint_balance) == (None, (), None)
 
 
