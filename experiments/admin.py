@@ -1,14 +1,22 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from experiments.models import (
     Activity,
     Council,
     CouncilMembership,
+    CouncilRole,
     NudgeText,
     Theme,
     Wave,
     WaveTheme,
 )
+from experiments.monitoring import monitor_wave
 from experiments.waves import WaveStateError, close_wave
 
 
@@ -44,14 +52,28 @@ class WaveThemeInline(admin.TabularInline):
 class NudgeTextInline(admin.StackedInline):
     model = NudgeText
     extra = 0
+    readonly_fields = ["is_deviation"]
+
+    # Once the design is frozen, texts change only through experiments.nudges.set_nudge_text,
+    # which adds a version flagged as a deviation; editing a row in place would rewrite
+    # what earlier respondents were shown.
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and obj.design_hash)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.design_hash)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.design_hash)
 
 
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
     list_display = ["title", "council", "status", "experiment_on", "opened_at", "closed_at"]
     list_filter = ["status", "council"]
-    readonly_fields = ["status", "opened_at", "closed_at"]
+    readonly_fields = ["status", "opened_at", "closed_at", "allocation", "design_hash"]
     inlines = [WaveThemeInline, NudgeTextInline]
+    frozen_fields = ["experiment_on", "allocation_scheme", "strata"]
     actions = ["close_selected_waves"]
 
     @admin.action(description="Close the selected waves and run their analysis")
@@ -65,3 +87,53 @@ class WaveAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{wave} closed; analysis run #{run.pk} queued.", messages.SUCCESS
                 )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.design_hash:
+            fields += self.frozen_fields
+        return fields
+
+    @admin.display(description=_("allocation"))
+    def allocation(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:experiments_wave_allocation", args=[obj.pk])
+        if not obj.experiment_on:
+            summary = _("Experiment off: everyone is in the group without information.")
+        else:
+            summary = obj.get_allocation_scheme_display()
+        return format_html('{} <a href="{}">{}</a>', summary, url, _("Allocation monitor"))
+
+    def get_urls(self):
+        monitor = path(
+            "<path:object_id>/allocation/",
+            self.admin_site.admin_view(self.allocation_view),
+            name="experiments_wave_allocation",
+        )
+        return [monitor, *super().get_urls()]
+
+    def allocation_view(self, request, object_id):
+        """Show the allocation monitor of one wave, hiding arm names from council admins."""
+        wave = self.get_object(request, object_id)
+        if wave is None:
+            raise Http404
+        if not self.has_view_permission(request, wave):
+            raise PermissionDenied
+        roles = set(
+            CouncilMembership.objects.filter(user=request.user, council=wave.council).values_list(
+                "role", flat=True
+            )
+        )
+        if not request.user.is_superuser and not roles:
+            raise PermissionDenied
+        reveal = request.user.is_superuser or CouncilRole.RESEARCHER in roles
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": wave,
+            "title": _("Allocation monitor"),
+            "monitor": monitor_wave(wave, reveal=reveal),
+            "reveal": reveal,
+        }
+        return TemplateResponse(request, "admin/experiments/wave/allocation_monitor.html", context)

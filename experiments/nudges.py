@@ -1,4 +1,8 @@
-"""Nudge texts: every change is a new version, so exposures can say what was shown."""
+"""Nudge texts: every change is a new version, so exposures can say what was shown.
+
+A version written after the wave's design was frozen (the wave opened) is flagged as a
+deviation from the frozen design, for the analysis to report.
+"""
 
 from django.db import transaction
 from django.db.models import Max
@@ -12,7 +16,7 @@ def set_nudge_text(
     """Store the wording of nudge A or B for a theme in a wave, as a new version if it changed."""
     with transaction.atomic():
         # Lock the wave so two editors cannot both create the same version number.
-        Wave.objects.select_for_update().filter(pk=wave.pk).first()
+        locked = Wave.objects.select_for_update().filter(pk=wave.pk).first()
         current = (
             NudgeText.objects.filter(wave=wave, theme=theme, nudge=nudge)
             .order_by("-version")
@@ -30,4 +34,5 @@ def set_nudge_text(
             version=(latest or 0) + 1,
             text_en=text_en,
             text_cy=text_cy,
+            is_deviation=bool(locked and locked.design_hash),
         )

@@ -12,6 +12,9 @@ class WaveStateError(Exception):
 
 
 def open_wave(wave_id: int) -> Wave:
+    """Open a draft wave, freezing its design (`experiments.design`) in the same transaction."""
+    from experiments.design import freeze_design
+
     with transaction.atomic():
         wave = Wave.objects.select_for_update().get(pk=wave_id)
         if wave.status != WaveStatus.DRAFT:
@@ -19,6 +22,7 @@ def open_wave(wave_id: int) -> Wave:
         wave.status = WaveStatus.OPEN
         wave.opened_at = timezone.now()
         wave.save(update_fields=["status", "opened_at"])
+        freeze_design(wave)
     return wave
 
 

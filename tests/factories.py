@@ -73,6 +73,8 @@ class WaveFactory(factory.django.DjangoModelFactory):
     status = WaveStatus.OPEN
     experiment_on = True
     seed = "0" * 64
+    # Tests pick members of a given arm with simple_arm(); tests of blocks ask for them.
+    allocation_scheme = "simple"
 
 
 class WaveThemeFactory(factory.django.DjangoModelFactory):

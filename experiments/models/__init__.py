@@ -1,6 +1,12 @@
 """The experiments domain's models, one module per concept."""
 
-from experiments.models.allocation import AllocationScheme, Arm, Assignment
+from experiments.models.allocation import (
+    AllocationScheme,
+    AllocationState,
+    Arm,
+    Assignment,
+    ClusterAllocation,
+)
 from experiments.models.councils import Council, CouncilMembership, CouncilRole, Nation
 from experiments.models.instrument import (
     Activity,
@@ -20,15 +26,24 @@ from experiments.models.responses import (
     ResponseStatus,
     ThemeAnswer,
 )
-from experiments.models.waves import Nudge, NudgeText, Wave, WaveStatus, WaveTheme
+from experiments.models.waves import (
+    Nudge,
+    NudgeText,
+    Stratification,
+    Wave,
+    WaveStatus,
+    WaveTheme,
+)
 
 __all__ = [
     "Activity",
     "ActivityAnswer",
     "Agreement",
     "AllocationScheme",
+    "AllocationState",
     "Arm",
     "Assignment",
+    "ClusterAllocation",
     "Condition",
     "Council",
     "CouncilMembership",
@@ -42,6 +57,7 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "Satisfaction",
+    "Stratification",
     "Theme",
     "ThemeAnswer",
     "ThemeKind",

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,27 @@ def new_wave_seed() -> str:
     return secrets.token_hex(32)
 
 
+class AllocationScheme(models.TextChoices):
+    BLOCKS = "blocks", _("Stratified permuted blocks")
+    SIMPLE = "simple", _("Simple (keyed hash)")
+    CLUSTER = "cluster", _("Cluster (households share a group)")
+    # Recorded on assignments only: the wave ran without the experiment.
+    OFF = "off", _("Experiment off (no information for anyone)")
+
+
+class Stratification(models.TextChoices):
+    """The panel-record attributes whose combinations form the allocation strata."""
+
+    NONE = "", _("No strata")
+    WARD = "ward", _("Ward")
+    AGE_BAND = "age_band", _("Age band")
+    GENDER = "gender", _("Gender")
+    WARD_AGE_BAND = "ward,age_band", _("Ward × age band")
+    WARD_GENDER = "ward,gender", _("Ward × gender")
+    AGE_BAND_GENDER = "age_band,gender", _("Age band × gender")
+    WARD_AGE_BAND_GENDER = "ward,age_band,gender", _("Ward × age band × gender")
+
+
 class Wave(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="waves")
     title = models.CharField(max_length=200)
@@ -34,6 +56,23 @@ class Wave(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    allocation_scheme = models.CharField(
+        _("allocation scheme"),
+        max_length=10,
+        choices=[c for c in AllocationScheme.choices if c[0] != AllocationScheme.OFF],
+        default=AllocationScheme.BLOCKS,
+    )
+    strata = models.CharField(
+        _("strata"),
+        max_length=40,
+        choices=Stratification.choices,
+        blank=True,
+        default=Stratification.NONE,
+        help_text=_("Panel-record attributes that balance the groups within each combination."),
+    )
+    # Frozen when the wave opens (experiments.design); the hash is recorded on every assignment.
+    design = models.JSONField(null=True, blank=True, editable=False)
+    design_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -44,6 +83,19 @@ class Wave(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == WaveStatus.OPEN
+
+    def clean(self) -> None:
+        super().clean()
+        per_person = {"age_band", "gender"} & set(self.strata.split(","))
+        if self.allocation_scheme == AllocationScheme.CLUSTER and per_person:
+            raise ValidationError(
+                {
+                    "strata": _(
+                        "Households share one group, but their members may differ in age "
+                        "band or gender; stratify a cluster wave by ward or not at all."
+                    )
+                }
+            )
 
 
 class WaveTheme(models.Model):
@@ -76,6 +128,8 @@ class NudgeText(models.Model):
     text_en = models.TextField("text (English)")
     text_cy = models.TextField("text (Welsh)", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # True for a version written after the wave's design was frozen: a protocol deviation.
+    is_deviation = models.BooleanField(_("deviation from the frozen design"), default=False)
 
     class Meta:
         ordering = ["wave", "theme", "nudge", "-version"]
