@@ -10,10 +10,12 @@ import os
 import signal
 import sys
 import time
+import traceback
 from contextlib import ExitStack
 from dataclasses import dataclass
 
 from bench import services
+from bench.report import Row, render
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sp_bench_run"
 # A Redis database of its own, so that the bench's worker never takes anyone else's tasks.
@@ -32,7 +34,7 @@ class Plan:
     web_workers: int
 
 
-QUICK = Plan([8, 32], 8, 1500, 200, [10_000, 100_000], [10_000], [20_000, 200_000], 3)
+QUICK = Plan([8, 32], 15, 1500, 200, [10_000, 100_000], [10_000], [20_000, 200_000], 3)
 FULL = Plan(
     [8, 32, 64],
     30,
@@ -57,7 +59,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer loads, shorter runs")
     parser.add_argument(
-        "--only", help="comma-separated scenarios: respondent,openings,analysis,exports,panel"
+        "--only", help="comma-separated: queries,respondent,openings,analysis,exports,panel"
     )
     parser.add_argument(
         "--keep-up",
@@ -90,16 +92,17 @@ def main() -> int:
 
         stack.callback(connections.close_all)  # before the database is dropped
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"Migrated in {time.perf_counter() - started:.0f} s.", flush=True)
+        services.collect_static_if_stale(var_dir / "static")
 
-        from bench import analysis, data, exports, openings, panel_import, respondent
+        from bench import analysis, data, exports, openings, panel_import, queries, respondent
 
         data.create_ceiling_table()
         council = data.create_council()
         respondent_wave = data.create_open_wave(
             council,
             title="Respondent cycle",
-            members=plan.members_per_load * len(plan.loads),
+            members=plan.members_per_load * (len(plan.loads) + 1),  # one share warms up
             prefix="R",
         )
         openings_wave = data.create_open_wave(
@@ -107,22 +110,42 @@ def main() -> int:
         )
         print(f"Set up in {time.perf_counter() - started:.0f} s; starting the servers.", flush=True)
 
-        rows = []
+        rows: list = []
+        failures: list[str] = []
+
+        def scenario(name: str, measure) -> None:
+            """Run one scenario; a failure becomes a row of the table, not a lost run."""
+            if not _wanted(only, name):
+                return
+            began = time.perf_counter()
+            try:
+                rows.extend(measure())
+            except Exception as error:
+                traceback.print_exc()
+                failures.append(name)
+                rows.append(Row(name, "scenario", None, note=f"FAILED: {error!r}"[:160]))
+            print(f"{name}: {time.perf_counter() - began:.0f} s", flush=True)
+
+        queries_wave = data.create_open_wave(council, title="Query count", members=1, prefix="Q")
+        scenario("queries", lambda: queries.run(token=queries_wave.tokens[0]))
         if _wanted(only, "respondent") or _wanted(only, "openings"):
             services.start_celery_worker(stack, env=env, logs=out)
             host = services.start_gunicorn(
                 stack, env=env, port=services.free_port(), workers=plan.web_workers, logs=out
             )
-            if _wanted(only, "respondent"):
-                token_files = []
-                for index, _ in enumerate(plan.loads):
-                    chunk = respondent_wave.tokens[
-                        index * plan.members_per_load : (index + 1) * plan.members_per_load
-                    ]
-                    path = out / f"tokens_{index}.txt"
-                    path.write_text("\n".join(chunk) + "\n")
-                    token_files.append(path)
-                rows += respondent.run(
+            token_files = []
+            for index, _ in enumerate(plan.loads):
+                chunk = respondent_wave.tokens[
+                    index * plan.members_per_load : (index + 1) * plan.members_per_load
+                ]
+                path = out / f"tokens_{index}.txt"
+                path.write_text("\n".join(chunk) + "\n")
+                token_files.append(path)
+            warm_up_file = out / "tokens_warm_up.txt"
+            warm_up_file.write_text("\n".join(respondent_wave.tokens[-plan.members_per_load :]))
+            scenario(
+                "respondent",
+                lambda: respondent.run(
                     wave=respondent_wave.wave,
                     token_files=token_files,
                     host=host,
@@ -130,37 +153,41 @@ def main() -> int:
                     out=out,
                     loads=plan.loads,
                     seconds=plan.seconds,
-                )
-                print("Respondent cycle done.", flush=True)
-                if args.keep_up:
-                    print(f"Servers stay up at {host} for {args.keep_up} s.", flush=True)
-                    time.sleep(args.keep_up)
-            if _wanted(only, "openings"):
-                rows += openings.run(
+                    warm_up_file=warm_up_file,
+                ),
+            )
+            if args.keep_up:
+                print(f"Servers stay up at {host} for {args.keep_up} s.", flush=True)
+                time.sleep(args.keep_up)
+            scenario(
+                "openings",
+                lambda: openings.run(
                     wave=openings_wave.wave, tokens=openings_wave.tokens, host=host
-                )
-                print("First openings done.", flush=True)
-        if _wanted(only, "analysis"):
-            rows += analysis.run(sizes=plan.analysis_sizes, load_sizes=plan.load_sizes, env=env)
-            print("Analysis done.", flush=True)
-        if _wanted(only, "exports"):
-            rows += exports.run(sizes=plan.export_sizes, env=env)
-            print("Exports done.", flush=True)
-        if _wanted(only, "panel"):
-            rows += panel_import.run()
+                ),
+            )
+        scenario(
+            "analysis",
+            lambda: analysis.run(sizes=plan.analysis_sizes, load_sizes=plan.load_sizes, env=env),
+        )
+        scenario("exports", lambda: exports.run(sizes=plan.export_sizes, env=env))
+        scenario("panel", panel_import.run)
 
-    from bench.report import render
+        # Printed before the servers stop and the database is dropped, so it is never lost.
+        print()
+        print(
+            f"surveyplatform bench ({'quick' if args.quick else 'full'}), "
+            f"{time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs"
+        )
+        print(render(rows), flush=True)
 
-    print()
-    print(
-        f"surveyplatform bench ({'quick' if args.quick else 'full'}), "
-        f"{time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs"
-    )
-    print(render(rows))
     checks = {"errors", "lost (acked, not stored)"}
     broken = [r for r in rows if r.measure in checks and r.met is False]
-    if broken:
-        print(f"\nFAILED: {len(broken)} correctness check(s) above did not hold.", file=sys.stderr)
+    if broken or failures:
+        print(
+            f"\nFAILED: {len(broken)} correctness check(s) did not hold; "
+            f"scenarios that failed: {', '.join(failures) or 'none'}.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

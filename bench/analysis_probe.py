@@ -7,10 +7,11 @@ python -m bench.analysis_probe load --wave 12
 import argparse
 import importlib
 import json
-import resource
 import time
 
 import django
+
+from bench.memory import peak_mb, reset_peak
 
 # Stages after loading, in order; a stage whose function is not on this branch yet is
 # reported as not available. Each takes the previous stage's output.
@@ -19,10 +20,6 @@ STAGES = [
     ("models", ["analysis.regressions:case_models", "analysis.regressions:fit_case_models"]),
     ("rendering", ["bench.analysis_probe:render_results"]),
 ]
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def render_results(cases):
@@ -70,7 +67,7 @@ def synthetic_frame(n: int, *, cases: int = 10, activities: int = 5, seed: int =
 
 
 def compute(n: int) -> dict:
-    rest = rss_mb()
+    rest = reset_peak()
     started = time.perf_counter()
     frame = synthetic_frame(n)
     generated = time.perf_counter() - started
@@ -89,21 +86,21 @@ def compute(n: int) -> dict:
         "generate_s": generated,
         "stages": stages,
         "rest_rss_mb": rest,
-        "peak_rss_mb": rss_mb(),
+        "peak_rss_mb": peak_mb(),
     }
 
 
 def load(wave_id: int) -> dict:
     from analysis.datasets import load_case_frame
 
-    rest = rss_mb()
+    rest = reset_peak()
     started = time.perf_counter()
     frame = load_case_frame(wave_id)
     return {
         "seconds": time.perf_counter() - started,
         "rows": len(frame),
         "rest_rss_mb": rest,
-        "peak_rss_mb": rss_mb(),
+        "peak_rss_mb": peak_mb(),
     }
 
 

@@ -4,18 +4,15 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import tempfile
 import time
 
 import django
 
+from bench.memory import peak_mb, reset_peak
+
 # PLACEHOLDER until the platform exporter (issue 7) lands: point this at it then.
 EXPORTER = "bench.export_probe:placeholder_csv_export"
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def placeholder_csv_export(*, table: str, rows: int, path: str) -> None:
@@ -39,7 +36,7 @@ def main() -> None:
     django.setup()
     module_name, _, attr = EXPORTER.partition(":")
     exporter = getattr(importlib.import_module(module_name), attr)
-    rest = rss_mb()
+    rest = reset_peak()
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "export.csv")
         started = time.perf_counter()
@@ -47,7 +44,12 @@ def main() -> None:
         seconds = time.perf_counter() - started
     print(
         json.dumps(
-            {"seconds": seconds, "rest_rss_mb": rest, "peak_rss_mb": rss_mb(), "exporter": EXPORTER}
+            {
+                "seconds": seconds,
+                "rest_rss_mb": rest,
+                "peak_rss_mb": peak_mb(),
+                "exporter": EXPORTER,
+            }
         )
     )
 

@@ -14,7 +14,7 @@ import os
 import random
 from urllib.parse import urljoin
 
-from locust import HttpUser, constant, events, task
+from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
 from bench.formfill import answer_form
@@ -50,7 +50,7 @@ def _acknowledge(value: str) -> None:
         _acks.write(value + "\n")
 
 
-class Respondent(HttpUser):
+class Respondent(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self) -> None:
@@ -64,7 +64,7 @@ class Respondent(HttpUser):
         if not _tokens:
             raise StopUser()
         token = _tokens.pop()
-        self.client.cookies.clear()
+        self.client.cookiejar.clear()
         url = f"{self.host}/i/{token}/"
         with self.client.get(
             url, name="open link", allow_redirects=False, catch_response=True
@@ -120,7 +120,7 @@ class Respondent(HttpUser):
         )
 
 
-class Ceiling(HttpUser):
+class Ceiling(FastHttpUser):
     wait_time = constant(0)
 
     @task

@@ -132,9 +132,18 @@ def run(
     out: Path,
     loads: list[int],
     seconds: int,
+    warm_up_file: Path | None = None,
 ) -> list[Row]:
-    """Measure the ceiling, then the respondent cycle, at each load; fresh members per load."""
+    """Measure the ceiling, then the respondent cycle, at each load; fresh members per load.
+
+    A short unreported run first lets every worker import and compile what the first
+    rendered page needs, so that the first load does not pay for it.
+    """
     rows: list[Row] = []
+    if warm_up_file is not None:
+        run_locust(
+            "Respondent", users=6, seconds=6, host=host, env=env, out=out, tokens_file=warm_up_file
+        )
     for users, tokens_file in zip(loads, token_files, strict=True):
         ceiling = run_locust("Ceiling", users=users, seconds=seconds, host=host, env=env, out=out)
         ceiling_lost = len(ceiling.acknowledged) - count_stored_ceiling_rows(ceiling.acknowledged)

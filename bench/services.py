@@ -44,6 +44,8 @@ def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[
         VAR_DIR=str(var_dir),
         BENCH_CEILING="1",
         LOG_LEVEL="WARNING",
+        # As .env.example sets it for production: persistent database connections.
+        DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
         DJANGO_SETTINGS_MODULE="surveyplatform.settings",
         PYTHONPATH=str(ROOT),
     )
@@ -158,10 +160,38 @@ def create_database(stack: ExitStack, database_url: str) -> None:
     dsn = admin_dsn(database_url)
 
     def drop() -> None:
+        # A bounded wait: DROP DATABASE waits for every backend of the server to absorb a
+        # barrier, and one stalled client elsewhere can hold that up indefinitely.
         with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '120s'")
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_at_exit() -> None:
+        try:
+            drop()
+        except psycopg.Error as error:
+            print(f"Could not drop the database {name}: {error}", file=sys.stderr)
 
     drop()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    stack.callback(drop)
+    stack.callback(drop_at_exit)
+
+
+def collect_static_if_stale(static_root: Path) -> bool:
+    """Run collectstatic unless the manifest is newer than every source and the venv.
+
+    Compressing every static file takes a minute on a busy small machine; the result
+    depends only on the files, so a second run reuses it.
+    """
+    from django.core.management import call_command
+
+    manifest = static_root / "staticfiles.json"
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        sources = [p for p in (ROOT / "static").rglob("*") if p.is_file()]
+        sources.append(Path(sys.prefix) / ".installed")
+        if all(p.stat().st_mtime < built for p in sources if p.exists()):
+            return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
