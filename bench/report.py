@@ -41,7 +41,7 @@ def render(rows: list[Row]) -> str:
             (
                 row.scenario,
                 row.measure,
-                f"{_number(row.value)} {row.unit}".strip() if row.value is not None else row.note,
+                f"{_number(row.value)} {row.unit}".strip() if row.value is not None else "n/a",
                 row.baseline,
                 _number(row.baseline_value) if row.baseline_value is not None else "",
                 f"{row.ratio:.2f}×" if row.ratio is not None else "",
@@ -55,11 +55,7 @@ def render(rows: list[Row]) -> str:
         out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
         if number == 0:
             out.append("  ".join("-" * width for width in widths))
-    notes = [
-        f"  {row.scenario} / {row.measure}: {row.note}"
-        for row in rows
-        if row.note and row.value is not None
-    ]
+    notes = [f"  {row.scenario} / {row.measure}: {row.note}" for row in rows if row.note]
     if notes:
         out.append("")
         out.append("Notes:")
