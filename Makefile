@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services browser clean bench bench-quick
+.PHONY: run test test-slow serve lint format install services browser clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,7 @@ clean:
 ## make bench: every benchmark scenario against its same-run baseline, as one table (minutes).
 ## make bench-quick: fewer loads and sizes, under 2 minutes. Both need Postgres and Redis and
 ## use a database of their own (BENCH_DATABASE_URL, dropped at the end) and BENCH_REDIS_URL.
+.PHONY: bench bench-quick
 bench: $(INSTALLED) services
 	$(BIN)/python -m bench
 
