@@ -2,9 +2,9 @@
 
 The load test must keep working while the questionnaire changes shape (one page per
 theme, an about-you page, a check-answers page), so it reads the form from the HTML
-instead of knowing its fields: one valid value per radio group, every hidden input,
-the first real option of each select, a plausible text for text inputs, and the
-submit button's own name and value.
+instead of knowing its fields: one valid value per radio group, one ticked box per
+checkbox group, every hidden input, a real option of each select, a plausible text for
+text inputs, and the submit button's own name and value.
 """
 
 import random
@@ -38,6 +38,8 @@ class ParsedForm:
         data = dict(self.hidden)
         for name, values in self.radios.items():
             data[name] = rng.choice(values)
+        for name, values in self.checkboxes.items():
+            data[name] = rng.choice(values)  # one ticked box satisfies a required consent
         for name, values in self.selects.items():
             real = [v for v in values if v != ""] or values
             data[name] = rng.choice(real)

@@ -32,6 +32,7 @@ FORM = """
     <option value="">Choose</option><option value="white">W</option>
   </select>
   <input type="text" name="birth_year">
+  <input type="checkbox" name="consent" value="yes">
   <input type="radio" name="gone" value="x" disabled>
   <button type="submit" name="action" value="continue">Continue</button>
 </form>
@@ -51,6 +52,7 @@ def test_the_form_filler_answers_every_field_with_a_valid_value():
         "collective_1",
         "ethnic_group",
         "birth_year",
+        "consent",
         "action",
     }
     assert body["csrfmiddlewaretoken"] == "t0k"
@@ -58,6 +60,7 @@ def test_the_form_filler_answers_every_field_with_a_valid_value():
     assert body["collective_1"] in {"1", "2"}
     assert body["ethnic_group"] == "white"
     assert 1940 <= int(body["birth_year"]) <= 2005
+    assert body["consent"] == "yes"
     assert body["action"] == "continue"
     assert len(parse_forms(FORM)) == 2
 
