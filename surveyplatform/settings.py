@@ -207,3 +207,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# The benchmark's ceiling view (bench/ceiling): mounted only when this is on, never in production.
+BENCH_CEILING = env_bool("BENCH_CEILING")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -11,3 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]
+
+if settings.BENCH_CEILING:
+    urlpatterns.append(path("bench/ceiling/", include("bench.ceiling.urls")))

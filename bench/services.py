@@ -1,0 +1,197 @@
+"""Start the platform on loopback for a benchmark, and stop everything that was started.
+
+Every process is started in its own process group and registered on an ExitStack, so
+that a normal end, an exception or Ctrl-C all stop gunicorn, the Celery worker and any
+load generator, and drop the benchmark's database.
+"""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[str, str]:
+    """Return the environment of the production shape, on plain http over loopback."""
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),  # generated for this run only
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        VAR_DIR=str(var_dir),
+        BENCH_CEILING="1",
+        LOG_LEVEL="WARNING",
+        # As .env.example sets it for production: persistent database connections.
+        DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
+        DJANGO_SETTINGS_MODULE="surveyplatform.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def stop_process(process: subprocess.Popen, *, grace: float = 10.0) -> None:
+    """Stop the process group the bench started: TERM, then KILL after a grace period."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def start(stack: ExitStack, args: list[str], *, env: dict, log: Path) -> subprocess.Popen:
+    """Start a process in its own group, logging to a file, and stop it when the stack closes."""
+    handle = stack.enter_context(open(log, "ab"))  # noqa: SIM115 (the stack closes it)
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    stack.callback(stop_process, process)
+    return process
+
+
+def wait_for_http(url: str, *, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_for_log(log: Path, needle: str, *, process: subprocess.Popen, timeout=60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}; see {log}")
+        if needle in log.read_text(errors="replace"):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"{needle!r} did not appear in {log} within {timeout:.0f} s")
+
+
+def start_gunicorn(stack: ExitStack, *, env: dict, port: int, workers: int, logs: Path) -> str:
+    """Start gunicorn as bin/serve does (sync workers, no access log), return its base URL."""
+    log = logs / "gunicorn.log"
+    process = start(
+        stack,
+        [
+            str(BIN / "gunicorn"),
+            "surveyplatform.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--backlog",
+            "2048",
+        ],
+        env=env,
+        log=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(base + "/healthz", process=process)
+    return base
+
+
+def start_celery_worker(stack: ExitStack, *, env: dict, logs: Path) -> None:
+    log = logs / "celery.log"
+    process = start(
+        stack,
+        [
+            str(BIN / "celery"),
+            "-A",
+            "surveyplatform",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=env,
+        log=log,
+    )
+    wait_for_log(log, "ready.", process=process)
+
+
+def admin_dsn(database_url: str) -> str:
+    """Return the DSN of the server's maintenance database, for CREATE/DROP DATABASE."""
+    base, _, _ = database_url.rpartition("/")
+    return base + "/postgres"
+
+
+def create_database(stack: ExitStack, database_url: str) -> None:
+    """Create the run's database afresh, and drop it when the stack closes."""
+    name = database_url.rpartition("/")[2]
+    dsn = admin_dsn(database_url)
+
+    def drop() -> None:
+        # A bounded wait: DROP DATABASE waits for every backend of the server to absorb a
+        # barrier, and one stalled client elsewhere can hold that up indefinitely.
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '120s'")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_at_exit() -> None:
+        try:
+            drop()
+        except psycopg.Error as error:
+            print(f"Could not drop the database {name}: {error}", file=sys.stderr)
+
+    drop()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    stack.callback(drop_at_exit)
+
+
+def collect_static_if_stale(static_root: Path) -> bool:
+    """Run collectstatic unless the manifest is newer than every source and the venv.
+
+    Compressing every static file takes a minute on a busy small machine; the result
+    depends only on the files, so a second run reuses it.
+    """
+    from django.core.management import call_command
+
+    manifest = static_root / "staticfiles.json"
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        sources = [p for p in (ROOT / "static").rglob("*") if p.is_file()]
+        sources.append(Path(sys.prefix) / ".installed")
+        if all(p.stat().st_mtime < built for p in sources if p.exists()):
+            return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
