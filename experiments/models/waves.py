@@ -19,6 +19,12 @@ def new_wave_seed() -> str:
     return secrets.token_hex(32)
 
 
+class TimeQuestions(models.TextChoices):
+    NOW = "now", _("Time given now")
+    MORE = "more", _("Time willing to give more")
+    BOTH = "both", _("Both")
+
+
 class Wave(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="waves")
     title = models.CharField(max_length=200)
@@ -34,6 +40,12 @@ class Wave(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    time_questions = models.CharField(
+        max_length=4,
+        choices=TimeQuestions.choices,
+        default=TimeQuestions.BOTH,
+        help_text="Ask the time members give now, the time they would give more, or both.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -44,6 +56,14 @@ class Wave(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == WaveStatus.OPEN
+
+    @property
+    def asks_time_now(self) -> bool:
+        return self.time_questions in (TimeQuestions.NOW, TimeQuestions.BOTH)
+
+    @property
+    def asks_time_more(self) -> bool:
+        return self.time_questions in (TimeQuestions.MORE, TimeQuestions.BOTH)
 
 
 class WaveTheme(models.Model):

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.urls import reverse
 
 from experiments.assignment import simple_arm
 from experiments.models import (
@@ -13,7 +12,18 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
-from tests.respondent import QUESTIONNAIRE, complete_answers, open_link
+from tests.respondent import (
+    ABOUT_YOU,
+    CHECK,
+    DONE,
+    QUESTIONNAIRE,
+    about_you_answers,
+    answer_whole_questionnaire,
+    consent,
+    open_link,
+    theme_page_answers,
+    theme_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +74,8 @@ def test_first_opening_assigns_the_arm_before_the_page_is_sent(client, invite):
 def test_each_arm_sees_exactly_its_nudges(client, invite, open_wave, arm, shown, hidden):
     issued = _invite_into_arm(invite, open_wave, arm)
 
-    page = open_link(client, issued.url).content.decode()
+    open_link(client, issued.url)
+    page = consent(client).content.decode()
 
     for text in shown:
         assert text in page
@@ -78,31 +89,43 @@ def test_each_arm_sees_exactly_its_nudges(client, invite, open_wave, arm, shown,
 
 def test_submitting_stores_the_response_and_every_answer(client, invite, open_wave):
     issued = invite()
-    open_link(client, issued.url)
 
-    result = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=2, efficacy=1))
+    result = answer_whole_questionnaire(client, issued.url, collective=2, efficacy=1)
 
     assert result.status_code == 302
-    assert result["Location"] == reverse("experiments:done")
+    assert result["Location"] == DONE
     response = Response.objects.get(member=issued.invitation.member)
     assert response.status == ResponseStatus.COMPLETE
     assert response.submitted_at is not None
     theme_answer = ThemeAnswer.objects.get(response=response)
     assert (theme_answer.collective, theme_answer.efficacy) == (2, 1)
+    assert (theme_answer.time_now, theme_answer.time_more, theme_answer.conditions) == (2, 3, 2)
+    assert (
+        theme_answer.satisfaction_information,
+        theme_answer.satisfaction_consultation,
+        theme_answer.satisfaction_response,
+    ) == (2, 3, 9)
     assert ActivityAnswer.objects.filter(theme_answer=theme_answer, done=True).count() == 3
+    assert (response.birth_year, response.gender, response.ethnic_group) == (1970, "woman", "white")
+    assert (response.qualification, response.ward, response.language) == (
+        "level_3",
+        "Central",
+        "en",
+    )
 
 
-def test_missing_answers_are_reported_and_nothing_is_completed(client, invite, open_wave):
+def test_missing_answers_are_reported_and_nothing_is_saved(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
-    answers = complete_answers(open_wave)
-    del answers[next(key for key in answers if key.startswith("collective_"))]
+    consent(client)
+    answers = theme_page_answers(open_wave.themes.get())
+    del answers["collective"]
 
-    result = client.post(QUESTIONNAIRE, answers)
+    result = client.post(theme_url(1), answers)
 
     assert result.status_code == 400
     assert "There is a problem" in result.content.decode()
-    assert "Select how often you work with others" in result.content.decode()
+    assert "Select how often you work with others in groups" in result.content.decode()
     assert not ThemeAnswer.objects.exists()
     assert Response.objects.get().status == ResponseStatus.PARTIAL
 
@@ -110,20 +133,64 @@ def test_missing_answers_are_reported_and_nothing_is_completed(client, invite, o
 def test_an_impossible_code_is_refused(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
-    answers = complete_answers(open_wave)
-    key = next(key for key in answers if key.startswith("efficacy_"))
-    answers[key] = "7"
+    consent(client)
+    answers = theme_page_answers(open_wave.themes.get())
+    answers["efficacy"] = "7"
 
-    result = client.post(QUESTIONNAIRE, answers)
+    result = client.post(theme_url(1), answers)
 
     assert result.status_code == 400
     assert not ThemeAnswer.objects.exists()
 
 
-def test_opening_the_link_again_after_submitting_shows_already_answered(client, invite, open_wave):
+def test_a_saved_page_is_partial_and_the_link_resumes_on_the_next_page(client, invite, open_wave):
+    from django.test import Client
+
+    # given a member who consented and saved the only theme page
     issued = invite()
     open_link(client, issued.url)
-    client.post(QUESTIONNAIRE, complete_answers(open_wave))
+    consent(client)
+    client.post(theme_url(1), theme_page_answers(open_wave.themes.get(), collective=3))
+
+    # when they open the same link on another device
+    page = open_link(Client(), issued.url)
+
+    # then they land on the page after the last one saved, and the answer is kept
+    assert page.redirect_chain[-1][0] == ABOUT_YOU
+    assert Response.objects.get().status == ResponseStatus.PARTIAL
+    assert ThemeAnswer.objects.get().collective == 3
+
+
+def test_going_back_and_saving_a_page_again_replaces_its_answers(client, invite, open_wave):
+    issued = invite()
+    open_link(client, issued.url)
+    consent(client)
+    theme = open_wave.themes.get()
+    client.post(theme_url(1), theme_page_answers(theme, collective=3))
+
+    back = client.get(theme_url(1))
+    client.post(theme_url(1), theme_page_answers(theme, collective=1, done=False))
+
+    assert 'value="3" checked' in back.content.decode()
+    assert Response.objects.count() == ThemeAnswer.objects.count() == 1
+    assert ThemeAnswer.objects.get().collective == 1
+    assert ActivityAnswer.objects.filter(done=False).count() == 3
+
+
+def test_pages_ahead_of_the_member_send_them_back_to_where_they_are(client, invite):
+    issued = invite()
+    open_link(client, issued.url)
+    consent(client)
+
+    result = client.get(CHECK)
+
+    assert result.status_code == 302
+    assert result["Location"] == theme_url(1)
+
+
+def test_opening_the_link_again_after_submitting_shows_already_answered(client, invite, open_wave):
+    issued = invite()
+    answer_whole_questionnaire(client, issued.url)
     arm_before = Assignment.objects.get().arm
 
     again = client.get(f"/i/{issued.token}/", follow=True)
@@ -136,12 +203,12 @@ def test_opening_the_link_again_after_submitting_shows_already_answered(client, 
 
 def test_a_double_post_stores_one_response(client, invite, open_wave):
     issued = invite()
-    open_link(client, issued.url)
+    answer_whole_questionnaire(client, issued.url, collective=1)
+    first = client.post(CHECK)
+    resent = client.post(theme_url(1), theme_page_answers(open_wave.themes.get(), collective=3))
+    second = client.post(CHECK)
 
-    first = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=1))
-    second = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=3))
-
-    assert first["Location"] == second["Location"] == reverse("experiments:done")
+    assert first["Location"] == resent["Location"] == second["Location"] == DONE
     assert Response.objects.count() == 1
     assert ThemeAnswer.objects.get().collective == 1
 
@@ -165,14 +232,18 @@ def test_unknown_and_expired_links_get_the_same_page(client, invite):
 def test_a_closed_wave_no_longer_accepts_answers(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
+    consent(client)
     open_wave.status = WaveStatus.CLOSED
     open_wave.save(update_fields=["status"])
 
-    result = client.post(QUESTIONNAIRE, complete_answers(open_wave))
+    result = client.post(theme_url(1), theme_page_answers(open_wave.themes.get()))
+    about = client.post(ABOUT_YOU, about_you_answers())
+    check = client.post(CHECK)
 
-    assert result.status_code == 410
+    assert result.status_code == about.status_code == check.status_code == 410
     assert "has closed" in result.content.decode()
     assert not ThemeAnswer.objects.exists()
+    assert Response.objects.get().about_saved_at is None
 
 
 def test_the_page_speaks_welsh_to_a_welsh_speaker(client, invite):
