@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -253,3 +254,69 @@ def test_the_page_speaks_welsh_to_a_welsh_speaker(client, invite):
 
     assert page.headers["Content-Language"] == "cy"
     assert 'lang="cy"' in page.content.decode()
+
+
+def test_each_render_of_a_theme_page_records_the_nudge_version_shown(client, invite, open_wave):
+    from experiments.nudges import set_nudge_text
+
+    # given a member in arm A+B, and nudge A edited into a second version
+    issued = _invite_into_arm(invite, open_wave, "ab")
+    theme = open_wave.themes.get()
+    version_2 = set_nudge_text(open_wave, theme=theme, nudge="a", text_en="Nudge A, edited")
+    open_link(client, issued.url)
+
+    # when the theme page is rendered twice (a refresh)
+    consent(client)
+    page = client.get(theme_url(1)).content.decode()
+
+    # then each render recorded the versions shown: A version 2 and B version 1
+    assert "Nudge A, edited" in page
+    shown = sorted(
+        Exposure.objects.filter(response__member=issued.invitation.member).values_list(
+            "nudge_text__nudge", "nudge_text__version"
+        )
+    )
+    assert shown == [("a", 2), ("a", 2), ("b", 1), ("b", 1)]
+    assert version_2.version == 2
+
+
+def test_the_time_on_each_page_is_recorded(client, invite, open_wave):
+    from experiments.models import PageVisit
+
+    issued = invite()
+
+    answer_whole_questionnaire(client, issued.url)
+
+    visits = PageVisit.objects.filter(response__member=issued.invitation.member).order_by("pk")
+    theme_id = open_wave.themes.get().pk
+    assert [v.page for v in visits] == ["start", f"theme-{theme_id}", "about-you", "check"]
+    assert all(v.submitted_at is not None and v.submitted_at >= v.shown_at for v in visits)
+
+
+def test_a_welsh_speaker_answers_in_welsh_and_the_language_is_stored(client, invite, open_wave):
+    issued = invite(preferred_language="cy")
+    open_link(client, issued.url)
+
+    theme_page = html.unescape(consent(client).content.decode())
+    result = answer_whole_questionnaire(client, issued.url)
+
+    assert "Yn ystod y 12 mis diwethaf, a wnaethoch chi unrhyw un o'r pethau canlynol?" in (
+        theme_page
+    )
+    assert ">Do</label>" in theme_page
+    assert ">Naddo</label>" in theme_page
+    assert "Adran 1 o 3" in theme_page
+    assert result["Location"] == DONE
+    assert Response.objects.get().language == "cy"
+
+
+def test_a_wave_that_has_not_opened_shows_a_clear_page(client, invite, open_wave):
+    issued = invite()
+    open_wave.status = WaveStatus.DRAFT
+    open_wave.save(update_fields=["status"])
+
+    page = client.get(f"/i/{issued.token}/", follow=True)
+
+    assert page.status_code == 410
+    assert "has not opened yet" in page.content.decode()
+    assert not Response.objects.exists()
