@@ -4,6 +4,7 @@ from experiments.models import (
     Activity,
     Council,
     CouncilMembership,
+    ItemWording,
     NudgeText,
     Theme,
     Wave,
@@ -65,3 +66,11 @@ class WaveAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{wave} closed; analysis run #{run.pk} queued.", messages.SUCCESS
                 )
+
+
+@admin.register(ItemWording)
+class ItemWordingAdmin(admin.ModelAdmin):
+    """A council's own wording of a questionnaire item for one wave, in both languages."""
+
+    list_display = ["wave", "theme", "item", "text_en", "text_cy"]
+    list_filter = ["wave__council", "item"]
