@@ -57,19 +57,31 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's headless Chromium, driven by Playwright; never a downloaded browser."""
+    """Debian's headless Chromium, driven by Playwright; never a downloaded browser.
+
+    Module-scoped so that the environment variable below lives only as long as the
+    browser: `manage.py check --deploy` (run by another test) refuses it.
+    """
     import os
 
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous, so Django's guard against ORM use inside a loop does not apply.
+    # Playwright's sync API marks an event loop as running in this thread; the tests' own
+    # ORM calls are still synchronous, so Django's guard against ORM use in a loop would
+    # refuse them wrongly.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
