@@ -320,3 +320,35 @@ def test_a_wave_that_has_not_opened_shows_a_clear_page(client, invite, open_wave
     assert page.status_code == 410
     assert "has not opened yet" in page.content.decode()
     assert not Response.objects.exists()
+
+
+def test_the_language_switch_changes_the_page_and_the_language_stored(client, invite):
+    # given an English speaker on the first theme page
+    issued = invite(preferred_language="en")
+    open_link(client, issued.url)
+    consent(client)
+
+    # when they switch to Welsh from that page
+    switched = client.post("/i18n/setlang/", {"language": "cy", "next": theme_url(1)}, follow=True)
+    result = answer_whole_questionnaire(client, issued.url)
+
+    # then the same page comes back in Welsh and the response says it was completed in Welsh
+    assert switched.redirect_chain[-1][0] == theme_url(1)
+    assert "Cadw a pharhau" in switched.content.decode()
+    assert result["Location"] == DONE
+    assert Response.objects.get().language == "cy"
+
+
+def test_declining_stores_no_consent_and_keeps_the_questions_closed(client, invite):
+    issued = invite()
+    open_link(client, issued.url)
+
+    declined = client.post(QUESTIONNAIRE, {"consent": "no"})
+    theme = client.get(theme_url(1))
+
+    assert declined.status_code == 200
+    assert "You have chosen not to take part" in html.unescape(declined.content.decode())
+    assert theme.status_code == 302
+    assert theme["Location"] == QUESTIONNAIRE
+    assert Response.objects.get().consented_at is None
+    assert not Exposure.objects.exists()
