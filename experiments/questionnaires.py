@@ -20,6 +20,7 @@ from experiments.models import (
     ThemeKind,
     Wave,
 )
+from experiments.responses import current_nudge_texts
 
 ACTIVITIES_QUESTION = _("In the last 12 months, did you do any of the following?")
 
@@ -274,8 +275,6 @@ def welsh_gaps(wave: Wave) -> list[str]:
     Covers theme names, activities, the latest version of every nudge text, the council's
     item wordings, and the platform's default wording in the Welsh catalogue.
     """
-    from experiments.responses import current_nudge_texts
-
     gaps = []
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     overrides = _overrides(wave)
