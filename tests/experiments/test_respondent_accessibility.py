@@ -64,6 +64,7 @@ def test_every_respondent_page_has_no_wcag_22_aa_violations(chromium, live_serve
     _audit(page, "start", audited)
     _submit(page)
     assert page.locator(".error-summary").count() == 1
+    assert page.evaluate("document.activeElement.className") == "error-summary"
     _audit(page, "start with errors", audited)
     page.check('input[name="consent"][value="yes"]')
     _submit(page)
