@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services browser clean
+.PHONY: run test test-slow serve lint format install services browser clean messages
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +16,22 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-install: $(INSTALLED)
+install: $(INSTALLED) messages
+
+## The Welsh catalogue: compile locale/*/django.po (the committed .mo serves without gettext).
+messages: $(INSTALLED)
+	@if command -v msgfmt >/dev/null; then \
+		$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0; fi
 
 ## make run: install, migrate the embedded SQLite database, load the demo and serve it.
-run: $(INSTALLED)
+run: $(INSTALLED) messages
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: install and run the whole fast suite against the real Postgres and Redis.
-test: $(INSTALLED) services browser
+test: $(INSTALLED) messages services browser
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m "not slow" -p no:cacheprovider

@@ -11,6 +11,7 @@ from experiments.models import (
     Council,
     CouncilMembership,
     CouncilRole,
+    ItemWording,
     NudgeText,
     Theme,
     Wave,
@@ -137,3 +138,11 @@ class WaveAdmin(admin.ModelAdmin):
             "reveal": reveal,
         }
         return TemplateResponse(request, "admin/experiments/wave/allocation_monitor.html", context)
+
+
+@admin.register(ItemWording)
+class ItemWordingAdmin(admin.ModelAdmin):
+    """A council's own wording of a questionnaire item for one wave, in both languages."""
+
+    list_display = ["wave", "theme", "item", "text_en", "text_cy"]
+    list_filter = ["wave__council", "item"]

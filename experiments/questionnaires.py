@@ -1,8 +1,189 @@
-"""The questionnaire of a wave as plain data, in the member's language."""
+"""The questionnaire of a wave as plain data, in the member's language.
+
+The platform ships default wording for every item of the four theme kinds, in English and
+Welsh (through the translation catalogue); a council may replace any item's wording for one
+wave with an `ItemWording`, which then needs both languages too.
+"""
 
 from dataclasses import dataclass, field
 
-from experiments.models import Activity, NudgeText, Theme, Wave
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from experiments.models import (
+    Activity,
+    Item,
+    ItemWording,
+    Nation,
+    NudgeText,
+    Theme,
+    ThemeKind,
+    Wave,
+)
+from experiments.responses import current_nudge_texts
+
+ACTIVITIES_QUESTION = _("In the last 12 months, did you do any of the following?")
+
+DEFAULT_WORDING = {
+    ThemeKind.ENVIRONMENT: {
+        Item.ACTIVITIES: ACTIVITIES_QUESTION,
+        Item.COLLECTIVE: _(
+            "How often do you work with other people in groups to improve the local"
+            " environment, for example in a friends-of-the-park group or a litter "
+            "pick?"
+        ),
+        Item.TIME_NOW: _(
+            "How much time do you give now, with other people, to improving the local environment?"
+        ),
+        Item.TIME_MORE: _(
+            "How much more time would you be willing to give, with other people, to"
+            " improving the local environment?"
+        ),
+        Item.CONDITIONS: _("How would you rate the local environment at the moment?"),
+        Item.SATISFACTION_INFORMATION: _(
+            "How satisfied are you with the information the council gives about the"
+            " local environment?"
+        ),
+        Item.SATISFACTION_CONSULTATION: _(
+            "How satisfied are you with how the council consults residents about "
+            "the local environment?"
+        ),
+        Item.SATISFACTION_RESPONSE: _(
+            "How satisfied are you with how the council responds to residents' "
+            "concerns about the local environment?"
+        ),
+        Item.EFFICACY: _(
+            "How far do you agree or disagree: people in this area can make a "
+            "difference to the local environment?"
+        ),
+    },
+    ThemeKind.COMMUNITY_SAFETY: {
+        Item.ACTIVITIES: ACTIVITIES_QUESTION,
+        Item.COLLECTIVE: _(
+            "How often do you work with other people in groups to improve community"
+            " safety in your area, for example Neighbourhood Watch?"
+        ),
+        Item.TIME_NOW: _(
+            "How much time do you give now, with other people, to improving "
+            "community safety in your area?"
+        ),
+        Item.TIME_MORE: _(
+            "How much more time would you be willing to give, with other people, to"
+            " improving community safety in your area?"
+        ),
+        Item.CONDITIONS: _("How would you rate community safety in your area at the moment?"),
+        Item.SATISFACTION_INFORMATION: _(
+            "How satisfied are you with the information the council gives about "
+            "community safety in your area?"
+        ),
+        Item.SATISFACTION_CONSULTATION: _(
+            "How satisfied are you with how the council consults residents about "
+            "community safety in your area?"
+        ),
+        Item.SATISFACTION_RESPONSE: _(
+            "How satisfied are you with how the council responds to residents' "
+            "concerns about community safety in your area?"
+        ),
+        Item.EFFICACY: _(
+            "How far do you agree or disagree: people in this area can make a "
+            "difference to community safety in your area?"
+        ),
+    },
+    ThemeKind.SOCIAL_WELLBEING: {
+        Item.ACTIVITIES: ACTIVITIES_QUESTION,
+        Item.COLLECTIVE: _(
+            "How often do you work with other people in groups to improve the well-"
+            "being of people in your area, for example a befriending scheme?"
+        ),
+        Item.TIME_NOW: _(
+            "How much time do you give now, with other people, to improving the "
+            "well-being of people in your area?"
+        ),
+        Item.TIME_MORE: _(
+            "How much more time would you be willing to give, with other people, to"
+            " improving the well-being of people in your area?"
+        ),
+        Item.CONDITIONS: _(
+            "How would you rate the well-being of people in your area at the moment?"
+        ),
+        Item.SATISFACTION_INFORMATION: _(
+            "How satisfied are you with the information the council gives about the"
+            " well-being of people in your area?"
+        ),
+        Item.SATISFACTION_CONSULTATION: _(
+            "How satisfied are you with how the council consults residents about "
+            "the well-being of people in your area?"
+        ),
+        Item.SATISFACTION_RESPONSE: _(
+            "How satisfied are you with how the council responds to residents' "
+            "concerns about the well-being of people in your area?"
+        ),
+        Item.EFFICACY: _(
+            "How far do you agree or disagree: people in this area can make a "
+            "difference to the well-being of people in your area?"
+        ),
+    },
+    ThemeKind.HEALTH: {
+        Item.ACTIVITIES: ACTIVITIES_QUESTION,
+        Item.COLLECTIVE: _(
+            "How often do you work with other people in groups to improve people's "
+            "health in your area, for example a walking group?"
+        ),
+        Item.TIME_NOW: _(
+            "How much time do you give now, with other people, to improving "
+            "people's health in your area?"
+        ),
+        Item.TIME_MORE: _(
+            "How much more time would you be willing to give, with other people, to"
+            " improving people's health in your area?"
+        ),
+        Item.CONDITIONS: _("How would you rate people's health in your area at the moment?"),
+        Item.SATISFACTION_INFORMATION: _(
+            "How satisfied are you with the information the council gives about "
+            "people's health in your area?"
+        ),
+        Item.SATISFACTION_CONSULTATION: _(
+            "How satisfied are you with how the council consults residents about "
+            "people's health in your area?"
+        ),
+        Item.SATISFACTION_RESPONSE: _(
+            "How satisfied are you with how the council responds to residents' "
+            "concerns about people's health in your area?"
+        ),
+        Item.EFFICACY: _(
+            "How far do you agree or disagree: people in this area can make a "
+            "difference to people's health in your area?"
+        ),
+    },
+    ThemeKind.CUSTOM: {
+        Item.ACTIVITIES: ACTIVITIES_QUESTION,
+        Item.COLLECTIVE: _(
+            "How often do you work with other people in groups to improve %(theme)s?"
+        ),
+        Item.TIME_NOW: _(
+            "How much time do you give now, with other people, to improving %(theme)s?"
+        ),
+        Item.TIME_MORE: _(
+            "How much more time would you be willing to give, with other people, to"
+            " improving %(theme)s?"
+        ),
+        Item.CONDITIONS: _("How would you rate %(theme)s at the moment?"),
+        Item.SATISFACTION_INFORMATION: _(
+            "How satisfied are you with the information the council gives about %(theme)s?"
+        ),
+        Item.SATISFACTION_CONSULTATION: _(
+            "How satisfied are you with how the council consults residents about %(theme)s?"
+        ),
+        Item.SATISFACTION_RESPONSE: _(
+            "How satisfied are you with how the council responds to residents' "
+            "concerns about %(theme)s?"
+        ),
+        Item.EFFICACY: _(
+            "How far do you agree or disagree: people in this area can make a "
+            "difference to %(theme)s?"
+        ),
+    },
+}
 
 
 def in_language(english: str, welsh: str, language: str) -> str:
@@ -22,30 +203,104 @@ class ThemePage:
     name: str
     activities: list[ActivityItem]
     nudges: list[str] = field(default_factory=list)
+    nudge_text_ids: list[int] = field(default_factory=list)
+    wording: dict[str, str] = field(default_factory=dict)
+    asks_time_now: bool = True
+    asks_time_more: bool = True
+
+    def question(self, item: str) -> str:
+        return self.wording[item]
+
+
+def default_wording(kind: str, item: str, *, theme_name: str = "") -> str:
+    """Return the platform's wording of an item for a theme kind, in the active language."""
+    text = str(DEFAULT_WORDING.get(kind, DEFAULT_WORDING[ThemeKind.CUSTOM])[item])
+    return text % {"theme": theme_name} if "%(theme)s" in text else text
+
+
+def _overrides(wave: Wave) -> dict[tuple[int, str], ItemWording]:
+    return {(w.theme_id, w.item): w for w in ItemWording.objects.filter(wave=wave)}
 
 
 def theme_pages(
     wave: Wave, *, language: str, nudge_texts: dict[int, list[NudgeText]] | None = None
 ) -> list[ThemePage]:
+    """Return the wave's theme pages in order, worded in the given language."""
     nudge_texts = nudge_texts or {}
     themes: list[Theme] = list(
         wave.themes.order_by("wave_themes__position", "pk").prefetch_related("activities")
     )
+    overrides = _overrides(wave)
     pages = []
-    for theme in themes:
-        activities: list[Activity] = list(theme.activities.all())
-        pages.append(
-            ThemePage(
-                theme_id=theme.pk,
-                name=in_language(theme.name_en, theme.name_cy, language),
-                activities=[
-                    ActivityItem(a.pk, in_language(a.text_en, a.text_cy, language))
-                    for a in activities
-                ],
-                nudges=[
-                    in_language(t.text_en, t.text_cy, language)
-                    for t in nudge_texts.get(theme.pk, [])
-                ],
+    with translation.override(language):
+        for theme in themes:
+            activities: list[Activity] = list(theme.activities.all())
+            name = in_language(theme.name_en, theme.name_cy, language)
+            wording = {}
+            for item in Item.values:
+                override = overrides.get((theme.pk, item))
+                if override is not None:
+                    wording[item] = in_language(override.text_en, override.text_cy, language)
+                else:
+                    wording[item] = default_wording(theme.kind, item, theme_name=name.lower())
+            texts = nudge_texts.get(theme.pk, [])
+            pages.append(
+                ThemePage(
+                    theme_id=theme.pk,
+                    name=name,
+                    activities=[
+                        ActivityItem(a.pk, in_language(a.text_en, a.text_cy, language))
+                        for a in activities
+                    ],
+                    nudges=[in_language(t.text_en, t.text_cy, language) for t in texts],
+                    nudge_text_ids=[t.pk for t in texts],
+                    wording=wording,
+                    asks_time_now=wave.asks_time_now,
+                    asks_time_more=wave.asks_time_more,
+                )
             )
-        )
     return pages
+
+
+def _lacks_welsh_translation(text) -> bool:
+    with translation.override("en"):
+        english = str(text)
+    with translation.override("cy"):
+        return str(text) == english
+
+
+def welsh_gaps(wave: Wave) -> list[str]:
+    """List every respondent-facing text of the wave that has no Welsh version.
+
+    Covers theme names, activities, the latest version of every nudge text, the council's
+    item wordings, and the platform's default wording in the Welsh catalogue.
+    """
+    gaps = []
+    themes = list(wave.themes.order_by("wave_themes__position", "pk"))
+    overrides = _overrides(wave)
+    for theme in themes:
+        if not theme.name_cy.strip():
+            gaps.append(f"Theme “{theme.name_en}”: name")
+        for activity in theme.activities.all():
+            if not activity.text_cy.strip():
+                gaps.append(f"Theme “{theme.name_en}”: activity “{activity.text_en}”")
+        for item in Item:
+            override = overrides.get((theme.pk, item.value))
+            if override is not None:
+                if not override.text_cy.strip():
+                    gaps.append(f"Theme “{theme.name_en}”: wording of “{item.label}”")
+            else:
+                kind_wording = DEFAULT_WORDING.get(theme.kind, DEFAULT_WORDING[ThemeKind.CUSTOM])
+                if _lacks_welsh_translation(kind_wording[item.value]):
+                    gaps.append(f"Theme “{theme.name_en}”: default wording of “{item.label}”")
+    for theme_id, texts in current_nudge_texts(wave.pk, ("a", "b")).items():
+        theme = next((t for t in themes if t.pk == theme_id), None)
+        for text in texts:
+            if not text.text_cy.strip():
+                name = theme.name_en if theme else text.theme.name_en
+                gaps.append(f"Theme “{name}”: nudge {text.nudge.upper()} (version {text.version})")
+    return gaps
+
+
+def needs_welsh(wave: Wave) -> bool:
+    return wave.council.nation == Nation.WALES

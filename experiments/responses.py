@@ -12,6 +12,7 @@ from experiments.models import (
     Exposure,
     Invitation,
     NudgeText,
+    PageVisit,
     Response,
     ResponseStatus,
     Theme,
@@ -19,12 +20,34 @@ from experiments.models import (
 )
 
 
+class AnswersNotAccepted(Exception):
+    """The wave is not open, or the response is already complete: nothing was stored."""
+
+
 @dataclass(frozen=True)
 class ThemeAnswers:
+    """The answers of one theme page; an item the wave does not ask is None."""
+
     theme_id: int
     activities: dict[int, bool]
     collective: int
     efficacy: int
+    time_now: int | None = None
+    time_more: int | None = None
+    conditions: int | None = None
+    satisfaction_information: int | None = None
+    satisfaction_consultation: int | None = None
+    satisfaction_response: int | None = None
+
+
+@dataclass(frozen=True)
+class AboutYou:
+    birth_year: int | None
+    age_band: str
+    gender: str
+    ethnic_group: str
+    qualification: str
+    ward: str
 
 
 def begin_response(invitation: Invitation, *, language: str) -> tuple[Response, Assignment]:
@@ -65,34 +88,133 @@ def record_exposures(response: Response, texts: list[NudgeText]) -> None:
     Exposure.objects.bulk_create(Exposure(response=response, nudge_text=t) for t in texts)
 
 
-def submit_response(
-    response_id: int, *, answers: list[ThemeAnswers], language: str
-) -> tuple[Response, bool]:
-    """Store the answers and mark the response complete, exactly once.
+def _lock_for_answers(response_id: int) -> Response:
+    """Lock the response for writing, refusing once it is complete or its wave is not open."""
+    response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+    if response.status == ResponseStatus.COMPLETE or not response.wave.is_open:
+        raise AnswersNotAccepted
+    return response
 
-    Return the response and whether this call completed it: a repeated submission (a
-    double click, a resent form) finds it complete under the row lock and stores nothing.
+
+def record_consent(response_id: int) -> Response:
+    """Note that the member agreed to take part (once; a repeat keeps the first time)."""
+    with transaction.atomic():
+        response = _lock_for_answers(response_id)
+        if response.consented_at is None:
+            response.consented_at = timezone.now()
+            response.save(update_fields=["consented_at", "updated_at"])
+    return response
+
+
+def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> ThemeAnswer:
+    """Store (or replace) the answers of one theme page; the response stays partial.
+
+    Saving the same page twice, from a double click or the back button, updates the one
+    row per theme instead of adding another.
     """
     with transaction.atomic():
-        response = Response.objects.select_for_update().get(pk=response_id)
+        response = _lock_for_answers(response_id)
+        theme = Theme.objects.get(pk=answers.theme_id)
+        theme_answer, _ = ThemeAnswer.objects.update_or_create(
+            response=response,
+            theme=theme,
+            defaults={
+                "collective": answers.collective,
+                "time_now": answers.time_now,
+                "time_more": answers.time_more,
+                "conditions": answers.conditions,
+                "satisfaction_information": answers.satisfaction_information,
+                "satisfaction_consultation": answers.satisfaction_consultation,
+                "satisfaction_response": answers.satisfaction_response,
+                "efficacy": answers.efficacy,
+            },
+        )
+        for activity_id, done in answers.activities.items():
+            ActivityAnswer.objects.update_or_create(
+                theme_answer=theme_answer, activity_id=activity_id, defaults={"done": done}
+            )
+        response.language = language
+        response.save(update_fields=["language", "updated_at"])
+    return theme_answer
+
+
+def save_about_you(response_id: int, *, about: AboutYou, language: str) -> Response:
+    """Store the once-per-questionnaire questions about the member; still partial."""
+    with transaction.atomic():
+        response = _lock_for_answers(response_id)
+        response.birth_year = about.birth_year
+        response.age_band = about.age_band
+        response.gender = about.gender
+        response.ethnic_group = about.ethnic_group
+        response.qualification = about.qualification
+        response.ward = about.ward
+        response.language = language
+        response.about_saved_at = timezone.now()
+        response.save(
+            update_fields=[
+                "birth_year",
+                "age_band",
+                "gender",
+                "ethnic_group",
+                "qualification",
+                "ward",
+                "language",
+                "about_saved_at",
+                "updated_at",
+            ]
+        )
+    return response
+
+
+def answered_theme_ids(response: Response) -> set[int]:
+    return set(ThemeAnswer.objects.filter(response=response).values_list("theme_id", flat=True))
+
+
+def record_page_shown(response: Response, *, page: str) -> PageVisit:
+    return PageVisit.objects.create(response=response, page=page, shown_at=timezone.now())
+
+
+def record_page_submitted(response: Response, *, page: str) -> None:
+    """Stamp the latest unsent visit of the page; a page sent without a visit gets one."""
+    now = timezone.now()
+    visit = (
+        PageVisit.objects.filter(response=response, page=page, submitted_at__isnull=True)
+        .order_by("-shown_at")
+        .first()
+    )
+    if visit is None:
+        PageVisit.objects.create(response=response, page=page, shown_at=now, submitted_at=now)
+    else:
+        visit.submitted_at = now
+        visit.save(update_fields=["submitted_at"])
+
+
+def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]:
+    """Mark the response complete, exactly once, when every page has been answered.
+
+    Return the response and whether this call completed it: a repeated submission (a
+    double click, a resent form) finds it complete under the row lock and changes nothing.
+    Raise `IncompleteResponse` naming nothing stored if a page is still unanswered.
+    """
+    with transaction.atomic():
+        response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
         if response.status == ResponseStatus.COMPLETE:
             return response, False
-        themes = {t.pk: t for t in Theme.objects.filter(pk__in=[a.theme_id for a in answers])}
-        for theme_answers in answers:
-            theme_answer, _ = ThemeAnswer.objects.update_or_create(
-                response=response,
-                theme=themes[theme_answers.theme_id],
-                defaults={
-                    "collective": theme_answers.collective,
-                    "efficacy": theme_answers.efficacy,
-                },
-            )
-            for activity_id, done in theme_answers.activities.items():
-                ActivityAnswer.objects.update_or_create(
-                    theme_answer=theme_answer, activity_id=activity_id, defaults={"done": done}
-                )
+        if not response.wave.is_open:
+            raise AnswersNotAccepted
+        theme_ids = set(response.wave.themes.values_list("pk", flat=True))
+        if (
+            response.consented_at is None
+            or response.about_saved_at is None
+            or not theme_ids <= answered_theme_ids(response)
+        ):
+            raise IncompleteResponse
         response.status = ResponseStatus.COMPLETE
         response.language = language
         response.submitted_at = timezone.now()
         response.save(update_fields=["status", "language", "submitted_at", "updated_at"])
     return response, True
+
+
+class IncompleteResponse(Exception):
+    """A page of the questionnaire is still unanswered."""

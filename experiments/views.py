@@ -1,29 +1,61 @@
-"""The respondent's pages. They work without JavaScript and never name an arm."""
+"""The respondent's pages. They work without JavaScript and never name an arm.
+
+The flow follows the GOV.UK Design System's question pages: a start page with the purpose,
+privacy notice and consent; one page per theme, its nudges above its questions; a page
+about the member; check your answers; confirmation. Every page is saved as it is sent, so
+the same invitation link resumes where the member left off, on any device.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from experiments.forms import QuestionnaireForm
+from experiments.forms import WARD_NOT_SAID, AboutYouForm, ConsentForm, ThemePageForm
 from experiments.invitations import find_invitation
-from experiments.models import Arm, Invitation, Response, ResponseStatus
-from experiments.questionnaires import theme_pages
+from experiments.models import (
+    Arm,
+    Assignment,
+    Invitation,
+    NudgeText,
+    Response,
+    ResponseStatus,
+    ThemeAnswer,
+)
+from experiments.questionnaires import ThemePage, needs_welsh, theme_pages
 from experiments.responses import (
+    AnswersNotAccepted,
+    IncompleteResponse,
+    answered_theme_ids,
     begin_response,
     current_nudge_texts,
+    record_consent,
     record_exposures,
+    record_page_shown,
+    record_page_submitted,
+    save_about_you,
+    save_theme_answers,
     submit_response,
 )
+from panel.models import PanelMember
 from ratelimits.limits import client_ip, hit
 
 SESSION_KEY = "invitation_id"
+ABOUT_YOU = "about-you"
+CHECK = "check"
 
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
     return render(request, "experiments/link_not_valid.html", status=404)
+
+
+def _wave_not_open(request: HttpRequest, wave) -> HttpResponse:
+    return render(request, "experiments/wave_not_open.html", {"wave": wave}, status=410)
 
 
 def _session_invitation(request: HttpRequest) -> Invitation | None:
@@ -31,6 +63,74 @@ def _session_invitation(request: HttpRequest) -> Invitation | None:
     if invitation_id is None:
         return None
     return Invitation.objects.select_related("wave", "member").filter(pk=invitation_id).first()
+
+
+@dataclass
+class Sitting:
+    """What every questionnaire page needs: who is answering, in what language, and where."""
+
+    invitation: Invitation
+    response: Response
+    assignment: Assignment
+    language: str
+    nudge_texts: dict[int, list[NudgeText]]
+    pages: list[ThemePage]
+
+    @property
+    def wave(self):
+        return self.invitation.wave
+
+    @property
+    def total_sections(self) -> int:
+        return len(self.pages) + 2
+
+    def resume_url(self) -> str:
+        """Return the first page still unanswered, or check your answers when none is."""
+        if self.response.consented_at is None:
+            return reverse("experiments:questionnaire")
+        answered = answered_theme_ids(self.response)
+        for number, page in enumerate(self.pages, start=1):
+            if page.theme_id not in answered:
+                return reverse("experiments:theme", args=[number])
+        if self.response.about_saved_at is None:
+            return reverse("experiments:about_you")
+        return reverse("experiments:check")
+
+    def may_visit(self, url: str) -> bool:
+        """Allow any page up to the first unanswered one; later pages wait their turn."""
+        order = [reverse("experiments:theme", args=[n]) for n in range(1, len(self.pages) + 1)]
+        order += [reverse("experiments:about_you"), reverse("experiments:check")]
+        resume = self.resume_url()
+        if resume not in order:
+            return False
+        return order.index(url) <= order.index(resume)
+
+
+def _begin(request: HttpRequest) -> Sitting | HttpResponse:
+    """Return the member's sitting, or the page to show instead of the questionnaire."""
+    invitation = _session_invitation(request)
+    if invitation is None:
+        return _link_not_valid(request)
+    wave = invitation.wave
+    if not wave.is_open:
+        return _wave_not_open(request, wave)
+    if Response.objects.filter(
+        wave=wave, member=invitation.member, status=ResponseStatus.COMPLETE
+    ).exists():
+        return redirect("experiments:done")
+    language = translation.get_language()
+    response, assignment = begin_response(invitation, language=language)
+    nudge_texts = current_nudge_texts(wave.pk, Arm(assignment.arm).nudges)
+    pages = theme_pages(wave, language=language, nudge_texts=nudge_texts)
+    return Sitting(invitation, response, assignment, language, nudge_texts, pages)
+
+
+def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
+    """Answer a POST that arrived after the response completed or the wave closed."""
+    sitting.invitation.wave.refresh_from_db()
+    if not sitting.invitation.wave.is_open:
+        return _wave_not_open(request, sitting.invitation.wave)
+    return redirect("experiments:done")
 
 
 @never_cache
@@ -65,40 +165,223 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def questionnaire(request: HttpRequest) -> HttpResponse:
-    invitation = _session_invitation(request)
-    if invitation is None:
-        return _link_not_valid(request)
-    wave = invitation.wave
-    if not wave.is_open:
-        return render(request, "experiments/wave_not_open.html", {"wave": wave}, status=410)
-    if Response.objects.filter(
-        wave=wave, member=invitation.member, status=ResponseStatus.COMPLETE
-    ).exists():
-        return redirect("experiments:done")
-
-    language = translation.get_language()
-    response, assignment = begin_response(invitation, language=language)
-    nudge_texts = current_nudge_texts(wave.pk, Arm(assignment.arm).nudges)
-    pages = theme_pages(wave, language=language, nudge_texts=nudge_texts)
-    form = QuestionnaireForm(request.POST or None, pages=pages)
-
+    """Show the start page (purpose, privacy, consent), or resume where the member left off."""
+    sitting = _begin(request)
+    if isinstance(sitting, HttpResponse):
+        return sitting
+    response = sitting.response
+    if request.method == "GET" and response.consented_at is not None and "start" not in request.GET:
+        return redirect(sitting.resume_url())
+    initial = {"consent": "yes"} if response.consented_at else {}
+    form = ConsentForm(request.POST or None, initial=initial)
+    declined = False
     if request.method == "POST" and form.is_valid():
-        submit_response(response.pk, answers=form.theme_answers(), language=language)
-        return redirect("experiments:done")
-
-    record_exposures(response, [text for texts in nudge_texts.values() for text in texts])
-    status = 400 if request.method == "POST" else 200
+        if form.cleaned_data["consent"] == "yes":
+            try:
+                record_consent(response.pk)
+            except AnswersNotAccepted:
+                return _answers_refused(request, sitting)
+            record_page_submitted(response, page="start")
+            return redirect("experiments:theme", 1)
+        declined = True
+    record_page_shown(response, page="start")
     return render(
-        request, "experiments/questionnaire.html", {"form": form, "wave": wave}, status=status
+        request,
+        "experiments/start.html",
+        {"form": form, "wave": sitting.wave, "sitting": sitting, "declined": declined},
+        status=400 if request.method == "POST" and not declined else 200,
     )
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
+def theme_page(request: HttpRequest, number: int) -> HttpResponse:
+    """One theme: the arm's nudges first, then the co-production questions."""
+    sitting = _begin(request)
+    if isinstance(sitting, HttpResponse):
+        return sitting
+    if not 1 <= number <= len(sitting.pages):
+        return redirect(sitting.resume_url())
+    url = reverse("experiments:theme", args=[number])
+    if not sitting.may_visit(url):
+        return redirect(sitting.resume_url())
+    page = sitting.pages[number - 1]
+    response = sitting.response
+    stored = (
+        ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
+        .prefetch_related("activity_answers")
+        .first()
+    )
+    form = ThemePageForm(
+        request.POST or None, page=page, initial=ThemePageForm.initial_from(stored)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_theme_answers(response.pk, answers=form.theme_answers(), language=sitting.language)
+        except AnswersNotAccepted:
+            return _answers_refused(request, sitting)
+        record_page_submitted(response, page=f"theme-{page.theme_id}")
+        if request.GET.get("check") == "1":
+            return redirect("experiments:check")
+        return redirect(sitting.resume_url())
+    # The assignment is already committed (in _begin); only now is the nudge shown.
+    record_exposures(response, sitting.nudge_texts.get(page.theme_id, []))
+    record_page_shown(response, page=f"theme-{page.theme_id}")
+    back = (
+        reverse("experiments:theme", args=[number - 1])
+        if number > 1
+        else reverse("experiments:questionnaire") + "?start=1"
+    )
+    return render(
+        request,
+        "experiments/theme.html",
+        {
+            "form": form,
+            "page": page,
+            "section": number,
+            "sitting": sitting,
+            "back_url": back,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _wards(sitting: Sitting) -> list[str]:
+    wards = (
+        PanelMember.objects.filter(council_id=sitting.wave.council_id)
+        .exclude(ward="")
+        .values_list("ward", flat=True)
+        .distinct()
+        .order_by("ward")
+    )
+    return [w for w in wards if w != WARD_NOT_SAID]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def about_you(request: HttpRequest) -> HttpResponse:
+    sitting = _begin(request)
+    if isinstance(sitting, HttpResponse):
+        return sitting
+    url = reverse("experiments:about_you")
+    if not sitting.may_visit(url):
+        return redirect(sitting.resume_url())
+    response = sitting.response
+    form = AboutYouForm(
+        request.POST or None,
+        in_wales=needs_welsh(sitting.wave),
+        wards=_wards(sitting),
+        initial=AboutYouForm.initial_from(response),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_about_you(response.pk, about=form.about_you(), language=sitting.language)
+        except AnswersNotAccepted:
+            return _answers_refused(request, sitting)
+        record_page_submitted(response, page=ABOUT_YOU)
+        return redirect("experiments:check")
+    record_page_shown(response, page=ABOUT_YOU)
+    return render(
+        request,
+        "experiments/about_you.html",
+        {
+            "form": form,
+            "section": len(sitting.pages) + 1,
+            "sitting": sitting,
+            "back_url": reverse("experiments:theme", args=[len(sitting.pages)])
+            if sitting.pages
+            else reverse("experiments:questionnaire"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _summary(sitting: Sitting) -> list[dict]:
+    """Return each page's questions with the stored answers, worded as the member saw them."""
+    stored = {
+        a.theme_id: a
+        for a in ThemeAnswer.objects.filter(response=sitting.response).prefetch_related(
+            "activity_answers"
+        )
+    }
+    sections = []
+    for number, page in enumerate(sitting.pages, start=1):
+        form = ThemePageForm(
+            page=page, initial=ThemePageForm.initial_from(stored.get(page.theme_id))
+        )
+        sections.append(
+            {
+                "title": page.name,
+                "change_url": reverse("experiments:theme", args=[number]) + "?check=1",
+                "rows": [_row(field) for field in form],
+            }
+        )
+    form = AboutYouForm(
+        in_wales=needs_welsh(sitting.wave),
+        wards=_wards(sitting),
+        initial=AboutYouForm.initial_from(sitting.response),
+    )
+    rows = [_row(field) for field in form if field.name not in ("birth_year", "age_band")]
+    age = form.initial.get("birth_year") or dict(form.fields["age_band"].choices).get(
+        form.initial.get("age_band"), ""
+    )
+    rows.insert(0, {"question": translation.gettext("Age"), "answer": age, "id": "age"})
+    sections.append(
+        {
+            "title": translation.gettext("About you"),
+            "change_url": reverse("experiments:about_you"),
+            "rows": rows,
+        }
+    )
+    return sections
+
+
+def _row(field) -> dict:
+    value = field.initial
+    choices = dict((str(k), v) for k, v in getattr(field.field, "choices", []))
+    answer = choices.get(str(value), value) if value not in (None, "") else ""
+    return {"question": field.label, "answer": answer, "id": field.name}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_answers(request: HttpRequest) -> HttpResponse:
+    sitting = _begin(request)
+    if isinstance(sitting, HttpResponse):
+        return sitting
+    if not sitting.may_visit(reverse("experiments:check")):
+        return redirect(sitting.resume_url())
+    if request.method == "POST":
+        try:
+            submit_response(sitting.response.pk, language=sitting.language)
+        except AnswersNotAccepted:
+            return _answers_refused(request, sitting)
+        except IncompleteResponse:
+            return redirect(sitting.resume_url())
+        record_page_submitted(sitting.response, page=CHECK)
+        return redirect("experiments:done")
+    record_page_shown(sitting.response, page=CHECK)
+    return render(
+        request,
+        "experiments/check.html",
+        {
+            "sections": _summary(sitting),
+            "section": sitting.total_sections,
+            "sitting": sitting,
+            "back_url": reverse("experiments:about_you"),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def done(request: HttpRequest) -> HttpResponse:
     invitation = _session_invitation(request)
     if invitation is None:
         return _link_not_valid(request)
     response = Response.objects.filter(wave=invitation.wave, member=invitation.member).first()
     if response is None or response.status != ResponseStatus.COMPLETE:
+        if not invitation.wave.is_open:
+            return _wave_not_open(request, invitation.wave)
         return redirect("experiments:questionnaire")
     return render(request, "experiments/done.html", {"wave": invitation.wave})

@@ -11,6 +11,20 @@ class WaveStateError(Exception):
     """The wave is not in a state that allows the requested change."""
 
 
+def _refuse_missing_welsh(wave: Wave) -> None:
+    """Refuse to open a Welsh council's wave while any respondent-facing text lacks Welsh."""
+    from experiments.questionnaires import needs_welsh, welsh_gaps
+
+    if needs_welsh(wave):
+        gaps = welsh_gaps(wave)
+        if gaps:
+            raise WaveStateError(
+                "This wave cannot open until every text has its Welsh version. Missing: "
+                + "; ".join(gaps)
+                + "."
+            )
+
+
 def open_wave(wave_id: int) -> Wave:
     """Open a draft wave, freezing its design (`experiments.design`) in the same transaction."""
     from experiments.design import freeze_design
@@ -19,6 +33,7 @@ def open_wave(wave_id: int) -> Wave:
         wave = Wave.objects.select_for_update().get(pk=wave_id)
         if wave.status != WaveStatus.DRAFT:
             raise WaveStateError(f"Only a draft wave can be opened; this one is {wave.status}.")
+        _refuse_missing_welsh(wave)
         wave.status = WaveStatus.OPEN
         wave.opened_at = timezone.now()
         wave.save(update_fields=["status", "opened_at"])

@@ -45,3 +45,43 @@ def invite(open_wave):
         return issue_invitation(wave, member=member)
 
     return make
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium, driven by Playwright; never a downloaded browser.
+
+    Module-scoped so that the environment variable below lives only as long as the
+    browser: `manage.py check --deploy` (run by another test) refuses it.
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API marks an event loop as running in this thread; the tests' own
+    # ORM calls are still synchronous, so Django's guard against ORM use in a loop would
+    # refuse them wrongly.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

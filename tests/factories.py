@@ -6,6 +6,7 @@ from experiments.models import (
     Council,
     CouncilMembership,
     CouncilRole,
+    ItemWording,
     NudgeText,
     Theme,
     ThemeKind,
@@ -113,3 +114,14 @@ class MemberContactFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(PanelMemberFactory)
     email = factory.Sequence(lambda n: f"member{n}@example.org")
     name = factory.Sequence(lambda n: f"Member {n}")
+
+
+class ItemWordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemWording
+
+    wave = factory.SubFactory(WaveFactory)
+    theme = factory.SubFactory(ThemeFactory, council=factory.SelfAttribute("..wave.council"))
+    item = "collective"
+    text_en = "Do you join groups?"
+    text_cy = "Ydych chi'n ymuno â grwpiau?"

@@ -9,7 +9,7 @@ from django.db import transaction
 from analysis.models import AnalysisRun, RunStatus
 from experiments.waves import close_wave
 from surveyplatform.celery import app
-from tests.respondent import QUESTIONNAIRE, complete_answers, open_link
+from tests.respondent import answer_whole_questionnaire
 
 
 @pytest.fixture
@@ -35,8 +35,7 @@ def test_closing_a_wave_runs_the_analysis_on_a_real_worker(client, invite, open_
     import time
 
     issued = invite()
-    open_link(client, issued.url)
-    client.post(QUESTIONNAIRE, complete_answers(open_wave))
+    answer_whole_questionnaire(client, issued.url)
 
     with transaction.atomic():
         run = close_wave(open_wave.pk)

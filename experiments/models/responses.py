@@ -11,9 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from experiments.models.instrument import (
     Activity,
+    AgeBand,
     Agreement,
     Condition,
+    EthnicGroup,
     Frequency,
+    Gender,
+    Qualification,
     Satisfaction,
     Theme,
     TimeGiven,
@@ -44,11 +48,14 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Asked once per questionnaire, about the respondent (not the panel record).
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    age_band = models.CharField(max_length=20, blank=True)
-    gender = models.CharField(max_length=30, blank=True)
-    ethnic_group = models.CharField(max_length=40, blank=True)
-    qualification = models.CharField(max_length=40, blank=True)
+    age_band = models.CharField(max_length=20, blank=True, choices=AgeBand.choices)
+    gender = models.CharField(max_length=30, blank=True, choices=Gender.choices)
+    ethnic_group = models.CharField(max_length=40, blank=True, choices=EthnicGroup.choices)
+    qualification = models.CharField(max_length=40, blank=True, choices=Qualification.choices)
     ward = models.CharField(max_length=100, blank=True)
+    # Progress through the pages, so that the same link resumes where the member left off.
+    consented_at = models.DateTimeField(null=True, blank=True)
+    about_saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -150,3 +157,18 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"Exposure of response #{self.response_id} to {self.nudge_text_id}"
+
+
+class PageVisit(models.Model):
+    """Paradata: when a page was shown to a member and when they sent it back."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="page_visits")
+    page = models.CharField(max_length=40)
+    shown_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["response", "page", "shown_at"])]
+
+    def __str__(self) -> str:
+        return f"Visit of response #{self.response_id} to {self.page}"

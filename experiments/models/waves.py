@@ -41,6 +41,12 @@ class Stratification(models.TextChoices):
     WARD_AGE_BAND_GENDER = "ward,age_band,gender", _("Ward × age band × gender")
 
 
+class TimeQuestions(models.TextChoices):
+    NOW = "now", _("Time given now")
+    MORE = "more", _("Time willing to give more")
+    BOTH = "both", _("Both")
+
+
 class Wave(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="waves")
     title = models.CharField(max_length=200)
@@ -73,6 +79,12 @@ class Wave(models.Model):
     # Frozen when the wave opens (experiments.design); the hash is recorded on every assignment.
     design = models.JSONField(null=True, blank=True, editable=False)
     design_hash = models.CharField(max_length=64, blank=True, editable=False)
+    time_questions = models.CharField(
+        max_length=4,
+        choices=TimeQuestions.choices,
+        default=TimeQuestions.BOTH,
+        help_text="Ask the time members give now, the time they would give more, or both.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -96,6 +108,14 @@ class Wave(models.Model):
                     )
                 }
             )
+
+    @property
+    def asks_time_now(self) -> bool:
+        return self.time_questions in (TimeQuestions.NOW, TimeQuestions.BOTH)
+
+    @property
+    def asks_time_more(self) -> bool:
+        return self.time_questions in (TimeQuestions.MORE, TimeQuestions.BOTH)
 
 
 class WaveTheme(models.Model):

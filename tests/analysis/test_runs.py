@@ -5,7 +5,7 @@ from analysis.models import AnalysisRun, RunStatus
 from analysis.runs import execute_run
 from experiments.models import WaveStatus
 from experiments.waves import WaveStateError, close_wave
-from tests.respondent import QUESTIONNAIRE, complete_answers, open_link
+from tests.respondent import answer_whole_questionnaire, open_link
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 def _answer(client_factory, invite, open_wave, **answers):
     client = client_factory()
     issued = invite()
-    open_link(client, issued.url)
-    client.post(QUESTIONNAIRE, complete_answers(open_wave, **answers))
+    answer_whole_questionnaire(client, issued.url, **answers)
     return issued
 
 

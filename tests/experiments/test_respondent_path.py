@@ -1,7 +1,7 @@
+import html
 import re
 
 import pytest
-from django.urls import reverse
 
 from experiments.assignment import simple_arm
 from experiments.models import (
@@ -13,7 +13,18 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
-from tests.respondent import QUESTIONNAIRE, complete_answers, open_link
+from tests.respondent import (
+    ABOUT_YOU,
+    CHECK,
+    DONE,
+    QUESTIONNAIRE,
+    about_you_answers,
+    answer_whole_questionnaire,
+    consent,
+    open_link,
+    theme_page_answers,
+    theme_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +75,8 @@ def test_first_opening_assigns_the_arm_before_the_page_is_sent(client, invite):
 def test_each_arm_sees_exactly_its_nudges(client, invite, open_wave, arm, shown, hidden):
     issued = _invite_into_arm(invite, open_wave, arm)
 
-    page = open_link(client, issued.url).content.decode()
+    open_link(client, issued.url)
+    page = consent(client).content.decode()
 
     for text in shown:
         assert text in page
@@ -78,31 +90,43 @@ def test_each_arm_sees_exactly_its_nudges(client, invite, open_wave, arm, shown,
 
 def test_submitting_stores_the_response_and_every_answer(client, invite, open_wave):
     issued = invite()
-    open_link(client, issued.url)
 
-    result = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=2, efficacy=1))
+    result = answer_whole_questionnaire(client, issued.url, collective=2, efficacy=1)
 
     assert result.status_code == 302
-    assert result["Location"] == reverse("experiments:done")
+    assert result["Location"] == DONE
     response = Response.objects.get(member=issued.invitation.member)
     assert response.status == ResponseStatus.COMPLETE
     assert response.submitted_at is not None
     theme_answer = ThemeAnswer.objects.get(response=response)
     assert (theme_answer.collective, theme_answer.efficacy) == (2, 1)
+    assert (theme_answer.time_now, theme_answer.time_more, theme_answer.conditions) == (2, 3, 2)
+    assert (
+        theme_answer.satisfaction_information,
+        theme_answer.satisfaction_consultation,
+        theme_answer.satisfaction_response,
+    ) == (2, 3, 9)
     assert ActivityAnswer.objects.filter(theme_answer=theme_answer, done=True).count() == 3
+    assert (response.birth_year, response.gender, response.ethnic_group) == (1970, "woman", "white")
+    assert (response.qualification, response.ward, response.language) == (
+        "level_3",
+        "Central",
+        "en",
+    )
 
 
-def test_missing_answers_are_reported_and_nothing_is_completed(client, invite, open_wave):
+def test_missing_answers_are_reported_and_nothing_is_saved(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
-    answers = complete_answers(open_wave)
-    del answers[next(key for key in answers if key.startswith("collective_"))]
+    consent(client)
+    answers = theme_page_answers(open_wave.themes.get())
+    del answers["collective"]
 
-    result = client.post(QUESTIONNAIRE, answers)
+    result = client.post(theme_url(1), answers)
 
     assert result.status_code == 400
     assert "There is a problem" in result.content.decode()
-    assert "Select how often you work with others" in result.content.decode()
+    assert "Select how often you work with others in groups" in result.content.decode()
     assert not ThemeAnswer.objects.exists()
     assert Response.objects.get().status == ResponseStatus.PARTIAL
 
@@ -110,20 +134,64 @@ def test_missing_answers_are_reported_and_nothing_is_completed(client, invite, o
 def test_an_impossible_code_is_refused(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
-    answers = complete_answers(open_wave)
-    key = next(key for key in answers if key.startswith("efficacy_"))
-    answers[key] = "7"
+    consent(client)
+    answers = theme_page_answers(open_wave.themes.get())
+    answers["efficacy"] = "7"
 
-    result = client.post(QUESTIONNAIRE, answers)
+    result = client.post(theme_url(1), answers)
 
     assert result.status_code == 400
     assert not ThemeAnswer.objects.exists()
 
 
-def test_opening_the_link_again_after_submitting_shows_already_answered(client, invite, open_wave):
+def test_a_saved_page_is_partial_and_the_link_resumes_on_the_next_page(client, invite, open_wave):
+    from django.test import Client
+
+    # given a member who consented and saved the only theme page
     issued = invite()
     open_link(client, issued.url)
-    client.post(QUESTIONNAIRE, complete_answers(open_wave))
+    consent(client)
+    client.post(theme_url(1), theme_page_answers(open_wave.themes.get(), collective=3))
+
+    # when they open the same link on another device
+    page = open_link(Client(), issued.url)
+
+    # then they land on the page after the last one saved, and the answer is kept
+    assert page.redirect_chain[-1][0] == ABOUT_YOU
+    assert Response.objects.get().status == ResponseStatus.PARTIAL
+    assert ThemeAnswer.objects.get().collective == 3
+
+
+def test_going_back_and_saving_a_page_again_replaces_its_answers(client, invite, open_wave):
+    issued = invite()
+    open_link(client, issued.url)
+    consent(client)
+    theme = open_wave.themes.get()
+    client.post(theme_url(1), theme_page_answers(theme, collective=3))
+
+    back = client.get(theme_url(1))
+    client.post(theme_url(1), theme_page_answers(theme, collective=1, done=False))
+
+    assert 'value="3" checked' in back.content.decode()
+    assert Response.objects.count() == ThemeAnswer.objects.count() == 1
+    assert ThemeAnswer.objects.get().collective == 1
+    assert ActivityAnswer.objects.filter(done=False).count() == 3
+
+
+def test_pages_ahead_of_the_member_send_them_back_to_where_they_are(client, invite):
+    issued = invite()
+    open_link(client, issued.url)
+    consent(client)
+
+    result = client.get(CHECK)
+
+    assert result.status_code == 302
+    assert result["Location"] == theme_url(1)
+
+
+def test_opening_the_link_again_after_submitting_shows_already_answered(client, invite, open_wave):
+    issued = invite()
+    answer_whole_questionnaire(client, issued.url)
     arm_before = Assignment.objects.get().arm
 
     again = client.get(f"/i/{issued.token}/", follow=True)
@@ -136,12 +204,12 @@ def test_opening_the_link_again_after_submitting_shows_already_answered(client, 
 
 def test_a_double_post_stores_one_response(client, invite, open_wave):
     issued = invite()
-    open_link(client, issued.url)
+    answer_whole_questionnaire(client, issued.url, collective=1)
+    first = client.post(CHECK)
+    resent = client.post(theme_url(1), theme_page_answers(open_wave.themes.get(), collective=3))
+    second = client.post(CHECK)
 
-    first = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=1))
-    second = client.post(QUESTIONNAIRE, complete_answers(open_wave, collective=3))
-
-    assert first["Location"] == second["Location"] == reverse("experiments:done")
+    assert first["Location"] == resent["Location"] == second["Location"] == DONE
     assert Response.objects.count() == 1
     assert ThemeAnswer.objects.get().collective == 1
 
@@ -165,14 +233,18 @@ def test_unknown_and_expired_links_get_the_same_page(client, invite):
 def test_a_closed_wave_no_longer_accepts_answers(client, invite, open_wave):
     issued = invite()
     open_link(client, issued.url)
+    consent(client)
     open_wave.status = WaveStatus.CLOSED
     open_wave.save(update_fields=["status"])
 
-    result = client.post(QUESTIONNAIRE, complete_answers(open_wave))
+    result = client.post(theme_url(1), theme_page_answers(open_wave.themes.get()))
+    about = client.post(ABOUT_YOU, about_you_answers())
+    check = client.post(CHECK)
 
-    assert result.status_code == 410
+    assert result.status_code == about.status_code == check.status_code == 410
     assert "has closed" in result.content.decode()
     assert not ThemeAnswer.objects.exists()
+    assert Response.objects.get().about_saved_at is None
 
 
 def test_the_page_speaks_welsh_to_a_welsh_speaker(client, invite):
@@ -182,3 +254,101 @@ def test_the_page_speaks_welsh_to_a_welsh_speaker(client, invite):
 
     assert page.headers["Content-Language"] == "cy"
     assert 'lang="cy"' in page.content.decode()
+
+
+def test_each_render_of_a_theme_page_records_the_nudge_version_shown(client, invite, open_wave):
+    from experiments.nudges import set_nudge_text
+
+    # given a member in arm A+B, and nudge A edited into a second version
+    issued = _invite_into_arm(invite, open_wave, "ab")
+    theme = open_wave.themes.get()
+    version_2 = set_nudge_text(open_wave, theme=theme, nudge="a", text_en="Nudge A, edited")
+    open_link(client, issued.url)
+
+    # when the theme page is rendered twice (a refresh)
+    consent(client)
+    page = client.get(theme_url(1)).content.decode()
+
+    # then each render recorded the versions shown: A version 2 and B version 1
+    assert "Nudge A, edited" in page
+    shown = sorted(
+        Exposure.objects.filter(response__member=issued.invitation.member).values_list(
+            "nudge_text__nudge", "nudge_text__version"
+        )
+    )
+    assert shown == [("a", 2), ("a", 2), ("b", 1), ("b", 1)]
+    assert version_2.version == 2
+
+
+def test_the_time_on_each_page_is_recorded(client, invite, open_wave):
+    from experiments.models import PageVisit
+
+    issued = invite()
+
+    answer_whole_questionnaire(client, issued.url)
+
+    visits = PageVisit.objects.filter(response__member=issued.invitation.member).order_by("pk")
+    theme_id = open_wave.themes.get().pk
+    assert [v.page for v in visits] == ["start", f"theme-{theme_id}", "about-you", "check"]
+    assert all(v.submitted_at is not None and v.submitted_at >= v.shown_at for v in visits)
+
+
+def test_a_welsh_speaker_answers_in_welsh_and_the_language_is_stored(client, invite, open_wave):
+    issued = invite(preferred_language="cy")
+    open_link(client, issued.url)
+
+    theme_page = html.unescape(consent(client).content.decode())
+    result = answer_whole_questionnaire(client, issued.url)
+
+    assert "Yn ystod y 12 mis diwethaf, a wnaethoch chi unrhyw un o'r pethau canlynol?" in (
+        theme_page
+    )
+    assert ">Do</label>" in theme_page
+    assert ">Naddo</label>" in theme_page
+    assert "Adran 1 o 3" in theme_page
+    assert result["Location"] == DONE
+    assert Response.objects.get().language == "cy"
+
+
+def test_a_wave_that_has_not_opened_shows_a_clear_page(client, invite, open_wave):
+    issued = invite()
+    open_wave.status = WaveStatus.DRAFT
+    open_wave.save(update_fields=["status"])
+
+    page = client.get(f"/i/{issued.token}/", follow=True)
+
+    assert page.status_code == 410
+    assert "has not opened yet" in page.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_the_language_switch_changes_the_page_and_the_language_stored(client, invite):
+    # given an English speaker on the first theme page
+    issued = invite(preferred_language="en")
+    open_link(client, issued.url)
+    consent(client)
+
+    # when they switch to Welsh from that page
+    switched = client.post("/i18n/setlang/", {"language": "cy", "next": theme_url(1)}, follow=True)
+    result = answer_whole_questionnaire(client, issued.url)
+
+    # then the same page comes back in Welsh and the response says it was completed in Welsh
+    assert switched.redirect_chain[-1][0] == theme_url(1)
+    assert "Cadw a pharhau" in switched.content.decode()
+    assert result["Location"] == DONE
+    assert Response.objects.get().language == "cy"
+
+
+def test_declining_stores_no_consent_and_keeps_the_questions_closed(client, invite):
+    issued = invite()
+    open_link(client, issued.url)
+
+    declined = client.post(QUESTIONNAIRE, {"consent": "no"})
+    theme = client.get(theme_url(1))
+
+    assert declined.status_code == 200
+    assert "You have chosen not to take part" in html.unescape(declined.content.decode())
+    assert theme.status_code == 302
+    assert theme["Location"] == QUESTIONNAIRE
+    assert Response.objects.get().consented_at is None
+    assert not Exposure.objects.exists()
