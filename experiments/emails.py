@@ -165,8 +165,8 @@ def deliver_email(delivery_id: int) -> EmailDelivery:
     """
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
-            .select_related("wave", "member", "member__contact")
+            EmailDelivery.objects.select_for_update(of=("self",))
+            .select_related("wave", "wave__council", "member", "member__contact")
             .get(pk=delivery_id)
         )
         if delivery.status != DeliveryStatus.QUEUED:
