@@ -25,8 +25,8 @@ def wait_for(condition, seconds=30):
 @pytest.mark.django_db(transaction=True)
 def test_invitations_and_reminders_are_sent_by_a_real_worker_in_both_languages(
     open_wave,
-    real_worker,
-    settings,  # noqa: F811
+    real_worker,  # noqa: F811
+    settings,
 ):
     # Given a Welsh reader and an English reader on the panel (the worker shares this
     # process, so Django's locmem outbox shows what it sent)
@@ -55,4 +55,5 @@ def test_invitations_and_reminders_are_sent_by_a_real_worker_in_both_languages(
     )
     for message in mail.outbox:
         assert "/unsubscribe/" in message.body
-        assert "Dear" in message.body and "Annwyl" in message.body
+        assert "Dear" in message.body
+        assert "Annwyl" in message.body
