@@ -23,7 +23,6 @@ from tests.factories import (
     ActivityFactory,
     MemberContactFactory,
     NudgeTextFactory,
-    ThemeFactory,
     WaveFactory,
     WaveThemeFactory,
 )
