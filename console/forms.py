@@ -20,7 +20,10 @@ class CouncilChoiceMixin:
         field.queryset = councils
         field.empty_label = None
         if councils.count() == 1:
-            field.initial = councils.first()
+            only = councils.first()
+            field.initial = only.pk
+            if not self.initial.get("council"):
+                self.initial["council"] = only.pk
             field.widget = forms.HiddenInput()
 
 

@@ -435,7 +435,13 @@ def nudges_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpRespon
 
 @console_view
 def preview(request: HttpRequest, wave_id: int, theme_id: int) -> HttpResponse:
-    """Show the theme page as a member of each of the four arms would see it."""
+    """Show the theme page as a member of each of the four arms would see it.
+
+    HOOK (question wording overrides): the questionnaire's override model is not on this
+    branch yet. Once `experiments/models/instrument.py` has it, the preview needs no
+    change here as long as `theme_pages`/`QuestionnaireForm` apply the overrides; the
+    console then needs an edit page for them next to the nudge page.
+    """
     wave, theme = _wave_theme(request, wave_id, theme_id)
     language = "cy" if request.GET.get("lang") == "cy" else "en"
     arms = []
