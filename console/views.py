@@ -200,6 +200,12 @@ def theme_create(request: HttpRequest) -> HttpResponse:
 @console_view
 def theme_edit(request: HttpRequest, theme_id: int) -> HttpResponse:
     theme = get_scoped_or_404(Theme.objects.all(), request.user, roles=ADMIN, pk=theme_id)
+    if theme.waves.exclude(status=WaveStatus.DRAFT).exists():
+        messages.error(
+            request,
+            _("This theme is part of a wave that has opened, so its wording is fixed."),
+        )
+        return redirect("console:home")
     return _theme_form(request, theme)
 
 
@@ -393,6 +399,9 @@ def _wave_theme(request, wave_id: int, theme_id: int) -> tuple[Wave, Theme]:
 @console_view
 def nudges_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpResponse:
     wave, theme = _wave_theme(request, wave_id, theme_id)
+    if wave.status == WaveStatus.CLOSED:
+        messages.error(request, _("The wave is closed; its nudges can no longer change."))
+        return redirect("console:wave", wave_id=wave.pk)
     current = current_nudge_texts(wave.pk, ("a", "b")).get(theme.pk, [])
     initial = {}
     for text in current:

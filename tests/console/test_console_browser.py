@@ -82,7 +82,9 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
     # Edit the nudges, then preview the four arms
     page.get_by_role("link", name="Edit nudges").click()
     page.get_by_label("Nudge A in English").fill("Many people near you already do this.")
-    page.get_by_label("Nudge A in Welsh").fill("Mae llawer o bobl yn agos atoch eisoes yn gwneud hyn.")
+    page.get_by_label("Nudge A in Welsh").fill(
+        "Mae llawer o bobl yn agos atoch eisoes yn gwneud hyn."
+    )
     page.get_by_label("Nudge B in English").fill("It takes less than an hour a month.")
     page.get_by_label("Nudge B in Welsh").fill("Mae'n cymryd llai nag awr y mis.")
     shots(page, "04-nudges")
@@ -91,7 +93,9 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
         section = page.get_by_test_id(f"preview-{arm}")
         expect(section).to_be_visible()
         expect(section.get_by_test_id("nudge")).to_have_count(boxes)
-    expect(page.get_by_test_id("preview-a")).to_contain_text("Many people near you already do this.")
+    expect(page.get_by_test_id("preview-a")).to_contain_text(
+        "Many people near you already do this."
+    )
     expect(page.get_by_test_id("preview-b")).to_contain_text("It takes less than an hour a month.")
     shots(page, "05-preview-en")
     page.get_by_role("link", name="Preview in Welsh").click()
