@@ -29,7 +29,7 @@ def test_fifty_thousand_rows_import_in_seconds_and_again_idempotently():
     started = time.perf_counter()
     second = import_panel_file(council, content=content, filename="panel.csv")
     second_seconds = time.perf_counter() - started
-    print(f"50,000 rows: first import {first_seconds:.1f} s, re-import {second_seconds:.1f} s")
+    print(f"50,000 rows: first import {first_seconds:.1f} s, re-import {second_seconds:.1f} s")  # noqa: T201
 
     assert (first.created, first.updated) == (50_000, 0)
     assert (second.created, second.updated) == (0, 50_000)
