@@ -116,3 +116,53 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
         ("a", 1),
         ("b", 1),
     ]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_sees_the_problems_of_a_panel_file_then_imports_a_clean_one(
+    live_server, page, shots, tmp_path
+):
+    from playwright.sync_api import expect
+
+    from panel.models import PanelMember
+
+    membership = CouncilMembershipFactory(role=CouncilRole.ADMIN)
+    page.goto(f"{live_server.url}/console/panel/import/")
+    page.get_by_label("Username").fill(membership.user.username)
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    # A file with two problems: nothing is imported, each problem is listed
+    bad = tmp_path / "bad.csv"
+    bad.write_text("external_id,email\nP1,nope\nP1,=SUM(A1)\n", encoding="utf-8")
+    page.get_by_label("Panel file (.csv or .xlsx)").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    problems = page.get_by_test_id("problems")
+    # Row 2: bad e-mail; row 3: formula-like cell, repeated id, bad e-mail
+    expect(problems.locator("tbody tr")).to_have_count(4)
+    expect(page.get_by_role("button", name="Import now")).to_have_count(0)
+    shots(page, "08-import-problems")
+    assert PanelMember.objects.count() == 0
+
+    # A clean file: the check says how many, the import creates them
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "external_id,email,name,preferred_language\nP1,ann@example.org,Ann,cy\n"
+        "P2,bob@example.org,Bob,en\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("link", name="Upload another file").click()
+    page.get_by_label("Panel file (.csv or .xlsx)").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_text("The file is fine: 2 members are ready to import.")).to_be_visible()
+    page.get_by_role("button", name="Import now").click()
+    expect(page.get_by_text("Imported: 2 new members, 0 updated.")).to_be_visible()
+    expect(page.get_by_role("cell", name="ann@example.org")).to_be_visible()
+    shots(page, "09-panel")
+    assert PanelMember.objects.count() == 2
+
+    # The two-step sign-in page shows a QR code
+    page.get_by_role("link", name="Two-step sign-in").click()
+    expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible()
+    shots(page, "10-two-factor")
