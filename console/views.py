@@ -164,7 +164,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/two_factor.html",
-        {"form": form, "qr_svg": svg, "secret": device.config_url},
+        {"form": form, "qr_svg": svg},
         status=400 if form.errors else 200,
     )
 

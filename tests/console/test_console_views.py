@@ -272,3 +272,23 @@ def test_the_dashboard_counts_with_a_bounded_number_of_queries_for_20000_members
     ]
     assert dashboard.themes == [(theme.name_en, 200)]
     assert dashboard.per_day == [(timezone.localdate(now).isoformat(), 200)]
+
+
+def test_a_wave_cannot_be_created_for_another_council_or_with_its_themes(console_client):
+    # Given another council's theme
+    foreign = ThemeFactory()
+
+    # When the admin posts a wave naming that council, then that theme
+    for_council = console_client.post(
+        reverse("console:wave_create"),
+        {"council": foreign.council.pk, "title": "Sneaky", "themes": [foreign.pk]},
+    )
+    with_theme = console_client.post(
+        reverse("console:wave_create"),
+        {"council": console_client.council.pk, "title": "Sneaky", "themes": [foreign.pk]},
+    )
+
+    # Then both are refused and nothing is created
+    assert (for_council.status_code, with_theme.status_code) == (400, 400)
+    assert Wave.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
