@@ -23,6 +23,7 @@ from tests.factories import (
     ActivityFactory,
     MemberContactFactory,
     NudgeTextFactory,
+    ThemeFactory,
     WaveFactory,
     WaveThemeFactory,
 )
