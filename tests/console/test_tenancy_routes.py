@@ -28,25 +28,27 @@ WALKED_NAMESPACES = ("console", "api")
 PUBLIC_TOKEN_ROUTES = {"console:unsubscribe"}
 
 
-def walk(patterns, prefix_namespace=""):
-    """Yield (qualified name, parameter names) of every named route."""
+def walk(patterns, prefix_namespace="", prefix_route=""):
+    """Yield (qualified name, route text, parameter names) of every named route."""
     for entry in patterns:
+        route = prefix_route + str(entry.pattern).lstrip("^")
         if isinstance(entry, URLResolver):
             namespace = entry.namespace or ""
             qualified = ":".join(n for n in (prefix_namespace, namespace) if n)
-            yield from walk(entry.url_patterns, qualified)
+            yield from walk(entry.url_patterns, qualified, route)
         elif isinstance(entry, URLPattern) and entry.name:
             name = f"{prefix_namespace}:{entry.name}" if prefix_namespace else entry.name
-            params = list(entry.pattern.regex.groupindex)
-            yield name, params
+            yield name, route, list(entry.pattern.regex.groupindex)
 
 
 def walked_routes():
+    """The console's routes and every API route, whatever the API's namespace is called."""
     return sorted(
         {
             (name, tuple(params))
-            for name, params in walk(get_resolver().url_patterns)
-            if name.split(":")[0] in WALKED_NAMESPACES and name not in PUBLIC_TOKEN_ROUTES
+            for name, route, params in walk(get_resolver().url_patterns)
+            if (name.split(":")[0] in WALKED_NAMESPACES or route.startswith("api/"))
+            and name not in PUBLIC_TOKEN_ROUTES
         }
     )
 
