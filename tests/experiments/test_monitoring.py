@@ -179,7 +179,7 @@ def test_a_council_admin_sees_the_monitor_under_neutral_group_labels(client, inv
         assign_member(open_wave, member=invite().invitation.member)
     client.force_login(_staff(open_wave.council, "admin"))
 
-    page = client.get(f"/admin/experiments/wave/{open_wave.pk}/allocation/")
+    page = client.get(f"/console/waves/{open_wave.pk}/")
 
     assert page.status_code == 200
     text = page.content.decode()
@@ -206,6 +206,10 @@ def test_a_superuser_sees_the_arm_names_and_the_change_page_links_the_monitor(
 def test_staff_of_another_council_are_refused_the_monitor(client, open_wave):
     client.force_login(_staff(WaveFactory().council, "admin"))
 
-    page = client.get(f"/admin/experiments/wave/{open_wave.pk}/allocation/")
+    admin_page = client.get(f"/admin/experiments/wave/{open_wave.pk}/allocation/")
+    console_page = client.get(f"/console/waves/{open_wave.pk}/")
 
-    assert page.status_code == 403
+    # The Django admin is for superusers only; the console answers 404 for other councils.
+    assert admin_page.status_code == 302
+    assert admin_page["Location"].startswith("/admin/login/")
+    assert console_page.status_code == 404
