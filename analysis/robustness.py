@@ -51,28 +51,50 @@ def lin_adjusted(group: pd.DataFrame, outcome: str, plan) -> dict:
     }
 
 
-def ordered_logit(group: pd.DataFrame) -> dict:
-    """Ordered logit of the collective score (never/sometimes/often) on the arm dummies."""
+def fit_ordered_logit(y: pd.Series, X: pd.DataFrame) -> dict:
+    """Fit a proportional-odds logit (as R's MASS::polr) and return plain values.
+
+    `y` holds ordered integer codes; X has no constant. Cut points are returned on polr's
+    scale: logit P(Y ≤ j) = ζ_j − Xβ.
+    """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = OrderedModel(y, X, distr="logit").fit(method="bfgs", disp=False, maxiter=2000)
+    k = X.shape[1]
+    raw = np.asarray(result.params)[k:]
+    cuts = np.concatenate([[raw[0]], raw[0] + np.cumsum(np.exp(raw[1:]))])
+    return {
+        "coefficients": {
+            str(name): {
+                "estimate": float(result.params[name]),
+                "se": float(result.bse[name]),
+                "p": float(result.pvalues[name]),
+            }
+            for name in X.columns
+        },
+        "cut_points": [float(c) for c in cuts],
+        "n": int(result.nobs),
+    }
+
+
+def ordered_logit(group: pd.DataFrame) -> dict:
+    """Ordered logit of the collective score (never/sometimes/often) on the arm dummies."""
     data = group[["collective_score", "arm"]].dropna()
     if data["collective_score"].nunique() < 3:
         return not_estimable("fewer than three observed categories of the collective score")
     X = arm_dummies(data["arm"]).drop(columns="const")
     if (X.sum() == 0).any():
         return not_estimable("an empty arm")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = OrderedModel(data["collective_score"].astype(int), X, distr="logit").fit(
-            method="bfgs", disp=False
-        )
+    fit = fit_ordered_logit(data["collective_score"].astype(int), X)
     return {
         "terms": [
             {
                 "term": TREATMENT_TERMS[a],
-                "log_odds": float(result.params[f"arm_{a}"]),
-                "se": float(result.bse[f"arm_{a}"]),
-                "p": float(result.pvalues[f"arm_{a}"]),
+                "log_odds": fit["coefficients"][f"arm_{a}"]["estimate"],
+                "se": fit["coefficients"][f"arm_{a}"]["se"],
+                "p": fit["coefficients"][f"arm_{a}"]["p"],
             }
             for a in TREATMENTS
         ]

@@ -96,7 +96,9 @@ def generate_council(spec: CouncilSpec, *, seed: int, wave_year: int = 2026) -> 
         coll_shift = np.array([theme.collective_effect.get(a, 0.0) for a in arms])
         ind_shift = np.array([theme.individual_effect.get(a, 0.0) for a in arms])
         any_share = theme.often + theme.sometimes
-        p_any = np.clip(any_share + 0.05 * centred + coll_shift, 0.01, 0.99)
+        # Efficacy acts on the logit scale so that rare collective co-production stays rare;
+        # the planted effect is added on the probability scale, as the OLS estimand.
+        p_any = np.clip(_expit(_logit(any_share) + 0.3 * centred) + coll_shift, 0.005, 0.995)
         joined = rng.random(n) < p_any
         often_given_any = theme.often / any_share if any_share else 0.0
         often = joined & (rng.random(n) < often_given_any)
@@ -141,6 +143,14 @@ def generate_council(spec: CouncilSpec, *, seed: int, wave_year: int = 2026) -> 
         answers=pd.concat(answer_rows, ignore_index=True),
         activities=pd.concat(activity_rows, ignore_index=True),
     )
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
 
 
 def _time_codes(rng: np.random.Generator, n: int, share: float | None) -> np.ndarray:
@@ -231,8 +241,9 @@ STUDY_COUNCILS = (
                 "community_safety",
                 5,
                 0.50,
-                0.04,
-                0.09,
+                # Base 9 %: with the planted effects the case's overall share is the paper's 13 %.
+                0.03,
+                0.06,
                 0.20,
                 time_now=0.08,
                 collective_effect=_nudges(0.08, 0.02, 0.10),
