@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -446,16 +447,18 @@ def _seed_open_wave(*, members: int) -> tuple[Wave, list[IssuedInvitation]]:
 
 def _seed_users(councils: list[Council]) -> str:
     user_model = get_user_model()
+    # Hash the shared staff password once: the password hasher is slow on purpose.
+    staff_password = make_password(DEMO_STAFF_PASSWORD)
     if not user_model.objects.filter(username=DEMO_ADMIN_USERNAME).exists():
         user_model.objects.create_superuser(
             DEMO_ADMIN_USERNAME, "admin@example.org", DEMO_ADMIN_PASSWORD
         )
     for council in councils:
-        user = _staff_user(f"{council.slug}-admin")
+        user = _staff_user(f"{council.slug}-admin", staff_password)
         CouncilMembership.objects.get_or_create(
             user=user, council=council, defaults={"role": CouncilRole.ADMIN}
         )
-    researcher = _staff_user(DEMO_RESEARCHER_USERNAME)
+    researcher = _staff_user(DEMO_RESEARCHER_USERNAME, staff_password)
     for council in councils:
         if council.slug in RESEARCHER_COUNCILS:
             CouncilMembership.objects.get_or_create(
@@ -464,11 +467,13 @@ def _seed_users(councils: list[Council]) -> str:
     return DEMO_ADMIN_USERNAME
 
 
-def _staff_user(username: str):
-    user_model = get_user_model()
-    user = user_model.objects.filter(username=username).first()
-    if user is None:
-        user = user_model.objects.create_user(
-            username, f"{username}@example.org", DEMO_STAFF_PASSWORD, is_staff=True
-        )
+def _staff_user(username: str, hashed_password: str):
+    user, _ = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@example.org",
+            "password": hashed_password,
+            "is_staff": True,
+        },
+    )
     return user

@@ -37,6 +37,7 @@ def test_the_demo_seeds_five_closed_councils_an_open_wave_and_their_staff():
     assert swansea.nudge_texts.count() == 2
 
 
+@pytest.mark.slow
 def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
     seed_demo(seed=3, analyse=False)
 
@@ -54,6 +55,7 @@ def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
     )
 
 
+@pytest.mark.slow
 def test_seed_demo_prints_the_logins_results_and_two_links(capsys):
     call_command("seed_demo", "--seed", "1")
 
