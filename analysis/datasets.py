@@ -179,5 +179,27 @@ def load_flow_frame(wave_id: int) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=FLOW_COLUMNS)
 
 
+def load_item_frame(wave_id: int) -> pd.DataFrame:
+    """Return one row per complete response × activity: the yes/no answer (None if skipped)."""
+    from experiments.models import ActivityAnswer
+
+    rows = ActivityAnswer.objects.filter(
+        theme_answer__response__wave_id=wave_id,
+        theme_answer__response__status=ResponseStatus.COMPLETE,
+    ).values_list(
+        "theme_answer__response_id",
+        "theme_answer__response__wave__council__name",
+        "theme_answer__theme__name_en",
+        "activity_id",
+        "done",
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["response_id", "council", "theme", "activity_id", "done"]
+    )
+    frame["case"] = frame["council"].astype(str) + " — " + frame["theme"].astype(str)
+    frame["done"] = frame["done"].astype("float")
+    return frame
+
+
 def wave_council_id(wave_id: int) -> int:
     return Wave.objects.values_list("council_id", flat=True).get(pk=wave_id)

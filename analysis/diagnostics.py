@@ -141,3 +141,34 @@ def randomisation_p(
         shuffled = rng.permutation(labels)
         count += abs(y[shuffled].mean() - y[~shuffled].mean()) >= observed - 1e-12
     return (count + 1) / (draws + 1)
+
+
+def kr20(items: pd.DataFrame) -> dict:
+    """Kuder–Richardson 20 (Cronbach's alpha for yes/no items) on respondents who answered
+    every item: k/(k−1) · (1 − Σ p·q / var(total))."""
+    complete = items.dropna().astype(float)
+    k = complete.shape[1]
+    n = len(complete)
+    if k < 2:
+        return {"not_estimable": "not estimable: fewer than two activities"}
+    if n < 10:
+        return {"not_estimable": f"not estimable: fewer than 10 complete answer sets ({n})"}
+    p = complete.mean(axis=0)
+    total_variance = float(complete.sum(axis=1).var(ddof=0))
+    if total_variance == 0:
+        return {"not_estimable": "not estimable: every respondent has the same total"}
+    value = k / (k - 1) * (1 - float((p * (1 - p)).sum()) / total_variance)
+    return {"kr20": value, "items": k, "n": n}
+
+
+def reliability_by_case(items: pd.DataFrame) -> list[dict]:
+    """KR-20 of each case's activities, from the long item frame (one row per answer)."""
+    rows = []
+    if items.empty:
+        return rows
+    for case, group in items.groupby("case", sort=True):
+        wide = group.pivot_table(
+            index="response_id", columns="activity_id", values="done", aggfunc="first"
+        )
+        rows.append({"case": str(case), **kr20(wide)})
+    return rows

@@ -301,6 +301,7 @@ def build_report(results: dict) -> dict:
         "consort": results.get("consort"),
         "balance": results.get("balance"),
         "missingness": results.get("missingness", []),
+        "reliability": results.get("reliability", []),
         "robustness": results.get("robustness", []),
         "randomisation_inference": results.get("randomisation_inference", []),
         "notes": results.get("notes", []),

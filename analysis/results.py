@@ -15,7 +15,11 @@ ATTITUDES_NOTE = (
 
 
 def compute_results(
-    raw: pd.DataFrame, *, plan: AnalysisPlan, flow: pd.DataFrame | None = None
+    raw: pd.DataFrame,
+    *,
+    plan: AnalysisPlan,
+    flow: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
 ) -> dict:
     """Return all tables of the wave as plain, JSON-safe values, with timings."""
     started = time.perf_counter()
@@ -43,6 +47,8 @@ def compute_results(
         results["balance"] = diagnostics.balance(
             flow, draws=min(plan.ri_draws, 500), seed=plan.ri_seed
         )
+    if items is not None:
+        results["reliability"] = diagnostics.reliability_by_case(items)
     finished = time.perf_counter()
     results["timings_seconds"] = {
         "indices": round(prepared - started, 4),

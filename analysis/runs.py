@@ -71,6 +71,7 @@ def execute_run(run_id: int) -> AnalysisRun:
     started = time.perf_counter()
     frame = datasets.load_case_frame(run.wave_id)
     flow = datasets.load_flow_frame(run.wave_id)
+    items = datasets.load_item_frame(run.wave_id)
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
         (indices.frame_digest(frame) + indices.frame_digest(flow)).encode()
@@ -91,7 +92,8 @@ def execute_run(run_id: int) -> AnalysisRun:
     if previous is not None:
         results, reused_from = previous.results, previous
     else:
-        results, reused_from = compute_results(frame, plan=plan, flow=flow), None
+        results = compute_results(frame, plan=plan, flow=flow, items=items)
+        reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 
     run.results = results

@@ -225,3 +225,14 @@ def test_the_full_results_of_a_synthetic_council_are_plain_json():
     assert len(results["nudges"]["rows"]) == 4
     assert results["nudges"]["pooled"][0]["cases"] == 2
     assert results["plan_hash"] == PLAN.plan_hash
+
+
+def test_kr20_of_a_hand_worked_item_matrix():
+    from analysis.diagnostics import kr20
+
+    # p = .75, .5, .25 → Σpq = .625; totals 3, 2, 1, 0 (×3) → variance 1.25; 3/2 × (1 − .5)
+    items = pd.DataFrame([[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0]] * 3)
+    assert kr20(items) == {"kr20": pytest.approx(0.75), "items": 3, "n": 12}
+    assert kr20(items.head(4))["not_estimable"] == (
+        "not estimable: fewer than 10 complete answer sets (4)"
+    )

@@ -54,6 +54,7 @@ def test_a_council_admin_sees_the_five_tables_and_charts_of_their_wave(client, a
     for heading in ("Table 1.", "Table 2.", "Table 3.", "Table 4.", "Table 5."):
         assert heading in html
     assert html.count("<svg") == 3
+    assert "KR-20" in html
     assert "Holm" in html
     assert "Benjamini–Hochberg" in html
     assert "never used as covariates for nudge effects" in html
