@@ -184,17 +184,23 @@ def ols(
     for column in X.columns:
         if column != "const" and Xv[column].nunique() < 2:
             raise NotEstimable(f"no variation in {column} (an empty group?)")
-    if np.linalg.matrix_rank(Xv.to_numpy()) < Xv.shape[1]:
+    # The rank of X'X (k × k) equals that of X and is far cheaper than an SVD of X.
+    matrix = Xv.to_numpy()
+    if np.linalg.matrix_rank(matrix.T @ matrix) < Xv.shape[1]:
         raise NotEstimable("perfect collinearity among the regressors")
     if n <= Xv.shape[1]:
         raise NotEstimable("no residual degrees of freedom")
     model = sm.OLS(yv, Xv)
+    # QR instead of the default pseudo-inverse: the same estimates without an SVD of X.
     if cov_type == "cluster":
         result = model.fit(
-            cov_type="cluster", cov_kwds={"groups": data["__g"].to_numpy()}, use_t=True
+            method="qr",
+            cov_type="cluster",
+            cov_kwds={"groups": data["__g"].to_numpy()},
+            use_t=True,
         )
     else:
-        result = model.fit(cov_type=cov_type, use_t=True)
+        result = model.fit(method="qr", cov_type=cov_type, use_t=True)
     if not np.all(np.isfinite(result.bse)):
         raise NotEstimable("the standard errors are not finite (a cell with one observation?)")
     df = float(result.df_resid)
