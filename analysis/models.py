@@ -21,6 +21,13 @@ class AnalysisRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     input_hash = models.CharField(max_length=64, blank=True)
+    plan_hash = models.CharField(max_length=64, blank=True)
+    design_hash = models.CharField(max_length=64, blank=True)
+    software = models.JSONField(default=dict, blank=True)
+    # A run whose inputs equal those of an earlier done run reuses its results.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reused_by"
+    )
     results = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 

@@ -1,16 +1,23 @@
 """Analysis runs: request one for a wave, and execute it (from the Celery task)."""
 
+import hashlib
 import logging
+import platform
 import time
+from importlib.metadata import PackageNotFoundError, version
 
 from django.db import transaction
 from django.utils import timezone
 
 from analysis import datasets, indices
 from analysis.models import AnalysisRun, RunStatus
+from analysis.plan import AnalysisPlan
+from analysis.results import compute_results
 from experiments.models import Wave
 
 logger = logging.getLogger(__name__)
+
+SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
 
 
 def request_analysis(wave: Wave) -> AnalysisRun:
@@ -22,12 +29,34 @@ def request_analysis(wave: Wave) -> AnalysisRun:
     return run
 
 
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in SOFTWARE:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "unknown"
+    return versions
+
+
+def plan_for_wave(wave_id: int) -> tuple[AnalysisPlan, str]:
+    """Return the wave's analysis plan and its design hash.
+
+    Hook: when the frozen design (`experiments.design`) carries the plan options and a
+    design hash, read them here; until then the default plan applies and the design hash
+    is the plan's hash.
+    """
+    plan = AnalysisPlan()
+    return plan, plan.plan_hash
+
+
 def execute_run(run_id: int) -> AnalysisRun:
     """Compute the run's results; a run that is already done is left as it is.
 
     A redelivered task (after a worker crash, with acks_late) finds the run still
     pending or running and simply computes it again: the results depend only on the
-    stored answers, so a second computation writes the same numbers.
+    stored answers, so a second computation writes the same numbers. A done run of the
+    same wave with the same input and plan hashes is reused instead of recomputed.
     """
     with transaction.atomic():
         run = AnalysisRun.objects.select_for_update().get(pk=run_id)
@@ -38,27 +67,67 @@ def execute_run(run_id: int) -> AnalysisRun:
         run.attempts += 1
         run.save(update_fields=["status", "started_at", "attempts"])
 
+    plan, design_hash = plan_for_wave(run.wave_id)
     started = time.perf_counter()
     frame = datasets.load_case_frame(run.wave_id)
+    flow = datasets.load_flow_frame(run.wave_id)
+    items = datasets.load_item_frame(run.wave_id)
     loaded = time.perf_counter()
-    cases = indices.case_summaries(frame)
-    computed = time.perf_counter()
+    input_hash = hashlib.sha256(
+        (indices.frame_digest(frame) + indices.frame_digest(flow)).encode()
+    ).hexdigest()
 
-    run.results = {
-        "cases": cases,
-        "n_rows": len(frame),
-        "timings_seconds": {
-            "load": round(loaded - started, 4),
-            "indices": round(computed - loaded, 4),
-        },
-    }
-    run.input_hash = indices.frame_digest(frame)
+    previous = (
+        AnalysisRun.objects.filter(
+            wave_id=run.wave_id,
+            status=RunStatus.DONE,
+            input_hash=input_hash,
+            plan_hash=plan.plan_hash,
+            reused_from__isnull=True,
+        )
+        .exclude(pk=run.pk)
+        .order_by("finished_at")
+        .first()
+    )
+    if previous is not None:
+        results, reused_from = previous.results, previous
+    else:
+        results = compute_results(frame, plan=plan, flow=flow, items=items)
+        reused_from = None
+        results["timings_seconds"]["load"] = round(loaded - started, 4)
+
+    run.results = results
+    run.input_hash = input_hash
+    run.plan_hash = plan.plan_hash
+    run.design_hash = design_hash
+    run.software = software_versions()
+    run.reused_from = reused_from
     run.status = RunStatus.DONE
     run.finished_at = timezone.now()
     run.error = ""
-    run.save(update_fields=["results", "input_hash", "status", "finished_at", "error"])
+    run.save(
+        update_fields=[
+            "results",
+            "input_hash",
+            "plan_hash",
+            "design_hash",
+            "software",
+            "reused_from",
+            "status",
+            "finished_at",
+            "error",
+        ]
+    )
     logger.info("Analysis run %s done: %s rows", run.pk, len(frame))
     return run
+
+
+def latest_done_run(wave_id: int) -> AnalysisRun | None:
+    return (
+        AnalysisRun.objects.filter(wave_id=wave_id, status=RunStatus.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
 
 
 def mark_failed(run_id: int, error: str) -> None:

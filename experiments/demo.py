@@ -1,18 +1,41 @@
-"""A small demo: one council, one theme, an open wave with the experiment on."""
+"""The demo: the study's five councils, each with a closed wave of synthetic responses and
+its finished analysis, plus one open wave to try.
 
+The synthetic answers come from `analysis.synthetic` (pure); this module only writes them
+through the ORM, in bulk, so that seeding takes seconds. With the same `--seed` a fresh
+database receives exactly the same answers.
+"""
+
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
+import numpy as np
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
+from analysis.models import AnalysisRun
+from analysis.runs import execute_run
+from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
 from experiments.invitations import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
+    ActivityAnswer,
+    AllocationScheme,
+    Assignment,
     Council,
+    CouncilMembership,
+    CouncilRole,
+    Exposure,
+    Invitation,
     Nation,
     NudgeText,
+    Response,
+    ResponseStatus,
     Theme,
-    ThemeKind,
+    ThemeAnswer,
     Wave,
     WaveStatus,
     WaveTheme,
@@ -21,44 +44,158 @@ from panel.models import MemberContact, PanelMember
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "demo-admin-2026"  # printed for the local demo only
+DEMO_STAFF_PASSWORD = "demo-staff-2026"  # printed for the local demo only
+DEMO_RESEARCHER_USERNAME = "researcher"
+CLOSED_WAVE_TITLE = "Co-production survey (closed)"
+OPEN_WAVE_TITLE = "Demo wave: your local environment"
 
-ENVIRONMENT_ACTIVITIES = [
-    (
-        "Recycled your household waste using the council's collections",
-        "Ailgylchu gwastraff eich cartref drwy gasgliadau'r cyngor",
-    ),
-    (
-        "Reported litter, fly-tipping or graffiti to the council",
-        "Rhoi gwybod i'r cyngor am sbwriel, tipio anghyfreithlon neu graffiti",
-    ),
-    (
-        "Cleared litter or weeds from a street or public space near your home",
-        "Clirio sbwriel neu chwyn o stryd neu fan cyhoeddus ger eich cartref",
-    ),
-    (
-        "Walked, cycled or used public transport instead of driving on a local journey",
-        "Cerdded, beicio neu ddefnyddio trafnidiaeth gyhoeddus yn lle gyrru ar daith leol",
-    ),
-    (
-        "Saved energy or water at home to help the local environment",
-        "Arbed ynni neu ddŵr gartref er mwyn helpu'r amgylchedd lleol",
-    ),
-]
+COUNCILS = {
+    "Derbyshire Dales District Council": ("derbyshire-dales", Nation.ENGLAND),
+    "London Borough of Barnet": ("barnet", Nation.ENGLAND),
+    "Bristol City Council": ("bristol", Nation.ENGLAND),
+    "City of Wolverhampton Council": ("wolverhampton", Nation.ENGLAND),
+    "City and County of Swansea": ("swansea", Nation.WALES),
+}
+RESEARCHER_COUNCILS = ("barnet", "swansea")
 
-NUDGE_A = (
-    "Many people near you already help to keep this area clean and green. Last year local "
-    "volunteer groups cleared litter from dozens of streets and parks, and residents say it "
-    "made a real difference.",
-    "Mae llawer o bobl yn eich ardal chi eisoes yn helpu i gadw'r ardal hon yn lân ac yn "
-    "wyrdd. Y llynedd, cliriodd grwpiau gwirfoddol lleol sbwriel o ddwsinau o strydoedd a "
-    "pharciau, ac mae trigolion yn dweud iddo wneud gwahaniaeth go iawn.",
-)
-NUDGE_B = (
-    "Helping out usually takes little time: people who join a local environment group "
-    "typically give about 3 hours a month.",
-    "Nid yw helpu fel arfer yn cymryd llawer o amser: mae pobl sy'n ymuno â grŵp "
-    "amgylcheddol lleol fel arfer yn rhoi tua 3 awr y mis.",
-)
+THEME_NAMES_CY = {
+    "Local environment": "Yr amgylchedd lleol",
+    "Community safety": "Diogelwch cymunedol",
+    "Social well-being": "Llesiant cymdeithasol",
+    "Health": "Iechyd",
+}
+
+ACTIVITIES = {
+    "environment": [
+        (
+            "Recycled your household waste using the council's collections",
+            "Ailgylchu gwastraff eich cartref drwy gasgliadau'r cyngor",
+        ),
+        (
+            "Reported litter, fly-tipping or graffiti to the council",
+            "Rhoi gwybod i'r cyngor am sbwriel, tipio anghyfreithlon neu graffiti",
+        ),
+        (
+            "Cleared litter or weeds from a street or public space near your home",
+            "Clirio sbwriel neu chwyn o stryd neu fan cyhoeddus ger eich cartref",
+        ),
+        (
+            "Walked, cycled or used public transport instead of driving on a local journey",
+            "Cerdded, beicio neu ddefnyddio trafnidiaeth gyhoeddus yn lle gyrru ar daith leol",
+        ),
+        (
+            "Saved energy or water at home to help the local environment",
+            "Arbed ynni neu ddŵr gartref er mwyn helpu'r amgylchedd lleol",
+        ),
+    ],
+    "community_safety": [
+        (
+            "Kept an eye on a neighbour's home while they were away",
+            "Cadw llygad ar gartref cymydog tra oedden nhw i ffwrdd",
+        ),
+        (
+            "Reported a crime or suspicious activity to the police",
+            "Rhoi gwybod i'r heddlu am drosedd neu weithgarwch amheus",
+        ),
+        (
+            "Used locks and outside lighting to deter crime",
+            "Defnyddio cloeon a golau allanol i atal troseddu",
+        ),
+        ("Marked or registered valuable property", "Marcio neu gofrestru eiddo gwerthfawr"),
+        (
+            "Avoided leaving valuables on view in a car",
+            "Osgoi gadael pethau gwerthfawr i'w gweld mewn car",
+        ),
+    ],
+    "social_wellbeing": [
+        (
+            "Checked on an older or vulnerable neighbour",
+            "Galw heibio cymydog hŷn neu agored i niwed",
+        ),
+        (
+            "Helped a neighbour with shopping or errands",
+            "Helpu cymydog gyda siopa neu negeseuon",
+        ),
+        ("Gave a lift to someone who needed one", "Rhoi lifft i rywun oedd ei angen"),
+        (
+            "Spent time talking with someone who lives alone",
+            "Treulio amser yn sgwrsio â rhywun sy'n byw ar ei ben ei hun",
+        ),
+        (
+            "Looked after a neighbour's child or pet",
+            "Gofalu am blentyn neu anifail anwes cymydog",
+        ),
+    ],
+    "health": [
+        (
+            "Ate five portions of fruit or vegetables on most days",
+            "Bwyta pum dogn o ffrwythau neu lysiau ar y rhan fwyaf o ddyddiau",
+        ),
+        (
+            "Took at least 30 minutes of exercise on most days",
+            "Gwneud o leiaf 30 munud o ymarfer corff ar y rhan fwyaf o ddyddiau",
+        ),
+        (
+            "Went for a health check or screening when invited",
+            "Mynd am archwiliad iechyd neu sgrinio pan gawsoch wahoddiad",
+        ),
+        (
+            "Kept alcohol within the recommended limits",
+            "Cadw alcohol o fewn y terfynau a argymhellir",
+        ),
+        (
+            "Encouraged a friend or relative to look after their health",
+            "Annog ffrind neu berthynas i ofalu am eu hiechyd",
+        ),
+    ],
+}
+
+NUDGE_TEXTS = {
+    # theme kind → (A en, A cy, B en, B cy); B names the typical hours a month.
+    "environment": (
+        "Many people near you already help to keep this area clean and green. Last year local "
+        "volunteer groups cleared litter from dozens of streets and parks, and residents say "
+        "it made a real difference.",
+        "Mae llawer o bobl yn eich ardal chi eisoes yn helpu i gadw'r ardal hon yn lân ac yn "
+        "wyrdd. Y llynedd, cliriodd grwpiau gwirfoddol lleol sbwriel o ddwsinau o strydoedd a "
+        "pharciau, ac mae trigolion yn dweud iddo wneud gwahaniaeth go iawn.",
+        "Helping out usually takes little time: people who join a local environment group "
+        "typically give about 3 hours a month.",
+        "Nid yw helpu fel arfer yn cymryd llawer o amser: mae pobl sy'n ymuno â grŵp "
+        "amgylcheddol lleol fel arfer yn rhoi tua 3 awr y mis.",
+    ),
+    "community_safety": (
+        "Many of your neighbours already look out for each other. Where residents keep watch "
+        "together, burglaries in this area have fallen.",
+        "Mae llawer o'ch cymdogion eisoes yn cadw llygad ar ei gilydd. Lle mae trigolion yn "
+        "gwylio gyda'i gilydd, mae nifer y byrgleriaethau yn yr ardal hon wedi gostwng.",
+        "Joining in takes little time: members of a neighbourhood watch group typically give "
+        "about 2 hours a month.",
+        "Nid yw ymuno'n cymryd llawer o amser: mae aelodau grŵp gwarchod cymdogaeth fel arfer "
+        "yn rhoi tua 2 awr y mis.",
+    ),
+    "social_wellbeing": (
+        "Many people near you already check on older neighbours and help each other out, and "
+        "those they help say it makes a real difference.",
+        "Mae llawer o bobl yn eich ardal chi eisoes yn galw heibio cymdogion hŷn ac yn helpu "
+        "ei gilydd, ac mae'r rhai maen nhw'n eu helpu'n dweud ei fod yn gwneud gwahaniaeth go "
+        "iawn.",
+        "Helping takes little time: volunteers in a local befriending scheme typically give "
+        "about 4 hours a month.",
+        "Nid yw helpu'n cymryd llawer o amser: mae gwirfoddolwyr cynllun cyfeillio lleol fel "
+        "arfer yn rhoi tua 4 awr y mis.",
+    ),
+}
+
+EXTRA_INVITED_SHARE = 0.2  # invited beyond the respondents: half open and stop, half never open
+
+
+@dataclass(frozen=True)
+class DemoCouncil:
+    council: Council
+    wave: Wave
+    run: AnalysisRun | None
+    admin_username: str
 
 
 @dataclass(frozen=True)
@@ -67,34 +204,226 @@ class DemoSummary:
     invitations: list[IssuedInvitation]
     admin_username: str
     admin_password: str
+    councils: tuple[DemoCouncil, ...] = ()
+    staff_password: str = DEMO_STAFF_PASSWORD
+    researcher_username: str = DEMO_RESEARCHER_USERNAME
+    researcher_councils: tuple[str, ...] = RESEARCHER_COUNCILS
 
 
-@transaction.atomic
-def seed_demo(*, members: int = 10) -> DemoSummary:
+def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> DemoSummary:
     """Create (or refresh) the demo; safe to run again on the same database.
 
-    Tokens are stored only as hashes, so each run gives the demo invitations fresh tokens
-    in order to be able to print working links.
+    Closed waves that already exist are left as they are. Tokens are stored only as
+    hashes, so each run gives the open wave's invitations fresh tokens in order to print
+    working links.
     """
-    council, _ = Council.objects.get_or_create(
-        slug="bristol", defaults={"name": "Bristol City Council", "nation": Nation.ENGLAND}
-    )
+    with transaction.atomic():
+        councils = []
+        for number, spec in enumerate(STUDY_COUNCILS):
+            council, wave, created = _seed_closed_council(spec, seed=seed * 100 + number)
+            councils.append((council, wave, created))
+        open_wave, issued = _seed_open_wave(members=members)
+        admin = _seed_users([c for c, _, _ in councils])
+    demo_councils = []
+    for council, wave, created in councils:
+        run = None
+        if analyse:
+            run = wave.analysis_runs.filter(status="done").first()
+            if run is None or created:
+                run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
+        demo_councils.append(DemoCouncil(council, wave, run, f"{council.slug}-admin"))
+    return DemoSummary(open_wave, issued, admin, DEMO_ADMIN_PASSWORD, councils=tuple(demo_councils))
+
+
+def _council(name: str) -> Council:
+    slug, nation = COUNCILS[name]
+    council, _ = Council.objects.get_or_create(slug=slug, defaults={"name": name, "nation": nation})
+    return council
+
+
+def _theme(council: Council, name: str, kind: str) -> Theme:
     theme, _ = Theme.objects.get_or_create(
         council=council,
-        name_en="Local environment",
-        defaults={"kind": ThemeKind.ENVIRONMENT, "name_cy": "Yr amgylchedd lleol"},
+        name_en=name,
+        defaults={"kind": kind, "name_cy": THEME_NAMES_CY.get(name, "")},
     )
-    for position, (text_en, text_cy) in enumerate(ENVIRONMENT_ACTIVITIES):
+    for position, (text_en, text_cy) in enumerate(ACTIVITIES[kind]):
         Activity.objects.get_or_create(
             theme=theme, position=position, defaults={"text_en": text_en, "text_cy": text_cy}
         )
+    return theme
+
+
+def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave, bool]:
+    council = _council(spec.council)
+    existing = Wave.objects.filter(council=council, title=CLOSED_WAVE_TITLE).first()
+    if existing is not None:
+        return council, existing, False
+    now = timezone.now()
+    wave = Wave.objects.create(
+        council=council,
+        title=CLOSED_WAVE_TITLE,
+        status=WaveStatus.CLOSED,
+        experiment_on=spec.experiment,
+        opens_at=now - timedelta(days=42),
+        closes_at=now - timedelta(days=14),
+        opened_at=now - timedelta(days=42),
+        closed_at=now - timedelta(days=14),
+    )
+    themes = {}
+    for position, theme_spec in enumerate(spec.themes):
+        theme = _theme(council, theme_spec.theme, theme_spec.kind)
+        WaveTheme.objects.create(wave=wave, theme=theme, position=position)
+        themes[theme_spec.theme] = theme
+        if spec.experiment and theme_spec.kind in NUDGE_TEXTS:
+            a_en, a_cy, b_en, b_cy = NUDGE_TEXTS[theme_spec.kind]
+            welsh = council.nation == Nation.WALES
+            NudgeText.objects.create(
+                wave=wave, theme=theme, nudge="a", text_en=a_en, text_cy=a_cy if welsh else ""
+            )
+            NudgeText.objects.create(
+                wave=wave, theme=theme, nudge="b", text_en=b_en, text_cy=b_cy if welsh else ""
+            )
+    synthetic = generate_council(spec, seed=seed, wave_year=wave.opened_at.year)
+    write_synthetic_wave(wave, synthetic, themes=themes, seed=seed)
+    return council, wave, True
+
+
+def write_synthetic_wave(
+    wave: Wave, synthetic: SyntheticWave, *, themes: dict[str, Theme], seed: int
+) -> None:
+    """Write a synthetic wave's members, assignments, exposures and answers in bulk."""
+    rng = np.random.default_rng(seed + 7_000_000)
+    council = wave.council
+    people = synthetic.respondents
+    n = len(people)
+    extra = round(n * EXTRA_INVITED_SHARE)
+    prefix = council.slug[:3].upper()
+    members = PanelMember.objects.bulk_create(
+        [
+            PanelMember(
+                council=council,
+                external_id=f"{prefix}-W{wave.pk}-{i + 1:05d}",
+                preferred_language="cy" if council.nation == Nation.WALES and i % 5 == 0 else "en",
+                ward=str(people["ward"].iat[i]) if i < n else ["North", "South"][i % 2],
+                age_band=str(people["age_band"].iat[i]) if i < n else "35-54",
+                gender=str(people["gender"].iat[i]) if i < n else ["female", "male"][i % 2],
+            )
+            for i in range(n + extra)
+        ]
+    )
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                wave=wave,
+                member=member,
+                token_hash=hashlib.sha256(
+                    f"demo-{wave.pk}-{member.pk}-{seed}".encode()
+                ).hexdigest(),
+            )
+            for member in members
+        ]
+    )
+    # Half of the extra invitees opened the link (were assigned, saw the nudge) and stopped.
+    partial = members[n : n + extra // 2]
+    partial_arms = (
+        rng.choice(["ab", "a", "b", "none"], size=len(partial))
+        if wave.experiment_on
+        else ["none"] * len(partial)
+    )
+    arms = list(people["arm"]) + list(partial_arms)
+    assigned = members[: n + len(partial)]
+    Assignment.objects.bulk_create(
+        [
+            Assignment(wave=wave, member=m, arm=arm, scheme=AllocationScheme.SIMPLE)
+            for m, arm in zip(assigned, arms, strict=True)
+        ]
+    )
+    submitted = (wave.closed_at or timezone.now()) - timedelta(days=1)
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                wave=wave,
+                member=m,
+                status=ResponseStatus.COMPLETE if i < n else ResponseStatus.PARTIAL,
+                submitted_at=submitted if i < n else None,
+                language=m.preferred_language,
+                birth_year=int(people["birth_year"].iat[i]) if i < n else None,
+                age_band=str(people["age_band"].iat[i]) if i < n else "",
+                gender=str(people["gender"].iat[i]) if i < n else "",
+                ethnic_group=str(people["ethnic_group"].iat[i]) if i < n else "",
+                qualification=str(people["qualification"].iat[i]) if i < n else "",
+                ward=str(people["ward"].iat[i]) if i < n else "",
+            )
+            for i, m in enumerate(assigned)
+        ]
+    )
+    nudge_texts = {(t.theme_id, t.nudge): t for t in NudgeText.objects.filter(wave=wave)}
+    Exposure.objects.bulk_create(
+        [
+            Exposure(response=response, nudge_text=nudge_texts[(theme.pk, nudge)])
+            for response, arm in zip(responses, arms, strict=True)
+            for theme in themes.values()
+            for nudge in {"ab": "ab", "a": "a", "b": "b", "none": ""}[arm]
+            if (theme.pk, nudge) in nudge_texts
+        ]
+    )
+    answers = synthetic.answers
+    theme_answers = ThemeAnswer.objects.bulk_create(
+        [
+            ThemeAnswer(
+                response=responses[int(row.respondent)],
+                theme=themes[row.theme],
+                collective=_code(row.collective),
+                time_now=_code(row.time_now),
+                time_more=_code(row.time_more),
+                conditions=_code(row.conditions),
+                satisfaction_information=_code(row.satisfaction_information),
+                satisfaction_consultation=_code(row.satisfaction_consultation),
+                satisfaction_response=_code(row.satisfaction_response),
+                efficacy=_code(row.efficacy),
+            )
+            for row in answers.itertuples(index=False)
+        ],
+        batch_size=2000,
+    )
+    by_key = {
+        (int(row.respondent), row.theme): ta
+        for row, ta in zip(answers.itertuples(index=False), theme_answers, strict=True)
+    }
+    activities = {
+        (theme_name, a.position): a
+        for theme_name, theme in themes.items()
+        for a in theme.activities.all()
+    }
+    ActivityAnswer.objects.bulk_create(
+        [
+            ActivityAnswer(
+                theme_answer=by_key[(int(row.respondent), row.theme)],
+                activity=activities[(row.theme, int(row.position))],
+                done=row.done,
+            )
+            for row in synthetic.activities.itertuples(index=False)
+        ],
+        batch_size=5000,
+    )
+
+
+def _code(value) -> int | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else int(value)
+
+
+def _seed_open_wave(*, members: int) -> tuple[Wave, list[IssuedInvitation]]:
+    council = _council("Bristol City Council")
+    theme = _theme(council, "Local environment", "environment")
     wave, _ = Wave.objects.get_or_create(
         council=council,
-        title="Demo wave: your local environment",
+        title=OPEN_WAVE_TITLE,
         defaults={"status": WaveStatus.OPEN, "experiment_on": True},
     )
     WaveTheme.objects.get_or_create(wave=wave, theme=theme)
-    for nudge, (text_en, text_cy) in (("a", NUDGE_A), ("b", NUDGE_B)):
+    a_en, a_cy, b_en, b_cy = NUDGE_TEXTS["environment"]
+    for nudge, (text_en, text_cy) in (("a", (a_en, a_cy)), ("b", (b_en, b_cy))):
         NudgeText.objects.get_or_create(
             wave=wave,
             theme=theme,
@@ -102,7 +431,6 @@ def seed_demo(*, members: int = 10) -> DemoSummary:
             version=1,
             defaults={"text_en": text_en, "text_cy": text_cy},
         )
-
     issued = []
     for number in range(1, members + 1):
         member, _ = PanelMember.objects.get_or_create(
@@ -114,11 +442,38 @@ def seed_demo(*, members: int = 10) -> DemoSummary:
             member=member, defaults={"email": f"member{number}@example.org"}
         )
         issued.append(issue_invitation(wave, member=member))
+    return wave, issued
 
+
+def _seed_users(councils: list[Council]) -> str:
     user_model = get_user_model()
-    admin_user = user_model.objects.filter(username=DEMO_ADMIN_USERNAME).first()
-    if admin_user is None:
+    # Hash the shared staff password once: the password hasher is slow on purpose.
+    staff_password = make_password(DEMO_STAFF_PASSWORD)
+    if not user_model.objects.filter(username=DEMO_ADMIN_USERNAME).exists():
         user_model.objects.create_superuser(
             DEMO_ADMIN_USERNAME, "admin@example.org", DEMO_ADMIN_PASSWORD
         )
-    return DemoSummary(wave, issued, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD)
+    for council in councils:
+        user = _staff_user(f"{council.slug}-admin", staff_password)
+        CouncilMembership.objects.get_or_create(
+            user=user, council=council, defaults={"role": CouncilRole.ADMIN}
+        )
+    researcher = _staff_user(DEMO_RESEARCHER_USERNAME, staff_password)
+    for council in councils:
+        if council.slug in RESEARCHER_COUNCILS:
+            CouncilMembership.objects.get_or_create(
+                user=researcher, council=council, defaults={"role": CouncilRole.RESEARCHER}
+            )
+    return DEMO_ADMIN_USERNAME
+
+
+def _staff_user(username: str, hashed_password: str):
+    user, _ = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@example.org",
+            "password": hashed_password,
+            "is_staff": True,
+        },
+    )
+    return user

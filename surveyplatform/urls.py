@@ -12,6 +12,7 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("", include("analysis.urls")),
 ]
 
 if settings.BENCH_CEILING:

@@ -1,4 +1,5 @@
 import pytest
+import statsmodels
 from django.core.management import CommandError, call_command
 
 from analysis.models import AnalysisRun, RunStatus
@@ -82,3 +83,38 @@ def test_close_wave_command_closes_and_reports_the_run(open_wave, capsys):
         call_command("close_wave", str(open_wave.pk))
     with pytest.raises(CommandError, match="There is no wave"):
         call_command("close_wave", "999999")
+
+
+def test_a_second_run_with_identical_inputs_reuses_the_first_instead_of_recomputing(
+    invite, open_wave
+):
+    from django.test import Client
+
+    # given a wave with one answer and a done run
+    _answer(Client, invite, open_wave)
+    first = execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+
+    # when another run of the same wave is requested and executed
+    second = execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+
+    # then it points at the first, with the same hashes and results
+    assert second.reused_from_id == first.pk
+    assert second.results == first.results
+    assert (second.input_hash, second.plan_hash) == (first.input_hash, first.plan_hash)
+    assert first.software["statsmodels"] == statsmodels.__version__
+    assert first.design_hash == first.plan_hash
+    assert AnalysisRun.objects.filter(reused_from__isnull=True).count() == 1
+
+
+def test_a_new_answer_changes_the_input_hash_and_forces_a_fresh_computation(invite, open_wave):
+    from django.test import Client
+
+    _answer(Client, invite, open_wave)
+    first = execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+    _answer(Client, invite, open_wave)
+
+    second = execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+
+    assert second.reused_from_id is None
+    assert second.input_hash != first.input_hash
+    assert second.results["n_rows"] == 2

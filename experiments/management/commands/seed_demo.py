@@ -5,18 +5,36 @@ from experiments.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo council, wave and invitations, and print how to try them."
+    help = (
+        "Load the five demo councils (closed waves with synthetic answers and their analysis) "
+        "and an open wave, and print how to try them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seed", type=int, default=0, help="Seed of the synthetic answers (deterministic)."
+        )
 
     def handle(self, *args, **options):
-        summary = seed_demo()
+        summary = seed_demo(seed=options["seed"])
         base = settings.PUBLIC_BASE_URL
         self.stdout.write(self.style.SUCCESS("Demo loaded."))
         self.stdout.write(
             f"  Admin:  {base}/admin/  (user {summary.admin_username}, "
             f"password {summary.admin_password})"
         )
+        for demo in summary.councils:
+            self.stdout.write(
+                f"  {demo.council.name}: results {base}/results/{demo.wave.pk}/  "
+                f"(council admin {demo.admin_username})"
+            )
         self.stdout.write(
-            f"  Wave:   {summary.wave} — close it from the admin or with "
+            f"  Researcher: {summary.researcher_username} "
+            f"(councils: {', '.join(summary.researcher_councils)}); "
+            f"staff password {summary.staff_password}"
+        )
+        self.stdout.write(
+            f"  Open wave: {summary.wave} — close it from the admin or with "
             f"`manage.py close_wave {summary.wave.pk}`"
         )
         for issued in summary.invitations[:2]:

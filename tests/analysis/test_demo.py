@@ -1,0 +1,66 @@
+"""The demo: five councils with closed, analysed waves, their staff, and an open wave."""
+
+import pytest
+from django.core.management import call_command
+
+from analysis.datasets import load_case_frame
+from analysis.indices import frame_digest
+from analysis.synthetic import STUDY_COUNCILS, generate_council, to_case_frame
+from experiments.demo import seed_demo
+from experiments.models import CouncilMembership, Wave, WaveStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_seeds_five_closed_councils_an_open_wave_and_their_staff():
+    summary = seed_demo(seed=3, analyse=False)
+
+    closed = Wave.objects.filter(status=WaveStatus.CLOSED)
+    assert sorted(closed.values_list("council__slug", flat=True)) == [
+        "barnet",
+        "bristol",
+        "derbyshire-dales",
+        "swansea",
+        "wolverhampton",
+    ]
+    assert summary.wave.status == WaveStatus.OPEN
+    assert len(summary.invitations) == 10
+    assert sorted(
+        CouncilMembership.objects.filter(user__username="researcher").values_list(
+            "council__slug", flat=True
+        )
+    ) == ["barnet", "swansea"]
+    assert CouncilMembership.objects.filter(user__username="swansea-admin").count() == 1
+    # the Welsh council's nudges have Welsh texts
+    swansea = closed.get(council__slug="swansea")
+    assert all(text.text_cy for text in swansea.nudge_texts.all())
+    assert swansea.nudge_texts.count() == 2
+
+
+@pytest.mark.slow
+def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
+    seed_demo(seed=3, analyse=False)
+
+    barnet = Wave.objects.get(council__slug="barnet", status=WaveStatus.CLOSED)
+    frame = load_case_frame(barnet.pk)
+
+    spec = STUDY_COUNCILS[1]
+    expected = to_case_frame(
+        generate_council(spec, seed=301, wave_year=barnet.opened_at.year), council=spec.council
+    )
+    columns = ["arm", "activities_yes", "collective", "efficacy", "time_now", "birth_year"]
+    ordered = ["theme", *columns]
+    assert frame_digest(frame[ordered].sort_values(ordered).reset_index(drop=True)) == frame_digest(
+        expected[ordered].sort_values(ordered).reset_index(drop=True)
+    )
+
+
+@pytest.mark.slow
+def test_seed_demo_prints_the_logins_results_and_two_links(capsys):
+    call_command("seed_demo", "--seed", "1")
+
+    out = capsys.readouterr().out
+    assert "user admin" in out
+    assert out.count("/results/") == 5
+    assert "researcher" in out
+    assert out.count("Invitation link:") == 2
