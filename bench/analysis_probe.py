@@ -62,6 +62,23 @@ def synthetic_frame(n: int, *, cases: int = 10, activities: int = 5, seed: int =
             "activities_yes": rng.binomial(answered, 0.4),
             "collective": rng.integers(1, 4, size=n),
             "efficacy": rng.choice([1, 2, 3, 4, 5, 9], size=n),
+            "time_now": rng.integers(1, 5, size=n),
+            "time_more": rng.integers(1, 5, size=n),
+            "conditions": rng.integers(1, 6, size=n),
+            "satisfaction_information": rng.choice([1, 2, 3, 4, 5, 9], size=n),
+            "satisfaction_consultation": rng.choice([1, 2, 3, 4, 5, 9], size=n),
+            "satisfaction_response": rng.choice([1, 2, 3, 4, 5, 9], size=n),
+            "theme_kind": np.array(["environment"], dtype=object).repeat(n),
+            "birth_year": rng.integers(1930, 2008, size=n),
+            "age_band": rng.choice(np.array(["18-34", "35-54", "55+"], dtype=object), size=n),
+            "gender": rng.choice(np.array(["woman", "man"], dtype=object), size=n),
+            "ethnic_group": rng.choice(np.array(["white_british", "asian"], dtype=object), size=n),
+            "qualification": rng.choice(np.array(["degree", "none"], dtype=object), size=n),
+            "ward": rng.choice(np.array(["Central", "North"], dtype=object), size=n),
+            "panel_ward": rng.choice(np.array(["Central", "North"], dtype=object), size=n),
+            "panel_age_band": rng.choice(np.array(["18-34", "35-54", "55+"], dtype=object), size=n),
+            "panel_gender": rng.choice(np.array(["woman", "man"], dtype=object), size=n),
+            "wave_year": np.full(n, 2026),
         }
     )
 
