@@ -96,42 +96,50 @@ class ExportError(Exception):
 # --- Access -------------------------------------------------------------------------------
 
 
+def _granted_councils(user) -> set[int] | None:
+    """Return the ids of the councils whose data the user may export; None means all."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_superuser:
+        return None
+    return set(
+        CouncilMembership.objects.filter(
+            user=user, role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER]
+        ).values_list("council_id", flat=True)
+    )
+
+
 def can_export(user, council_ids) -> bool:
     """Return whether the user may export the data of every one of these councils.
 
     The one place that decides access to exports, so that it can follow the tenancy
     helpers of the console when they exist.
     """
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
+    granted = _granted_councils(user)
     wanted = set(council_ids)
-    granted = set(
-        CouncilMembership.objects.filter(
-            user=user,
-            council_id__in=wanted,
-            role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER],
-        ).values_list("council_id", flat=True)
-    )
-    return bool(wanted) and granted >= wanted
+    return bool(wanted) and (granted is None or granted >= wanted)
 
 
 def exportable_waves(user):
     """Return the closed waves whose data the user may export."""
     waves = Wave.objects.filter(status=WaveStatus.CLOSED).select_related("council")
-    if user.is_superuser:
-        return waves
-    return waves.filter(
-        council__memberships__user=user,
-        council__memberships__role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER],
-    )
+    granted = _granted_councils(user)
+    return waves if granted is None else waves.filter(council_id__in=granted)
 
 
-def visible_exports(user) -> list[Export]:
-    """Return the user's own and shared exports whose whole scope they may see."""
-    exports = Export.objects.all()[:200] if user.is_superuser else user.exports.all()[:200]
-    return [export for export in exports if can_export(user, export.council_ids)]
+def visible_exports(user, *, limit: int = 100) -> list[Export]:
+    """Return the latest exports whose whole scope the user may see (anyone's: files are shared)."""
+    granted = _granted_councils(user)
+    exports = Export.objects.order_by("-requested_at")
+    if granted is None:
+        return list(exports[:limit])
+    visible = []
+    for export in exports.iterator(chunk_size=500):
+        if set(export.council_ids) <= granted:
+            visible.append(export)
+            if len(visible) == limit:
+                break
+    return visible
 
 
 # --- Scope and input hash -----------------------------------------------------------------

@@ -138,12 +138,17 @@ def create_synthetic_wave(*, responses: int, themes: int = 2, activities: int = 
             ),
         )
         acts_of = dict(theme_rows)
-        answers = ThemeAnswer.objects.filter(response__wave=wave).order_by("pk")
+        # Read the ids before COPY starts: no other query may run on a connection mid-COPY.
+        answers = list(
+            ThemeAnswer.objects.filter(response__wave=wave)
+            .order_by("pk")
+            .values_list("pk", "theme_id")
+        )
         _copy_rows(
             ActivityAnswer,
             (
                 {"theme_answer_id": ta, "activity_id": a, "done": rng.random() < 0.4}
-                for ta, theme_id in answers.values_list("pk", "theme_id").iterator(chunk_size=5000)
+                for ta, theme_id in answers
                 for a in acts_of[theme_id]
             ),
         )

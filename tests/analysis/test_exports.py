@@ -539,3 +539,26 @@ def test_a_running_export_of_a_killed_worker_is_not_downloadable(db, media, clie
     client.force_login(admin)
 
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
+
+
+def test_the_list_shows_exports_of_the_users_councils_only(
+    db, media, client, django_capture_on_commit_callbacks
+):
+    # Given an export of each of two councils, and a researcher of the first
+    wave_one, *_ = build_closed_wave(CouncilFactory(), wards=["Central"])
+    wave_two, *_ = build_closed_wave(CouncilFactory(), wards=["North"])
+    admin = UserFactory(is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = exports.request_export(admin, wave_ids=[wave_one.pk], format="csv_wide")
+        exports.request_export(admin, wave_ids=[wave_two.pk], format="csv_wide")
+    researcher = UserFactory(is_staff=False)
+    CouncilMembershipFactory(user=researcher, council=wave_one.council, role=CouncilRole.RESEARCHER)
+    client.force_login(researcher)
+
+    # When they open the exports page
+    response = client.get(reverse("exports:list"))
+
+    # Then they see the first council's export and may choose only its wave
+    assert response.status_code == 200
+    assert response.context["exports"] == [mine]
+    assert list(response.context["form"].fields["waves"].queryset) == [wave_one]
