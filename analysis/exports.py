@@ -12,13 +12,16 @@ whole DataFrame (pyreadstat writes from one), so those columns are preallocated 
 compact dtypes instead of being built from Python rows.
 """
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
 import platform
+import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -326,6 +329,7 @@ def execute_export(export_id: int) -> Export:
 
     directory = Path(settings.MEDIA_ROOT) / EXPORT_DIR
     directory.mkdir(parents=True, exist_ok=True)
+    sweep_partial_files(directory)
     relative = f"{EXPORT_DIR}/{export.pk}-{export.input_hash[:16]}.{EXTENSIONS[export.format]}"
     # The temporary file sits in the same directory so that os.replace is an atomic rename.
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=".tmp")
@@ -348,6 +352,18 @@ def execute_export(export_id: int) -> Export:
     export.error = ""
     export.save(update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"])
     return export
+
+
+def sweep_partial_files(directory: Path, *, older_than: float = 6 * 3600) -> None:
+    """Delete temporary files left by workers killed mid-write (older than any running job)."""
+    cutoff = time.time() - older_than
+    for leftover in directory.glob(".partial-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink()
 
 
 def mark_failed(export_id: int, error: str) -> None:

@@ -4,6 +4,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -115,9 +117,11 @@ def media(settings, tmp_path):
 
 
 def export_bytes(wave_ids, format, labels="en") -> bytes:
-    path = Path(exports.tempfile.mkdtemp()) / f"export.{exports.EXTENSIONS[format]}"
-    exports.write_export(path, wave_ids=wave_ids, format=format, labels=labels)
-    return path.read_bytes()
+    """Write one export straight through the domain function and return its bytes."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"export.{exports.EXTENSIONS[format]}"
+        exports.write_export(path, wave_ids=wave_ids, format=format, labels=labels)
+        return path.read_bytes()
 
 
 def read_csv(data: bytes) -> pd.DataFrame:
@@ -562,3 +566,19 @@ def test_the_list_shows_exports_of_the_users_councils_only(
     assert response.status_code == 200
     assert response.context["exports"] == [mine]
     assert list(response.context["form"].fields["waves"].queryset) == [wave_one]
+
+
+def test_leftovers_of_killed_workers_are_swept_when_old(db, media):
+    # Given an old and a fresh partial file, as a killed worker leaves them
+    directory = media / "exports"
+    directory.mkdir()
+    old, fresh = directory / ".partial-old.tmp", directory / ".partial-fresh.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(old, (0, 0))
+
+    # When the next export sweeps the directory
+    exports.sweep_partial_files(directory)
+
+    # Then only the old one is gone (the fresh one may belong to a running job)
+    assert sorted(path.name for path in directory.iterdir()) == [".partial-fresh.tmp"]
