@@ -171,12 +171,16 @@ def delete_synthetic_wave(council_id: int) -> None:
         "DELETE FROM experiments_assignment WHERE wave_id IN"
         " (SELECT id FROM experiments_wave WHERE council_id = %s)",
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement, [council_id])
-    from experiments.models import Council
+    statements.append("DELETE FROM panel_panelmember WHERE council_id = %s")
+    from experiments.models import Council, Wave
 
-    Council.objects.filter(pk=council_id).delete()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement, [council_id])
+        # Waves first: their theme links protect the themes from the council's cascade.
+        Wave.objects.filter(council_id=council_id).delete()
+        Council.objects.filter(pk=council_id).delete()
 
 
 def _child(wave_id: int, format: str, directory: str) -> None:
@@ -208,9 +212,17 @@ def _child(wave_id: int, format: str, directory: str) -> None:
 
 
 def measure_export_memory(
-    *, responses: int, formats=DEFAULT_FORMATS, themes: int = 2, activities: int = 4
+    *,
+    responses: int,
+    formats=DEFAULT_FORMATS,
+    themes: int = 2,
+    activities: int = 4,
+    report=None,
 ) -> list[dict]:
-    """Export a synthetic wave of `responses` in each format; return one dict per format."""
+    """Export a synthetic wave of `responses` in each format; return one dict per format.
+
+    `report`, if given, is called with each format's result as soon as it is measured.
+    """
     import tempfile
 
     _setup_django()
@@ -230,6 +242,8 @@ def measure_export_memory(
                 )
                 result = json.loads(out.stdout.strip().splitlines()[-1])
                 results.append({"responses": responses, "themes": themes, **result})
+                if report:
+                    report(results[-1])
     finally:
         delete_synthetic_wave(council_id)
     return results
@@ -246,8 +260,11 @@ def main() -> None:
         _child(int(wave_id), format, directory)
         return
     for responses in arguments.responses:
-        for result in measure_export_memory(responses=responses, formats=arguments.formats):
-            print(json.dumps(result), flush=True)
+        measure_export_memory(
+            responses=responses,
+            formats=arguments.formats,
+            report=lambda result: print(json.dumps(result), flush=True),
+        )
 
 
 if __name__ == "__main__":
