@@ -36,3 +36,11 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"Analysis run #{self.pk} of {self.wave}"
+
+
+from analysis.export_models import (  # noqa: E402, F401
+    Export,
+    ExportFormat,
+    ExportStatus,
+    LabelLanguage,
+)

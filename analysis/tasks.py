@@ -26,3 +26,6 @@ def run_analysis(self, run_id: int) -> None:
     except Exception as error:
         mark_failed(run_id, f"{type(error).__name__}: {error}")
         raise
+
+
+from analysis.export_tasks import produce_export  # noqa: E402, F401

@@ -38,6 +38,14 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
+# Master key of the pseudonyms in exports; each council's key derives from it, and it is
+# kept out of the database so that a database dump cannot re-identify exported rows.
+PSEUDONYM_KEY = env("PSEUDONYM_KEY")
+if not PSEUDONYM_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("PSEUDONYM_KEY must be set when DEBUG is off.")
+    PSEUDONYM_KEY = "insecure-development-pseudonym-key"
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -12,6 +12,7 @@ def test_deploy_check_passes_with_production_settings():
         "DEBUG": "0",
         "SECRET_KEY": "x" * 50 + "production-like-secret-key-for-the-check",
         "ALLOWED_HOSTS": "panel.example.org",
+        "PSEUDONYM_KEY": "p" * 50,
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/postgres"),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }

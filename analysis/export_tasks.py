@@ -1,0 +1,30 @@
+"""The Celery task that produces an export; registered through `analysis.tasks`."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from analysis.exports import execute_export, mark_failed
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def produce_export(self, export_id: int) -> None:
+    """Produce an export's file; safe to run twice, retried on database hiccups."""
+    try:
+        execute_export(export_id)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        mark_failed(export_id, f"{type(error).__name__}: {error}")
+        raise

@@ -1,0 +1,90 @@
+"""Pages to request research exports, follow them, and download the finished files."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from analysis import exports
+from analysis.models import Export, ExportFormat, ExportStatus, LabelLanguage
+
+LOGIN_URL = "admin:login"
+
+
+class ExportRequestForm(forms.Form):
+    waves = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Closed waves (several are pooled into one file)"),
+        error_messages={"required": _("Choose at least one wave to export.")},
+    )
+    format = forms.ChoiceField(choices=ExportFormat.choices, label=_("Format"))
+    labels = forms.ChoiceField(
+        choices=LabelLanguage.choices,
+        label=_("Language of the labels in Stata and SPSS files"),
+        initial=LabelLanguage.ENGLISH,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["waves"].queryset = exports.exportable_waves(user).order_by("-closed_at")
+
+
+def _visible_export(request: HttpRequest, export_id: int) -> Export:
+    """Return the export, or 404 when any council of its scope is not the user's."""
+    export = get_object_or_404(Export, pk=export_id)
+    if not exports.can_export(request.user, export.council_ids):
+        raise Http404
+    return export
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def export_list(request: HttpRequest) -> HttpResponse:
+    form = ExportRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = exports.request_export(
+                request.user,
+                wave_ids=[wave.pk for wave in form.cleaned_data["waves"]],
+                format=form.cleaned_data["format"],
+                labels=form.cleaned_data["labels"],
+            )
+        except exports.ExportError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("exports:detail", export_id=export.pk)
+    return render(
+        request,
+        "analysis/exports/list.html",
+        {"form": form, "exports": exports.visible_exports(request.user)},
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = _visible_export(request, export_id)
+    waiting = export.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+    return render(
+        request,
+        "analysis/exports/detail.html",
+        {"export": export, "waiting": waiting, "ready": exports.export_path(export) is not None},
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def export_download(request: HttpRequest, export_id: int) -> FileResponse:
+    export = _visible_export(request, export_id)
+    path = exports.export_path(export)
+    if path is None:
+        raise Http404
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=exports.download_name(export),
+        content_type=exports.CONTENT_TYPES[exports.EXTENSIONS[export.format]],
+    )
+    response["Cache-Control"] = "no-store"
+    return response

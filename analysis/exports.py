@@ -1,0 +1,865 @@
+"""Research exports of closed waves: pseudonymised data, codebook, results and a bundle.
+
+Every export is a job row (`Export`) that a Celery task fills in. The file is written to
+a temporary name in the export directory and moved into place with `os.replace` only
+when complete, so a crashed or killed worker never leaves a file anyone can download.
+Exports are cached by the hash of their inputs: the same request over the same data
+returns the file already made.
+
+The data are read with streaming server-side cursors, merged response by response, so
+that CSV exports hold one response in memory at a time. Stata and SPSS files need a
+whole DataFrame (pyreadstat writes from one), so those columns are preallocated with
+compact dtypes instead of being built from Python rows.
+"""
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+import django
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from analysis import pseudonyms
+from analysis.codebook import (
+    CODED,
+    DATETIME,
+    FLOAT,
+    INTEGER,
+    RESPONSE_FIELDS,
+    STRING,
+    Scope,
+    ThemeInfo,
+    Variable,
+    render_codebook_csv,
+    render_codebook_html,
+    theme_item_fields,
+    tidy_variables,
+    wide_variables,
+)
+from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, RunStatus
+from experiments.models import (
+    ActivityAnswer,
+    Assignment,
+    CouncilMembership,
+    CouncilRole,
+    Response,
+    ThemeAnswer,
+    TimeGiven,
+    Wave,
+    WaveStatus,
+    WaveTheme,
+)
+
+# Bump when the content of any export changes, so that cached files are not reused.
+EXPORT_VERSION = "1"
+EXPORT_DIR = "exports"
+CHUNK_SIZE = 2000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXTENSIONS = {
+    ExportFormat.CSV_TIDY: "csv",
+    ExportFormat.CSV_WIDE: "csv",
+    ExportFormat.STATA: "dta",
+    ExportFormat.SPSS: "sav",
+    ExportFormat.CODEBOOK_HTML: "html",
+    ExportFormat.CODEBOOK_CSV: "csv",
+    ExportFormat.RESULTS_JSON: "json",
+    ExportFormat.BUNDLE: "zip",
+}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "dta": "application/x-stata-dta",
+    "sav": "application/x-spss-sav",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "zip": "application/zip",
+}
+
+
+class ExportError(Exception):
+    """A request for an export that cannot be made, with a message for the person asking."""
+
+
+# --- Access -------------------------------------------------------------------------------
+
+
+def _granted_councils(user) -> set[int] | None:
+    """Return the ids of the councils whose data the user may export; None means all."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_superuser:
+        return None
+    return set(
+        CouncilMembership.objects.filter(
+            user=user, role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER]
+        ).values_list("council_id", flat=True)
+    )
+
+
+def can_export(user, council_ids) -> bool:
+    """Return whether the user may export the data of every one of these councils.
+
+    The one place that decides access to exports, so that it can follow the tenancy
+    helpers of the console when they exist.
+    """
+    granted = _granted_councils(user)
+    wanted = set(council_ids)
+    return bool(wanted) and (granted is None or granted >= wanted)
+
+
+def exportable_waves(user):
+    """Return the closed waves whose data the user may export."""
+    waves = Wave.objects.filter(status=WaveStatus.CLOSED).select_related("council")
+    granted = _granted_councils(user)
+    return waves if granted is None else waves.filter(council_id__in=granted)
+
+
+def visible_exports(user, *, limit: int = 100) -> list[Export]:
+    """Return the latest exports whose whole scope the user may see (anyone's: files are shared)."""
+    granted = _granted_councils(user)
+    exports = Export.objects.order_by("-requested_at")
+    if granted is None:
+        return list(exports[:limit])
+    visible = []
+    for export in exports.iterator(chunk_size=500):
+        if set(export.council_ids) <= granted:
+            visible.append(export)
+            if len(visible) == limit:
+                break
+    return visible
+
+
+# --- Scope and input hash -----------------------------------------------------------------
+
+
+def load_scope(wave_ids: list[int]) -> Scope:
+    """Return the councils, waves, themes and activities of the export's waves."""
+    waves = list(
+        Wave.objects.filter(pk__in=wave_ids)
+        .select_related("council")
+        .order_by("pk")
+        .only("pk", "title", "council__name", "council_id")
+    )
+    wave_themes: dict[int, list[int]] = {}
+    theme_order: list[int] = []
+    themes = {}
+    for wave_theme in (
+        WaveTheme.objects.filter(wave_id__in=wave_ids)
+        .select_related("theme")
+        .prefetch_related("theme__activities")
+        .order_by("wave_id", "position", "id")
+    ):
+        theme = wave_theme.theme
+        wave_themes.setdefault(theme.pk, []).append(wave_theme.wave_id)
+        if theme.pk not in themes:
+            theme_order.append(theme.pk)
+            themes[theme.pk] = ThemeInfo(
+                id=theme.pk,
+                council_id=theme.council_id,
+                name_en=theme.name_en,
+                name_cy=theme.name_cy,
+                activities=tuple(
+                    (activity.pk, activity.text_en, activity.text_cy)
+                    for activity in theme.activities.all()
+                ),
+            )
+    councils = {wave.council_id: wave.council.name for wave in waves}
+    return Scope(
+        councils=tuple(sorted(councils.items())),
+        waves=tuple((wave.pk, wave.title, wave.council_id) for wave in waves),
+        themes=tuple(themes[theme_id] for theme_id in theme_order),
+        wave_themes={theme_id: tuple(ids) for theme_id, ids in wave_themes.items()},
+    )
+
+
+def _latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+    runs = {}
+    for run in AnalysisRun.objects.filter(wave_id__in=wave_ids, status=RunStatus.DONE).order_by(
+        "wave_id", "-finished_at", "-pk"
+    ):
+        runs.setdefault(run.wave_id, run)
+    return runs
+
+
+def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
+    """Hash everything an export's content depends on, for the cache."""
+    facts = []
+    runs = _latest_runs(wave_ids)
+    for wave in Wave.objects.filter(pk__in=wave_ids).order_by("pk"):
+        responses = Response.objects.filter(wave=wave).aggregate(
+            n=Count("pk"), last=Max("updated_at")
+        )
+        answers = ThemeAnswer.objects.filter(response__wave=wave).aggregate(
+            n=Count("pk"), last=Max("saved_at")
+        )
+        assignments = Assignment.objects.filter(wave=wave).aggregate(n=Count("pk"), last=Max("pk"))
+        run = runs.get(wave.pk)
+        facts.append(
+            [
+                wave.pk,
+                wave.status,
+                str(wave.closed_at),
+                responses["n"],
+                str(responses["last"]),
+                answers["n"],
+                str(answers["last"]),
+                assignments["n"],
+                assignments["last"],
+                run.pk if run else None,
+            ]
+        )
+    payload = {
+        "version": EXPORT_VERSION,
+        "format": format,
+        "labels": labels,
+        "waves": facts,
+        "scope": repr(load_scope(wave_ids)),
+        "key": pseudonyms.key_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+# --- Requesting and executing -------------------------------------------------------------
+
+
+def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en") -> Export:
+    """Return a done or queued export of these waves; reuse one made from the same inputs.
+
+    Refuse, with a message saying why, a scope that is empty, not closed, or outside the
+    user's councils (ExportError; `PermissionError` for councils they may not see).
+    """
+    if format not in ExportFormat.values:
+        raise ExportError(f"Unknown export format {format!r}.")
+    if labels not in ("en", "cy"):
+        raise ExportError(f"Unknown label language {labels!r}: use en or cy.")
+    wave_ids = sorted({int(wave_id) for wave_id in wave_ids})
+    if not wave_ids:
+        raise ExportError("Choose at least one wave to export.")
+    waves = list(Wave.objects.filter(pk__in=wave_ids))
+    missing = set(wave_ids) - {wave.pk for wave in waves}
+    council_ids = sorted({wave.council_id for wave in waves})
+    if missing or not can_export(user, council_ids):
+        raise PermissionError("No such waves.")
+    still_open = [wave.title for wave in waves if wave.status != WaveStatus.CLOSED]
+    if still_open:
+        raise ExportError(
+            "Only closed waves can be exported; still open or in draft: "
+            + ", ".join(sorted(still_open))
+            + "."
+        )
+    digest = compute_input_hash(wave_ids, format=format, labels=labels)
+
+    from analysis.export_tasks import produce_export
+
+    with transaction.atomic():
+        reusable = (
+            Export.objects.select_for_update()
+            .filter(
+                input_hash=digest,
+                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING, ExportStatus.DONE],
+            )
+            .order_by("-requested_at")
+            .first()
+        )
+        if reusable and (reusable.status != ExportStatus.DONE or _file_exists(reusable)):
+            return reusable
+        export = Export.objects.create(
+            format=format,
+            labels=labels,
+            wave_ids=wave_ids,
+            council_ids=council_ids,
+            requested_by=user,
+            input_hash=digest,
+        )
+        transaction.on_commit(lambda: produce_export.delay(export.pk))
+    return export
+
+
+def export_path(export: Export) -> Path | None:
+    """Return the complete file of a done export, or None."""
+    if export.status != ExportStatus.DONE or not export.file_path:
+        return None
+    path = Path(settings.MEDIA_ROOT) / export.file_path
+    return path if path.is_file() else None
+
+
+def _file_exists(export: Export) -> bool:
+    return export_path(export) is not None
+
+
+def download_name(export: Export) -> str:
+    waves = "-".join(str(wave_id) for wave_id in export.wave_ids)
+    suffix = {
+        ExportFormat.CSV_TIDY: "tidy",
+        ExportFormat.CSV_WIDE: "wide",
+        ExportFormat.CODEBOOK_HTML: "codebook",
+        ExportFormat.CODEBOOK_CSV: "codebook",
+        ExportFormat.RESULTS_JSON: "results",
+        ExportFormat.BUNDLE: "bundle",
+    }.get(export.format, "data")
+    return f"waves-{waves}-{suffix}.{EXTENSIONS[export.format]}"
+
+
+def execute_export(export_id: int) -> Export:
+    """Produce the export's file; an export already done is left as it is."""
+    with transaction.atomic():
+        export = Export.objects.select_for_update().get(pk=export_id)
+        if export.status == ExportStatus.DONE:
+            return export
+        export.status = ExportStatus.RUNNING
+        export.started_at = timezone.now()
+        export.attempts += 1
+        export.save(update_fields=["status", "started_at", "attempts"])
+
+    directory = Path(settings.MEDIA_ROOT) / EXPORT_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    sweep_partial_files(directory)
+    relative = f"{EXPORT_DIR}/{export.pk}-{export.input_hash[:16]}.{EXTENSIONS[export.format]}"
+    # The temporary file sits in the same directory so that os.replace is an atomic rename.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=".tmp")
+    os.close(handle)
+    try:
+        write_export(
+            Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
+        )
+        digest, size = _digest(Path(temporary))
+        os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+    export.file_path = relative
+    export.size = size
+    export.sha256 = digest
+    export.status = ExportStatus.DONE
+    export.finished_at = timezone.now()
+    export.error = ""
+    export.save(update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"])
+    return export
+
+
+def sweep_partial_files(directory: Path, *, older_than: float = 6 * 3600) -> None:
+    """Delete temporary files left by workers killed mid-write (older than any running job)."""
+    cutoff = time.time() - older_than
+    for leftover in directory.glob(".partial-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink()
+
+
+def mark_failed(export_id: int, error: str) -> None:
+    Export.objects.filter(pk=export_id).exclude(status=ExportStatus.DONE).update(
+        status=ExportStatus.FAILED, error=error[:5000], finished_at=timezone.now()
+    )
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            sha.update(block)
+            size += len(block)
+    return sha.hexdigest(), size
+
+
+def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = "en") -> None:
+    """Write one export of the waves to `path` (a plain function, without any job row)."""
+    scope = load_scope(wave_ids)
+    if format == ExportFormat.CSV_TIDY:
+        write_csv(path, tidy_variables(scope), tidy_records(scope, wave_ids))
+    elif format == ExportFormat.CSV_WIDE:
+        write_csv(path, wide_variables(scope), wide_records(scope, wave_ids))
+    elif format in (ExportFormat.STATA, ExportFormat.SPSS):
+        variables = tidy_variables(scope)
+        frame = tidy_frame(scope, wave_ids, variables)
+        write_labelled(path, frame, variables, format=format, labels=labels)
+    elif format == ExportFormat.CODEBOOK_HTML:
+        path.write_bytes(render_codebook_html(scope))
+    elif format == ExportFormat.CODEBOOK_CSV:
+        path.write_bytes(render_codebook_csv(scope, guard=guard_text))
+    elif format == ExportFormat.RESULTS_JSON:
+        path.write_bytes(results_json(wave_ids))
+    elif format == ExportFormat.BUNDLE:
+        write_bundle(path, scope=scope, wave_ids=wave_ids, labels=labels)
+    else:
+        raise ExportError(f"Unknown export format {format!r}.")
+
+
+# --- Reading the data, one response at a time ---------------------------------------------
+
+
+@dataclass
+class ThemeAnswers:
+    theme_id: int
+    items: dict[str, int | None]
+    activities: dict[int, bool | None]
+
+
+@dataclass
+class ResponseAnswers:
+    council_id: int
+    wave_id: int
+    member_id: int
+    arm: str | None
+    fields: dict[str, object]
+    themes: list[ThemeAnswers]
+
+
+def _merge_by(
+    rows: Iterator[tuple], key: Callable[[tuple], object]
+) -> Callable[[object], list[tuple]]:
+    """Return a function taking ascending keys and giving the rows with that key."""
+    pending: list[tuple | None] = [next(rows, None)]
+
+    def take(wanted) -> list[tuple]:
+        found = []
+        while pending[0] is not None and key(pending[0]) <= wanted:
+            if key(pending[0]) == wanted:
+                found.append(pending[0])
+            pending[0] = next(rows, None)
+        return found
+
+    return take
+
+
+def iter_responses(wave_ids: list[int]) -> Iterator[ResponseAnswers]:
+    """Yield every response of the waves with its answers, in response order.
+
+    Three server-side cursors (responses, theme answers, activity answers), all ordered
+    by response, are merged, so memory holds one chunk of each and not the wave.
+    """
+    items = [f.name for f in theme_item_fields()]
+    arm = Assignment.objects.filter(wave_id=OuterRef("wave_id"), member_id=OuterRef("member_id"))
+    responses = (
+        Response.objects.filter(wave_id__in=wave_ids)
+        .annotate(assigned_arm=Subquery(arm.values("arm")[:1]))
+        .order_by("pk")
+        .values_list(
+            "pk", "wave__council_id", "wave_id", "member_id", "assigned_arm", *RESPONSE_FIELDS
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    theme_answers = _merge_by(
+        ThemeAnswer.objects.filter(response__wave_id__in=wave_ids)
+        .order_by("response_id", "theme_id")
+        .values_list("response_id", "pk", "theme_id", *items)
+        .iterator(chunk_size=CHUNK_SIZE),
+        key=lambda row: (row[0],),
+    )
+    activity_answers = _merge_by(
+        ActivityAnswer.objects.filter(theme_answer__response__wave_id__in=wave_ids)
+        .order_by("theme_answer__response_id", "theme_answer__theme_id", "activity_id")
+        .values_list("theme_answer__response_id", "theme_answer__theme_id", "activity_id", "done")
+        .iterator(chunk_size=CHUNK_SIZE),
+        key=lambda row: (row[0],),
+    )
+    for row in responses:
+        response_id, council_id, wave_id, member_id, assigned_arm, *values = row
+        by_theme: dict[int, dict[int, bool | None]] = {}
+        for _rid, theme_id, activity_id, done in activity_answers((response_id,)):
+            by_theme.setdefault(theme_id, {})[activity_id] = done
+        themes = [
+            ThemeAnswers(
+                theme_id=answer[2],
+                items=dict(zip(items, answer[3:], strict=True)),
+                activities=by_theme.get(answer[2], {}),
+            )
+            for answer in theme_answers((response_id,))
+        ]
+        yield ResponseAnswers(
+            council_id=council_id,
+            wave_id=wave_id,
+            member_id=member_id,
+            arm=assigned_arm,
+            fields=dict(zip(RESPONSE_FIELDS, values, strict=True)),
+            themes=themes,
+        )
+
+
+def derived_values(theme: ThemeInfo, answers: ThemeAnswers) -> dict[str, object]:
+    """Return the derived indices of one response × theme, as the codebook defines them."""
+    answered = [answers.activities.get(a) for a, _en, _cy in theme.activities]
+    total = len(theme.activities)
+    n_answered = sum(done is not None for done in answered)
+    n_yes = sum(done is True for done in answered)
+    enough = n_answered > 0 and n_answered >= total / 2
+    collective = answers.items.get("collective")
+    time_now = answers.items.get("time_now")
+    return {
+        "activities_total": total,
+        "activities_answered": n_answered,
+        "activities_yes": n_yes,
+        "individual_index": n_yes / n_answered if enough else None,
+        "collective_any": None if collective is None else int(collective in (1, 2)),
+        "gives_time": None if time_now is None else int(time_now >= TimeGiven.FEW_HOURS_MONTH),
+    }
+
+
+def _done_code(done: bool | None) -> int | None:
+    return None if done is None else int(done)
+
+
+class _Pseudonymiser:
+    def __init__(self):
+        self.keys: dict[int, bytes] = {}
+
+    def __call__(self, council_id: int, member_id: int) -> str:
+        if council_id not in self.keys:
+            self.keys[council_id] = pseudonyms.council_key(council_id)
+        return pseudonyms.pseudonym(member_id, key=self.keys[council_id])
+
+
+def _response_values(response: ResponseAnswers, pseudonymise: _Pseudonymiser) -> dict:
+    values = {
+        "pseudonym": pseudonymise(response.council_id, response.member_id),
+        "council": response.council_id,
+        "wave": response.wave_id,
+        "arm": response.arm,
+    }
+    values.update(response.fields)
+    return values
+
+
+def tidy_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
+    """Yield one record per response × theme answered, keyed by source name."""
+    themes = {theme.id: theme for theme in scope.themes}
+    pseudonymise = _Pseudonymiser()
+    for response in iter_responses(wave_ids):
+        base = _response_values(response, pseudonymise)
+        for answers in response.themes:
+            theme = themes[answers.theme_id]
+            record = {**base, "theme": theme.id, **answers.items}
+            for position, (activity_id, _en, _cy) in enumerate(theme.activities, start=1):
+                record[f"act{position}"] = _done_code(answers.activities.get(activity_id))
+            record.update(derived_values(theme, answers))
+            yield record
+
+
+def wide_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
+    """Yield one record per response, keyed by column name (theme items prefixed)."""
+    themes = {theme.id: theme for theme in scope.themes}
+    pseudonymise = _Pseudonymiser()
+    for response in iter_responses(wave_ids):
+        record = _response_values(response, pseudonymise)
+        for answers in response.themes:
+            theme = themes[answers.theme_id]
+            prefix = f"t{theme.id}_"
+            for name, value in answers.items.items():
+                record[prefix + name] = value
+            for activity_id, _en, _cy in theme.activities:
+                record[f"{prefix}a{activity_id}"] = _done_code(answers.activities.get(activity_id))
+            for name, value in derived_values(theme, answers).items():
+                record[prefix + name] = value
+        yield record
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def guard_text(value: str) -> str:
+    """Neutralise a text cell that a spreadsheet would run as a formula."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def cell_value(variable: Variable, value):
+    """Return the exported value of one cell: a code, a number, a UTC time or guarded text."""
+    if value is None or (value == "" and variable.kind != STRING):
+        return None
+    if variable.kind == CODED:
+        return variable.text_codes[value] if variable.text_codes else int(value)
+    if variable.kind == DATETIME:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if variable.kind == STRING:
+        return guard_text(str(value))
+    return value
+
+
+def _csv_cell(variable: Variable, value) -> str:
+    value = cell_value(variable, value)
+    if value is None:
+        return ""
+    if variable.kind == DATETIME:
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if variable.kind == FLOAT:
+        return repr(float(value))
+    return str(value)
+
+
+def write_csv(path: Path, variables: list[Variable], records: Iterator[dict]) -> None:
+    """Write UTF-8 CSV with a byte-order mark (for Excel), streaming row by row."""
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow([variable.name for variable in variables])
+        for record in records:
+            writer.writerow(
+                [_csv_cell(variable, record.get(variable.name)) for variable in variables]
+            )
+
+
+def tidy_frame(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> pd.DataFrame:
+    """Return the tidy data as a DataFrame with compact dtypes, filled in place.
+
+    Codes and counts are nullable Int16 (2 bytes plus a 1-byte missing mask; Stata gets
+    integer variables, which its value labels require), ids of councils, waves and themes
+    int32, the index float64, times datetime64; repeated strings share one object.
+    """
+    rows = ThemeAnswer.objects.filter(response__wave_id__in=wave_ids).count()
+    values: dict[str, np.ndarray] = {}
+    masks: dict[str, np.ndarray] = {}
+    for variable in variables:
+        if variable.name in ("council", "wave", "theme"):
+            values[variable.name] = np.zeros(rows, dtype=np.int32)
+        elif variable.kind in (CODED, INTEGER):
+            values[variable.name] = np.zeros(rows, dtype=np.int16)
+            masks[variable.name] = np.ones(rows, dtype=bool)
+        elif variable.kind == FLOAT:
+            values[variable.name] = np.full(rows, np.nan, dtype=np.float64)
+        elif variable.kind == DATETIME:
+            values[variable.name] = np.full(rows, np.datetime64("NaT"), dtype="datetime64[ns]")
+        else:
+            values[variable.name] = np.full(rows, "", dtype=object)
+    interned: dict[str, str] = {}
+    count = 0
+    for index, record in enumerate(tidy_records(scope, wave_ids)):
+        if index >= rows:
+            raise ExportError("The wave's answers changed while exporting; try again.")
+        for variable in variables:
+            value = cell_value(variable, record.get(variable.name))
+            if value is None:
+                continue
+            if variable.kind == STRING:
+                value = interned.setdefault(value, value)
+            values[variable.name][index] = value
+            if variable.name in masks:
+                masks[variable.name][index] = False
+        count = index + 1
+    columns = {
+        name: pd.arrays.IntegerArray(array, masks[name]) if name in masks else array
+        for name, array in values.items()
+    }
+    frame = pd.DataFrame(columns, copy=False)
+    return frame.iloc[:count] if count < rows else frame
+
+
+def write_labelled(
+    path: Path, frame: pd.DataFrame, variables: list[Variable], *, format: str, labels: str
+) -> None:
+    """Write a Stata or SPSS file with variable labels and value labels in one language."""
+    import pyreadstat
+
+    column_labels = [variable.label(labels) for variable in variables]
+    value_labels = {
+        variable.name: variable.value_labels(labels) for variable in variables if variable.codes
+    }
+    if format == ExportFormat.STATA:
+        # Stata keeps labels up to 80 characters.
+        pyreadstat.write_dta(
+            frame,
+            str(path),
+            column_labels=[label[:80] for label in column_labels],
+            variable_value_labels=value_labels,
+            version=15,
+        )
+    else:
+        pyreadstat.write_sav(
+            frame, str(path), column_labels=column_labels, variable_value_labels=value_labels
+        )
+
+
+def results_json(wave_ids: list[int]) -> bytes:
+    """Return the results of each wave's latest done analysis run."""
+    runs = _latest_runs(wave_ids)
+    waves = []
+    for wave in Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"):
+        run = runs.get(wave.pk)
+        waves.append(
+            {
+                "wave_id": wave.pk,
+                "wave": wave.title,
+                "council": wave.council.name,
+                "analysis_run_id": run.pk if run else None,
+                "finished_at": run.finished_at.isoformat() if run and run.finished_at else None,
+                "input_hash": run.input_hash if run else None,
+                "results": run.results if run else None,
+            }
+        )
+    return json.dumps({"waves": waves}, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+# --- The reproducibility bundle -----------------------------------------------------------
+
+
+def frozen_design(wave: Wave) -> dict:
+    """Return the wave's frozen experimental design.
+
+    Placeholder until the design freeze (`experiments.design`) is merged: it records the
+    wave's settings and the design hashes stored on its assignments. Never the seed.
+    """
+    try:
+        from experiments import design
+    except ImportError:
+        design = None
+    if design is not None and hasattr(design, "frozen_design"):
+        return design.frozen_design(wave)
+    hashes = sorted(
+        set(
+            Assignment.objects.filter(wave=wave)
+            .exclude(design_hash="")
+            .values_list("design_hash", flat=True)
+        )
+    )
+    return {
+        "placeholder": "PLACEHOLDER: the design freeze is not available; wave settings only.",
+        "wave_id": wave.pk,
+        "title": wave.title,
+        "experiment_on": wave.experiment_on,
+        "opened_at": wave.opened_at.isoformat() if wave.opened_at else None,
+        "closed_at": wave.closed_at.isoformat() if wave.closed_at else None,
+        "design_hashes": hashes,
+        "themes": list(
+            WaveTheme.objects.filter(wave=wave)
+            .order_by("position", "pk")
+            .values_list("theme_id", flat=True)
+        ),
+        "nudge_texts": [
+            {"theme_id": t, "nudge": n, "version": v, "text_en": en, "text_cy": cy}
+            for t, n, v, en, cy in wave.nudge_texts.order_by(
+                "theme_id", "nudge", "version"
+            ).values_list("theme_id", "nudge", "version", "text_en", "text_cy")
+        ],
+    }
+
+
+ALLOCATION_COLUMNS = [
+    "pseudonym",
+    "wave",
+    "arm",
+    "scheme",
+    "stratum",
+    "block",
+    "position",
+    "assigned_at",
+]
+
+
+def write_allocation_log(path: Path, wave_ids: list[int]) -> None:
+    """Write every assignment of the waves, members only by pseudonym."""
+    pseudonymise = _Pseudonymiser()
+    rows = (
+        Assignment.objects.filter(wave_id__in=wave_ids)
+        .order_by("wave_id", "assigned_at", "pk")
+        .values_list(
+            "wave__council_id",
+            "member_id",
+            "wave_id",
+            "arm",
+            "scheme",
+            "stratum",
+            "block",
+            "position_in_block",
+            "assigned_at",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(ALLOCATION_COLUMNS)
+        for council_id, member_id, wave_id, arm, scheme, stratum, block, position, at in rows:
+            writer.writerow(
+                [
+                    pseudonymise(council_id, member_id),
+                    wave_id,
+                    arm,
+                    scheme,
+                    guard_text(stratum),
+                    "" if block is None else block,
+                    "" if position is None else position,
+                    at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                ]
+            )
+
+
+def library_versions() -> dict[str, str]:
+    import pyreadstat
+    import statsmodels
+
+    return {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "statsmodels": statsmodels.__version__,
+        "pyreadstat": pyreadstat.__version__,
+    }
+
+
+def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) -> None:
+    """Write the zip: data in every format, codebook, design, allocation log, results."""
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".partial-bundle-") as work:
+        work_dir = Path(work)
+        files = {
+            "data/tidy.csv": ExportFormat.CSV_TIDY,
+            "data/wide.csv": ExportFormat.CSV_WIDE,
+            "data/tidy.dta": ExportFormat.STATA,
+            "data/tidy.sav": ExportFormat.SPSS,
+            "codebook.html": ExportFormat.CODEBOOK_HTML,
+            "codebook.csv": ExportFormat.CODEBOOK_CSV,
+            "results.json": ExportFormat.RESULTS_JSON,
+        }
+        written: dict[str, Path] = {}
+        for name, format in files.items():
+            target = work_dir / name.replace("/", "_")
+            write_export(target, wave_ids=wave_ids, format=format, labels=labels)
+            written[name] = target
+        design = {
+            str(wave.pk): frozen_design(wave) for wave in Wave.objects.filter(pk__in=wave_ids)
+        }
+        target = work_dir / "design.json"
+        target.write_text(json.dumps(design, indent=2, ensure_ascii=False), encoding="utf-8")
+        written["design/design.json"] = target
+        target = work_dir / "allocation.csv"
+        write_allocation_log(target, wave_ids)
+        written["design/allocation.csv"] = target
+
+        manifest = {
+            "export_version": EXPORT_VERSION,
+            "generated_at": timezone.now().isoformat(),
+            "waves": wave_ids,
+            "labels": labels,
+            "versions": library_versions(),
+            "files": {
+                name: dict(zip(("sha256", "size"), _digest(file), strict=True))
+                for name, file in written.items()
+            },
+        }
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for name, file in written.items():
+                bundle.write(file, name)
+            bundle.writestr("manifest.json", json.dumps(manifest, indent=2))
+
+
+def read_manifest(bundle: bytes) -> dict:
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        return json.loads(archive.read("manifest.json"))
