@@ -712,43 +712,23 @@ def results_json(wave_ids: list[int]) -> bytes:
 
 
 def frozen_design(wave: Wave) -> dict:
-    """Return the wave's frozen experimental design.
+    """Return the design recorded when the wave opened, with its hash, and any later edits.
 
-    Placeholder until the design freeze (`experiments.design`) is merged: it records the
-    wave's settings and the design hashes stored on its assignments. Never the seed.
+    The design holds a commitment to the seed (its SHA-256), never the seed itself.
     """
-    try:
-        from experiments import design
-    except ImportError:
-        design = None
-    if design is not None and hasattr(design, "frozen_design"):
-        return design.frozen_design(wave)
-    hashes = sorted(
-        set(
-            Assignment.objects.filter(wave=wave)
-            .exclude(design_hash="")
-            .values_list("design_hash", flat=True)
-        )
-    )
+    from experiments.design import ensure_design_frozen
+
+    digest, design = ensure_design_frozen(wave)
+    deviations = [
+        {"theme_id": t, "nudge": n, "version": v, "text_en": en, "text_cy": cy, "created_at": at}
+        for t, n, v, en, cy, at in wave.nudge_texts.filter(is_deviation=True)
+        .order_by("theme_id", "nudge", "version")
+        .values_list("theme_id", "nudge", "version", "text_en", "text_cy", "created_at")
+    ]
     return {
-        "placeholder": "PLACEHOLDER: the design freeze is not available; wave settings only.",
-        "wave_id": wave.pk,
-        "title": wave.title,
-        "experiment_on": wave.experiment_on,
-        "opened_at": wave.opened_at.isoformat() if wave.opened_at else None,
-        "closed_at": wave.closed_at.isoformat() if wave.closed_at else None,
-        "design_hashes": hashes,
-        "themes": list(
-            WaveTheme.objects.filter(wave=wave)
-            .order_by("position", "pk")
-            .values_list("theme_id", flat=True)
-        ),
-        "nudge_texts": [
-            {"theme_id": t, "nudge": n, "version": v, "text_en": en, "text_cy": cy}
-            for t, n, v, en, cy in wave.nudge_texts.order_by(
-                "theme_id", "nudge", "version"
-            ).values_list("theme_id", "nudge", "version", "text_en", "text_cy")
-        ],
+        "design_hash": digest,
+        "design": design,
+        "deviations": [{**d, "created_at": d["created_at"].isoformat()} for d in deviations],
     }
 
 

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import platform
 import time
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from django.db import transaction
@@ -13,7 +14,8 @@ from analysis import datasets, indices
 from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
-from experiments.models import Wave
+from experiments.models import NudgeText, Wave
+from outbox.relay import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +23,13 @@ SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
 
 
 def request_analysis(wave: Wave) -> AnalysisRun:
-    """Create a pending run and queue its task once the surrounding transaction commits."""
-    from analysis.tasks import run_analysis
+    """Create a pending run and queue its task through the outbox, in the caller's transaction.
 
+    The outbox row commits with the run (and the wave's closing), so the job survives a
+    broker outage; the relay hands it to Celery after commit.
+    """
     run = AnalysisRun.objects.create(wave=wave)
-    transaction.on_commit(lambda: run_analysis.delay(run.pk))
+    enqueue("analysis.tasks.run_analysis", run_id=run.pk)
     return run
 
 
@@ -39,15 +43,42 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
-def plan_for_wave(wave_id: int) -> tuple[AnalysisPlan, str]:
-    """Return the wave's analysis plan and its design hash.
+@dataclass(frozen=True)
+class PlanContext:
+    plan: AnalysisPlan
+    design_hash: str
+    frozen_plan_hash: str
+    deviations: list[str]
 
-    Hook: when the frozen design (`experiments.design`) carries the plan options and a
-    design hash, read them here; until then the default plan applies and the design hash
-    is the plan's hash.
+
+def plan_for_wave(wave_id: int) -> PlanContext:
+    """Return the plan to run, the wave's design hash, and what deviates from the design.
+
+    The plan is the wave's current one; the design frozen at opening holds the plan that
+    was promised. A difference between them, and any nudge text edited after opening,
+    is a deviation the report must list.
     """
-    plan = AnalysisPlan()
-    return plan, plan.plan_hash
+    wave = Wave.objects.only("analysis_plan", "design", "design_hash").get(pk=wave_id)
+    plan = AnalysisPlan.from_dict(wave.analysis_plan)
+    design = wave.design or {}
+    frozen = design.get("analysis_plan")
+    frozen_plan_hash = AnalysisPlan.from_dict(frozen).plan_hash if frozen else plan.plan_hash
+    deviations = []
+    if frozen_plan_hash != plan.plan_hash:
+        deviations.append("The analysis plan differs from the one frozen with the design.")
+    for text in NudgeText.objects.filter(wave_id=wave_id, is_deviation=True).select_related(
+        "theme"
+    ):
+        deviations.append(
+            f"Nudge {text.nudge.upper()} of {text.theme.name_en} was edited after opening "
+            f"(version {text.version}, {text.created_at:%Y-%m-%d %H:%M})."
+        )
+    return PlanContext(
+        plan=plan,
+        design_hash=wave.design_hash or plan.plan_hash,
+        frozen_plan_hash=frozen_plan_hash,
+        deviations=deviations,
+    )
 
 
 def execute_run(run_id: int) -> AnalysisRun:
@@ -67,7 +98,8 @@ def execute_run(run_id: int) -> AnalysisRun:
         run.attempts += 1
         run.save(update_fields=["status", "started_at", "attempts"])
 
-    plan, design_hash = plan_for_wave(run.wave_id)
+    context = plan_for_wave(run.wave_id)
+    plan, design_hash = context.plan, context.design_hash
     started = time.perf_counter()
     frame = datasets.load_case_frame(run.wave_id)
     flow = datasets.load_flow_frame(run.wave_id)
@@ -96,7 +128,14 @@ def execute_run(run_id: int) -> AnalysisRun:
         reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 
-    run.results = results
+    run.results = {
+        **results,
+        "design": {
+            "design_hash": design_hash,
+            "frozen_plan_hash": context.frozen_plan_hash,
+            "deviations": context.deviations,
+        },
+    }
     run.input_hash = input_hash
     run.plan_hash = plan.plan_hash
     run.design_hash = design_hash

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from analysis.runs import execute_run, mark_failed
+from outbox import relay as outbox
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -17,15 +18,18 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     soft_time_limit=600,
     time_limit=660,
 )
-def run_analysis(self, run_id: int) -> None:
+def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
     """Compute an analysis run; safe to run twice, retried on database hiccups."""
     try:
         execute_run(run_id)
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
-        mark_failed(run_id, f"{type(error).__name__}: {error}")
+        message = f"{type(error).__name__}: {error}"
+        mark_failed(run_id, message)
+        outbox.mark_failed(outbox_id, message)
         raise
+    outbox.mark_done(outbox_id)
 
 
 from analysis.export_tasks import produce_export  # noqa: E402, F401

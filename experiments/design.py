@@ -10,8 +10,8 @@ The design holds a commitment to the secret seed (its SHA-256), never the seed i
 publishing the design does not reveal the allocation sequence, yet a seed disclosed after
 the study can be checked against it.
 
-Other parts of the platform may add keys to the dict returned by `frozen_design` (the
-analysis plan will); `design_hash` covers whatever the dict holds.
+The analysis plan (`analysis.plan.AnalysisPlan`, with the wave's chosen options) is part of
+the design, so the plan is locked at opening too; `design_hash` covers all of it.
 """
 
 import hashlib
@@ -27,6 +27,7 @@ DESIGN_VERSION = 1
 
 def frozen_design(wave: Wave) -> dict[str, Any]:
     """Return the design of the wave as it stands now: plain values, sorted keys."""
+    from analysis.plan import AnalysisPlan
     from experiments.assignment import ARM_ORDER, BLOCK_SIZES, GENERATOR
 
     latest: dict[tuple[int, str], NudgeText] = {}
@@ -42,6 +43,7 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
             "seed_sha256": hashlib.sha256(wave.seed.encode()).hexdigest(),
             "strata": [name for name in wave.strata.split(",") if name],
         },
+        "analysis_plan": AnalysisPlan.from_dict(wave.analysis_plan).to_dict(),
         "arms": [{"code": arm.value, "nudges": list(arm.nudges)} for arm in arms],
         "council": wave.council_id,
         "experiment_on": wave.experiment_on,

@@ -41,6 +41,8 @@ def relay(message_ids: Iterable[int]) -> int:
         kwargs = {**message.kwargs, "outbox_id": message.pk}
         if app.conf.task_always_eager:
             # No broker (`make run`, most tests): run the job here and now.
+            if message.task_name not in app.tasks:
+                app.loader.import_default_modules()  # autodiscovered task modules
             app.tasks[message.task_name].apply(kwargs=kwargs, throw=True)
             accepted += 1
             continue

@@ -85,6 +85,9 @@ class Wave(models.Model):
         default=TimeQuestions.BOTH,
         help_text="Ask the time members give now, the time they would give more, or both.",
     )
+    # Options of analysis.plan.AnalysisPlan that differ from its defaults; frozen with the
+    # design when the wave opens.
+    analysis_plan = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -102,7 +102,8 @@ def test_a_second_run_with_identical_inputs_reuses_the_first_instead_of_recomput
     assert second.results == first.results
     assert (second.input_hash, second.plan_hash) == (first.input_hash, first.plan_hash)
     assert first.software["statsmodels"] == statsmodels.__version__
-    assert first.design_hash == first.plan_hash
+    open_wave.refresh_from_db()
+    assert first.design_hash == open_wave.design_hash != ""
     assert AnalysisRun.objects.filter(reused_from__isnull=True).count() == 1
 
 
@@ -118,3 +119,46 @@ def test_a_new_answer_changes_the_input_hash_and_forces_a_fresh_computation(invi
     assert second.reused_from_id is None
     assert second.input_hash != first.input_hash
     assert second.results["n_rows"] == 2
+
+
+def test_the_run_names_deviations_from_the_design_frozen_at_opening(open_wave):
+    from experiments.design import freeze_design
+    from experiments.nudges import set_nudge_text
+
+    # given a wave whose design (and analysis plan) was frozen when it opened
+    freeze_design(open_wave)
+    frozen_hash = open_wave.design_hash
+    # when the plan is changed and a nudge edited afterwards
+    open_wave.analysis_plan = {"index_missing_rule": "missing_as_no"}
+    open_wave.save(update_fields=["analysis_plan"])
+    theme = open_wave.themes.get()
+    set_nudge_text(open_wave, theme=theme, nudge="a", text_en="Edited", text_cy="Golygwyd")
+    run = AnalysisRun.objects.create(wave=open_wave)
+    run = execute_run(run.pk)
+
+    # then the run keeps the frozen design hash and lists both deviations
+    assert run.design_hash == frozen_hash
+    deviations = run.results["design"]["deviations"]
+    assert deviations[0] == "The analysis plan differs from the one frozen with the design."
+    assert deviations[1].startswith(f"Nudge A of {theme.name_en} was edited after opening")
+    assert run.results["design"]["frozen_plan_hash"] != run.plan_hash
+
+
+def test_a_run_without_deviations_says_so(open_wave):
+    from experiments.design import freeze_design
+
+    freeze_design(open_wave)
+    run = execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+
+    assert run.results["design"]["deviations"] == []
+    assert run.results["design"]["frozen_plan_hash"] == run.plan_hash
+
+
+def test_closing_a_wave_records_its_analysis_job_in_the_outbox(open_wave):
+    from outbox.models import OutboxMessage
+
+    run = close_wave(open_wave.pk)
+
+    message = OutboxMessage.objects.get()
+    assert message.task_name == "analysis.tasks.run_analysis"
+    assert message.kwargs == {"run_id": run.pk}
