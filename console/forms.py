@@ -159,3 +159,38 @@ class TokenForm(forms.Form):
         min_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class ItemWordingForm(forms.Form):
+    """The council's own wording of each question on a theme page; blank keeps the default."""
+
+    def __init__(self, *args, defaults: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        from experiments.models import Item
+
+        for item in Item:
+            self.fields[f"{item.value}_en"] = forms.CharField(
+                label=_("%(item)s (English)") % {"item": item.label},
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Default: %(text)s") % {"text": defaults[item.value]},
+            )
+            self.fields[f"{item.value}_cy"] = forms.CharField(
+                label=_("%(item)s (Welsh)") % {"item": item.label},
+                required=False,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for name in list(self.fields):
+            if name.endswith("_cy") and data.get(name, "").strip():
+                english = name[: -len("_cy")] + "_en"
+                if not data.get(english, "").strip():
+                    self.add_error(
+                        english,
+                        _("Give the English wording too, or leave both blank for the default."),
+                    )
+        return data

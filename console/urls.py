@@ -20,6 +20,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/close/", views.wave_close, name="wave_close"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/nudges/", views.nudges_edit, name="nudges"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", views.preview, name="preview"),
+    path("waves/<int:wave_id>/themes/<int:theme_id>/wording/", views.wording_edit, name="wording"),
     path("waves/<int:wave_id>/invitations/", views.send_invitations, name="send_invitations"),
     path("waves/<int:wave_id>/reminders/", views.schedule_reminder, name="schedule_reminder"),
     path("waves/<int:wave_id>/links.csv", views.links_csv, name="links_csv"),

@@ -25,6 +25,7 @@ from console.dashboard import wave_dashboard
 from console.forms import (
     ActivityFormSet,
     ConfirmForm,
+    ItemWordingForm,
     NudgeForm,
     PanelUploadForm,
     ReminderForm,
@@ -39,6 +40,8 @@ from experiments.invitations import issue_invitation
 from experiments.models import (
     Arm,
     CouncilRole,
+    Item,
+    ItemWording,
     Nudge,
     NudgeText,
     Theme,
@@ -48,7 +51,7 @@ from experiments.models import (
 )
 from experiments.monitoring import monitor_wave
 from experiments.nudges import set_nudge_text
-from experiments.questionnaires import theme_pages
+from experiments.questionnaires import default_wording, set_item_wording, theme_pages
 from experiments.responses import current_nudge_texts
 from experiments.tenancy import councils_for, get_scoped_or_404, scoped
 from experiments.waves import WaveStateError, close_wave, open_wave
@@ -440,6 +443,56 @@ def nudges_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpRespon
             "form": form,
             "versions": NudgeText.objects.filter(wave=wave, theme=theme),
         },
+        status=status,
+    )
+
+
+@console_view
+def wording_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpResponse:
+    """Let the council reword any question of a theme page for this wave, in both languages."""
+    wave, theme = _wave_theme(request, wave_id, theme_id)
+    if wave.status != WaveStatus.DRAFT:
+        messages.error(request, _("Wording can only change while the wave is a draft."))
+        return redirect("console:wave", wave_id=wave.pk)
+    with translation.override("en"):
+        defaults = {
+            item.value: default_wording(theme.kind, item.value, theme_name=theme.name_en.lower())
+            for item in Item
+        }
+    initial = {}
+    for wording in ItemWording.objects.filter(wave=wave, theme=theme):
+        initial[f"{wording.item}_en"] = wording.text_en
+        initial[f"{wording.item}_cy"] = wording.text_cy
+    form = ItemWordingForm(
+        request.POST if request.method == "POST" else None, initial=initial, defaults=defaults
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            for item in Item:
+                before = (initial.get(f"{item.value}_en", ""), initial.get(f"{item.value}_cy", ""))
+                after = (data[f"{item.value}_en"].strip(), data[f"{item.value}_cy"].strip())
+                if before == after:
+                    continue
+                set_item_wording(
+                    wave, theme=theme, item=item.value, text_en=after[0], text_cy=after[1]
+                )
+                record_action(
+                    request.user,
+                    action="set_item_wording",
+                    council=wave.council,
+                    target=theme,
+                    summary=f"{theme.name_en}: {item.value} reworded"
+                    if after[0]
+                    else f"{theme.name_en}: {item.value} back to default",
+                )
+        messages.success(request, _("Wording saved. Check it in the preview below."))
+        return redirect("console:preview", wave_id=wave.pk, theme_id=theme.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "console/wording_form.html",
+        {"wave": wave, "theme": theme, "form": form},
         status=status,
     )
 

@@ -304,3 +304,25 @@ def welsh_gaps(wave: Wave) -> list[str]:
 
 def needs_welsh(wave: Wave) -> bool:
     return wave.council.nation == Nation.WALES
+
+
+def set_item_wording(
+    wave: Wave, *, theme: Theme, item: str, text_en: str, text_cy: str = ""
+) -> ItemWording | None:
+    """Store a council's wording of an item for a wave, or go back to the default when blank.
+
+    Only a draft wave's wording may change: once members answer, every one of them must
+    have been asked the same question.
+    """
+    if wave.status != "draft":
+        raise ValueError("Item wording can only change while the wave is a draft.")
+    if item not in Item.values:
+        raise ValueError(f"Unknown item {item!r}.")
+    text_en, text_cy = text_en.strip(), text_cy.strip()
+    if not text_en:
+        ItemWording.objects.filter(wave=wave, theme=theme, item=item).delete()
+        return None
+    wording, _created = ItemWording.objects.update_or_create(
+        wave=wave, theme=theme, item=item, defaults={"text_en": text_en, "text_cy": text_cy}
+    )
+    return wording

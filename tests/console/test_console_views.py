@@ -289,3 +289,67 @@ def test_a_wave_cannot_be_created_for_another_council_or_with_its_themes(console
     assert (for_council.status_code, with_theme.status_code) == (400, 400)
     assert Wave.objects.count() == 0
     assert AuditEntry.objects.count() == 0
+
+
+def test_a_council_rewords_a_question_in_both_languages_and_members_see_it(console_client):
+    from experiments.models import ItemWording
+    from experiments.questionnaires import theme_pages
+
+    # Given a draft wave
+    wave = draft_wave(console_client.council)
+    theme = wave.themes.get()
+
+    # When the admin rewords the collective question and leaves the rest blank
+    response = console_client.post(
+        reverse("console:wording", args=[wave.pk, theme.pk]),
+        {"collective_en": "Do you join local groups?", "collective_cy": "Ydych chi'n ymuno?"},
+    )
+
+    # Then one override is stored, audited, and the member's page uses it in each language
+    assert response.status_code == 302
+    wording = ItemWording.objects.get(wave=wave)
+    assert (wording.item, wording.text_en, wording.text_cy) == (
+        "collective",
+        "Do you join local groups?",
+        "Ydych chi'n ymuno?",
+    )
+    assert AuditEntry.objects.filter(action="set_item_wording").count() == 1
+    (english,) = theme_pages(wave, language="en")
+    (welsh,) = theme_pages(wave, language="cy")
+    assert english.question("collective") == "Do you join local groups?"
+    assert welsh.question("collective") == "Ydych chi'n ymuno?"
+
+    # And blanking it again goes back to the default
+    console_client.post(reverse("console:wording", args=[wave.pk, theme.pk]), {})
+    assert not ItemWording.objects.exists()
+
+
+def test_welsh_wording_without_english_is_refused_and_nothing_is_stored(console_client):
+    from experiments.models import ItemWording
+
+    wave = draft_wave(console_client.council)
+    theme = wave.themes.get()
+
+    response = console_client.post(
+        reverse("console:wording", args=[wave.pk, theme.pk]), {"efficacy_cy": "Dim ond Cymraeg"}
+    )
+
+    assert response.status_code == 400
+    assert "Give the English wording too" in response.content.decode()
+    assert not ItemWording.objects.exists()
+
+
+def test_wording_cannot_change_once_the_wave_is_open(console_client):
+    from experiments.models import ItemWording
+
+    wave = draft_wave(console_client.council)
+    wave.status = WaveStatus.OPEN
+    wave.save(update_fields=["status"])
+    theme = wave.themes.get()
+
+    response = console_client.post(
+        reverse("console:wording", args=[wave.pk, theme.pk]), {"collective_en": "Changed"}
+    )
+
+    assert response.status_code == 302
+    assert not ItemWording.objects.exists()
