@@ -11,3 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler400 = "surveyplatform.errors.bad_request"
+handler500 = "surveyplatform.errors.server_error"
