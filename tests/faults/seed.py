@@ -20,6 +20,7 @@ from outbox.relay import enqueue  # noqa: E402
 from panel.models import PanelMember  # noqa: E402
 from tests.factories import (  # noqa: E402
     ActivityFactory,
+    CouncilFactory,
     NudgeTextFactory,
     WaveFactory,
     WaveThemeFactory,
@@ -46,7 +47,10 @@ def create_wave(*, members: int, themes: int, prefix: str) -> dict:
     import secrets
 
     with transaction.atomic():
-        wave = WaveFactory()
+        # Factory sequences start again in every process: name the council uniquely.
+        suffix = secrets.token_hex(4)
+        council = CouncilFactory(name=f"Council {prefix}-{suffix}", slug=f"c-{prefix}-{suffix}")
+        wave = WaveFactory(council=council)
         for _ in range(themes):
             wave_theme = WaveThemeFactory(wave=wave)
             for _ in range(3):

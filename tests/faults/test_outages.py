@@ -16,7 +16,7 @@ from tests.faults.processes import wait_for
 
 pytestmark = pytest.mark.slow
 
-SUBMISSIONS = int(os.environ.get("FAULTS_SUBMISSIONS", "800"))
+SUBMISSIONS = int(os.environ.get("FAULTS_SUBMISSIONS", "500"))
 OUTAGE_SECONDS = float(os.environ.get("FAULTS_OUTAGE_SECONDS", "30"))
 
 
