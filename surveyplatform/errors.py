@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
@@ -47,6 +48,32 @@ class DatabaseUnavailableMiddleware:
             logger.warning("Database unavailable for %s: %s", request.path, exception)
             return database_unavailable(request)
         return None
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse with 413 any body declared larger than DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+    Django enforces that limit only when a view reads the body as a form; a JSON or other
+    body would otherwise reach a view whole. Multipart bodies are left to Django, which
+    limits their fields the same way and streams files to disk.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return render(request, "errors/400.html", status=400)
+        if (
+            limit is not None
+            and length > limit
+            and not request.content_type.startswith("multipart/")
+        ):
+            return render(request, "errors/413.html", status=413)
+        return self.get_response(request)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ form left, so it keeps working when the questionnaire's pages change.
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -147,7 +148,33 @@ class Respondent:
                 method, url, data = "GET", response.url, None
 
     def complete(self, link: str, *, max_pages: int = 50) -> Outcome:
+        return self.continue_from(self._send("GET", link), max_pages=max_pages)
+
+    def first_page(self, link: str) -> tuple[str, list[tuple[str, str]]]:
+        """Open the link; return where the first form posts to and a valid answer to it."""
         response = self._send("GET", link)
+        form = survey_form(response.text)
+        assert form is not None, (response.status_code, response.url)
+        return urljoin(response.url, form.action or response.url), answer_form(form)
+
+    def post_twice(self, action: str, data, *, concurrent: bool) -> list[requests.Response]:
+        """Send the same form twice, at once (two connections) or one after the other."""
+
+        def post(_=None) -> requests.Response:
+            twin = requests.Session()
+            twin.headers.update(self.session.headers)
+            twin.cookies.update(self.session.cookies)
+            return twin.post(action, data=data, allow_redirects=False, timeout=30)
+
+        if concurrent:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                return list(pool.map(post, range(2)))
+        return [post(), post()]
+
+    def follow(self, location: str) -> Outcome:
+        return self.continue_from(self._send("GET", urljoin(self.base_url, location)))
+
+    def continue_from(self, response: requests.Response, *, max_pages: int = 50) -> Outcome:
         for _ in range(max_pages):
             if response.status_code != 200:
                 break
