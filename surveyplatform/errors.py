@@ -88,8 +88,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
+def _caused_by_database(exception: BaseException | None) -> bool:
+    seen = 0
+    while exception is not None and seen < 10:
+        if isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+            return True
+        exception = exception.__cause__ or exception.__context__
+        seen += 1
+    return False
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Say what was wrong with a refused request: too large (413), too many fields, or bad."""
+    """Say what was wrong with a refused request: too large (413), too many fields, or bad.
+
+    A session that could not be saved because the database went away surfaces as
+    SessionInterrupted (a 400); it is the database's fault, so it answers 503 instead.
+    """
+    if _caused_by_database(exception):
+        return database_unavailable(request)
     if isinstance(exception, RequestDataTooBig):
         return render(request, "errors/413.html", status=413)
     if isinstance(exception, TooManyFieldsSent):

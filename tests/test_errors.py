@@ -47,3 +47,30 @@ def test_any_other_uncaught_error_answers_500():
         response = server_error(request)
 
     assert response.status_code == 500
+
+
+def test_a_session_lost_to_an_unreachable_database_answers_503_not_400():
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    from surveyplatform.errors import bad_request
+
+    request = RequestFactory().get("/survey/")
+    # given the session's save failed on the database, as SessionMiddleware reports it
+    try:
+        try:
+            try:
+                raise OperationalError("the database system is shutting down")
+            except OperationalError:
+                raise UpdateError from None
+        except UpdateError:
+            raise SessionInterrupted("The request's session was deleted") from None
+    except SessionInterrupted as interrupted:
+        error = interrupted
+
+    # when the 400 handler sees it
+    response = bad_request(request, error)
+
+    # then
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
