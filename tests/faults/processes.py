@@ -213,6 +213,9 @@ class Stack:
             "PUBLIC_BASE_URL": self.base_url,
             # Every load-test member comes with an address of their own behind one proxy.
             "TRUSTED_PROXY_HOPS": "1",
+            # Persistent connections, as in production: a restart must not leave dead ones
+            # in use (Django health-checks them at the start of each request).
+            "DATABASE_CONN_MAX_AGE": "60",
             "OUTBOX_PENDING_GRACE": "2",
             "OUTBOX_RESEND_AFTER": "20",
             "LOG_LEVEL": "WARNING",

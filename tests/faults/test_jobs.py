@@ -57,7 +57,9 @@ def test_a_job_whose_pool_process_is_killed_half_way_finishes_exactly_once(healt
     time.sleep(3)
     assert _completions(stack, [job]) == 1
     assert _events(stack, [job], "finished") == 1
-    assert _events(stack, [job], "started") == 2
+    # Started at least twice: killed once, then run again (a late sweep may add a third
+    # start, which finds the job done and records nothing).
+    assert _events(stack, [job], "started") >= 2
     finisher = stack.postgres.query(
         "SELECT pid FROM faults_completion WHERE outbox_id = %s", [job]
     )[0][0]
