@@ -51,7 +51,9 @@ def relay(message_ids: Iterable[int]) -> int:
         except (BrokerError, OSError) as error:
             OutboxMessage.objects.filter(pk=message.pk).update(last_error=str(error)[:2000])
             logger.warning("Outbox message %s not relayed: %s", message.pk, error)
-            continue
+            # The broker is down: leave the rest pending for the sweeper rather than wait
+            # on the broker once per message.
+            break
         # Conditional update: a message the worker already finished stays done.
         OutboxMessage.objects.filter(
             pk=message.pk, status__in=[MessageStatus.PENDING, MessageStatus.SENT]

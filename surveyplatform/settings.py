@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "surveyplatform.security.SecurityHeadersMiddleware",
+    "surveyplatform.errors.DatabaseUnavailableMiddleware",
+    "surveyplatform.errors.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,7 +165,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # Publishing gives up after one quick retry when Redis is down (kombu's default keeps
+    # retrying for about 6 s): the outbox keeps the job, and a request must not hang on it.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
     "close-due-waves": {"task": "experiments.tasks.close_due_waves", "schedule": 60.0},
@@ -245,3 +255,7 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Citizen panel console")
 
 # Panel files larger than this are refused before they are read.
 PANEL_IMPORT_MAX_BYTES = env_int("PANEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Request bodies: no page takes more than a few kilobytes, so refuse anything far larger
+# (413) or with more fields than any form has (400) before reading it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)

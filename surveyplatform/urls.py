@@ -18,3 +18,5 @@ urlpatterns = [
 
 if settings.BENCH_CEILING:
     urlpatterns.append(path("bench/ceiling/", include("bench.ceiling.urls")))
+handler400 = "surveyplatform.errors.bad_request"
+handler500 = "surveyplatform.errors.server_error"

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
 
 from outbox.relay import sweep
 
@@ -14,7 +15,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: bool, interval: float, **options):
         while True:
-            relayed = sweep()
+            try:
+                relayed = sweep()
+            except DatabaseError as error:
+                if not loop:
+                    raise
+                # The database is restarting or unreachable: keep looping, reconnect next time.
+                self.stderr.write(f"Outbox sweep skipped, database unavailable: {error}")
+                connections.close_all()
+                relayed = 0
             if relayed:
                 self.stdout.write(f"Relayed {relayed} outbox messages.")
             if not loop:

@@ -1,0 +1,111 @@
+"""Set up data in a fault test's own database; run as `python -m tests.faults.seed ...`.
+
+It prints JSON on its last line of output, for the test to read.
+"""
+
+import argparse
+import json
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "surveyplatform.settings")
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from experiments.invitations import hash_token  # noqa: E402
+from experiments.models import Invitation  # noqa: E402
+from outbox.relay import enqueue  # noqa: E402
+from panel.models import PanelMember  # noqa: E402
+from tests.factories import (  # noqa: E402
+    ActivityFactory,
+    CouncilFactory,
+    NudgeTextFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS faults_completion (
+    outbox_id bigint PRIMARY KEY, label text NOT NULL, pid integer NOT NULL,
+    at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS faults_run_log (
+    id bigserial PRIMARY KEY, outbox_id bigint NOT NULL, event text NOT NULL,
+    pid integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
+"""
+
+
+def create_tables() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(TABLES)
+    return {"tables": "ok"}
+
+
+def create_wave(*, members: int, themes: int, prefix: str) -> dict:
+    """Create an open wave and `members` invited members; return the wave id and tokens."""
+    import secrets
+
+    with transaction.atomic():
+        # Factory sequences start again in every process: name the council uniquely.
+        suffix = secrets.token_hex(4)
+        council = CouncilFactory(name=f"Council {prefix}-{suffix}", slug=f"c-{prefix}-{suffix}")
+        wave = WaveFactory(council=council)
+        for _ in range(themes):
+            wave_theme = WaveThemeFactory(wave=wave)
+            for _ in range(3):
+                ActivityFactory(theme=wave_theme.theme)
+            NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="a")
+            NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="b")
+        panel = PanelMember.objects.bulk_create(
+            PanelMember(council=wave.council, external_id=f"{prefix}{n:06d}", ward="Central")
+            for n in range(members)
+        )
+        tokens = [secrets.token_urlsafe(32) for _ in panel]
+        Invitation.objects.bulk_create(
+            Invitation(wave=wave, member=member, token_hash=hash_token(token))
+            for member, token in zip(panel, tokens, strict=True)
+        )
+    return {
+        "wave_id": wave.pk,
+        "links": [
+            {"member_id": member.pk, "token": token}
+            for member, token in zip(panel, tokens, strict=True)
+        ],
+    }
+
+
+def enqueue_jobs(*, count: int, label: str, seconds: float) -> dict:
+    """Queue `count` jobs through the outbox in one transaction, as a writer would."""
+    with transaction.atomic():
+        ids = [
+            enqueue("tests.faults.tasks.slow_job", label=label, seconds=seconds).pk
+            for _ in range(count)
+        ]
+    return {"outbox_ids": ids}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("tables")
+    wave = sub.add_parser("wave")
+    wave.add_argument("--members", type=int, required=True)
+    wave.add_argument("--themes", type=int, default=2)
+    wave.add_argument("--prefix", default="F")
+    jobs = sub.add_parser("jobs")
+    jobs.add_argument("--count", type=int, required=True)
+    jobs.add_argument("--label", required=True)
+    jobs.add_argument("--seconds", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.command == "tables":
+        result = create_tables()
+    elif args.command == "wave":
+        result = create_wave(members=args.members, themes=args.themes, prefix=args.prefix)
+    else:
+        result = enqueue_jobs(count=args.count, label=args.label, seconds=args.seconds)
+    print("\n" + json.dumps(result))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
