@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from analysis.exports import execute_export, mark_failed
+from outbox import relay as outbox
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -19,12 +20,15 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     soft_time_limit=1800,
     time_limit=1900,
 )
-def produce_export(self, export_id: int) -> None:
+def produce_export(self, export_id: int, outbox_id: int | None = None) -> None:
     """Produce an export's file; safe to run twice, retried on database hiccups."""
     try:
         execute_export(export_id)
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
-        mark_failed(export_id, f"{type(error).__name__}: {error}")
+        message = f"{type(error).__name__}: {error}"
+        mark_failed(export_id, message)
+        outbox.mark_failed(outbox_id, message)
         raise
+    outbox.mark_done(outbox_id)

@@ -66,6 +66,7 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+from outbox.relay import enqueue
 
 # Bump when the content of any export changes, so that cached files are not reused.
 EXPORT_VERSION = "1"
@@ -265,8 +266,6 @@ def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en"
         )
     digest = compute_input_hash(wave_ids, format=format, labels=labels)
 
-    from analysis.export_tasks import produce_export
-
     with transaction.atomic():
         reusable = (
             Export.objects.select_for_update()
@@ -287,7 +286,7 @@ def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en"
             requested_by=user,
             input_hash=digest,
         )
-        transaction.on_commit(lambda: produce_export.delay(export.pk))
+        enqueue("analysis.export_tasks.produce_export", export_id=export.pk)
     return export
 
 

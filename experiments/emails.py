@@ -18,6 +18,7 @@ from django.utils import timezone
 from console.models import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.invitations import issue_invitation
 from experiments.models import Invitation, Response, ResponseStatus, Wave, WaveStatus
+from outbox.relay import enqueue_many
 from panel.models import MemberContact, MemberStatus, PanelMember
 
 UNSUBSCRIBE_SALT = "panel.unsubscribe"
@@ -91,8 +92,6 @@ def queue_reminders(wave: Wave) -> int:
 
 
 def _queue(wave: Wave, members, *, kind: str) -> int:
-    from experiments.tasks import send_email
-
     with transaction.atomic():
         deliveries = EmailDelivery.objects.bulk_create(
             [
@@ -101,8 +100,10 @@ def _queue(wave: Wave, members, *, kind: str) -> int:
             ],
             batch_size=2000,
         )
+        # One outbox job per e-mail, in the same transaction: a broker outage loses none,
+        # and a job sent twice finds its delivery no longer queued.
         ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [send_email.delay(pk) for pk in ids])
+        enqueue_many("experiments.tasks.send_email", [{"delivery_id": pk} for pk in ids])
     return len(ids)
 
 

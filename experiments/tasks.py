@@ -16,10 +16,12 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     soft_time_limit=60,
     time_limit=90,
 )
-def send_email(delivery_id: int) -> None:
+def send_email(delivery_id: int, outbox_id: int | None = None) -> None:
     from experiments.emails import deliver_email
+    from outbox.relay import mark_done
 
     deliver_email(delivery_id)
+    mark_done(outbox_id)
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3)

@@ -26,6 +26,17 @@ def enqueue(task_name: str, **kwargs) -> OutboxMessage:
     return message
 
 
+def enqueue_many(task_name: str, kwargs_list: list[dict]) -> list[OutboxMessage]:
+    """Record many jobs of one task in the current transaction; relay them after commit."""
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list],
+        batch_size=2000,
+    )
+    ids = [message.pk for message in messages]
+    transaction.on_commit(lambda: relay(ids))
+    return messages
+
+
 def relay(message_ids: Iterable[int]) -> int:
     """Hand the given unfinished messages to the broker; return how many it accepted.
 

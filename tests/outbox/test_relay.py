@@ -108,3 +108,25 @@ def test_a_job_lost_by_the_broker_is_sent_again_and_runs_once(broker):
     assert message.status == MessageStatus.DONE
     assert message.sends == 2
     assert sweep(now=timezone.now() + timedelta(hours=2)) == 0
+
+
+def test_invitation_emails_queued_while_the_broker_is_down_wait_in_the_outbox(broker):
+    from experiments.emails import queue_invitations
+    from outbox.models import OutboxMessage
+    from tests.factories import MemberContactFactory, PanelMemberFactory, WaveFactory
+
+    # given an open wave of a council with three members
+    wave = WaveFactory()
+    for _ in range(3):
+        MemberContactFactory(member=PanelMemberFactory(council=wave.council))
+
+    # when invitations are queued while the broker is unreachable
+    app.conf.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    _use_new_connections()
+    queued = queue_invitations(wave)
+
+    # then one outbox job per e-mail waits for the sweeper, none lost
+    assert queued == 3
+    jobs = OutboxMessage.objects.filter(task_name="experiments.tasks.send_email")
+    assert jobs.count() == 3
+    assert set(jobs.values_list("status", flat=True)) == {MessageStatus.PENDING}
