@@ -34,6 +34,7 @@ def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),  # generated for this run only
+        PSEUDONYM_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         SESSION_COOKIE_SECURE="0",

@@ -202,6 +202,7 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "surveyplatform.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            "PSEUDONYM_KEY": secrets.token_urlsafe(50),
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
