@@ -8,6 +8,7 @@ import csv
 import functools
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -705,6 +706,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     member = member_for_unsubscribe_token(token)
     if member is None:
         return render(request, "console/unsubscribe.html", {"invalid": True}, status=404)
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) is None:
+        # Until the member chooses with the language switch, speak the language of their record.
+        translation.activate(member.preferred_language)
+        request.LANGUAGE_CODE = translation.get_language()
     if request.method == "POST":
         if member.status == MemberStatus.ACTIVE:
             member.status = MemberStatus.UNSUBSCRIBED
