@@ -466,12 +466,13 @@ def preview(request: HttpRequest, wave_id: int, theme_id: int) -> HttpResponse:
             arms.append(
                 {"arm": arm, "page": page, "form": ThemePageForm(page=page, prefix=arm.value)}
             )
-        # Render inside the override so labels and nudges are in the previewed language.
-        return render(
-            request,
-            "console/preview.html",
-            {"wave": wave, "theme": theme, "arms": arms, "language": language},
-        )
+    # The console around the preview stays in the admin's language; the template renders
+    # each member's page inside {% language %} so its labels are in the previewed language.
+    return render(
+        request,
+        "console/preview.html",
+        {"wave": wave, "theme": theme, "arms": arms, "language": language},
+    )
 
 
 # Invitations and reminders ------------------------------------------------------------------

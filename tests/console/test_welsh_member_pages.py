@@ -5,12 +5,19 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from console.models import ReminderSchedule
 from experiments.emails import queue_invitations, send_due_reminders, unsubscribe_token
+from experiments.models import WaveStatus
 from panel.models import MemberStatus
-from tests.factories import MemberContactFactory
+from tests.factories import (
+    ActivityFactory,
+    MemberContactFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
 
 CLOSES_AT = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -110,3 +117,28 @@ def test_the_too_many_attempts_page_is_in_welsh_for_a_welsh_browser(client, sett
         "Bu gormod o ymdrechion i agor dolenni arolwg o'ch cysylltiad chi. "
         "Arhoswch funud a rhowch gynnig ar eich dolen eto."
     ) in response.content.decode()
+
+
+def test_the_welsh_preview_shows_the_members_page_in_welsh_inside_an_english_console(
+    console_client,
+):
+    # given a draft wave with one theme whose name has both languages
+    wave = WaveFactory(council=console_client.council, status=WaveStatus.DRAFT)
+    theme = WaveThemeFactory(wave=wave, theme__name_en="Health", theme__name_cy="Iechyd").theme
+    ActivityFactory(theme=theme)
+
+    # when an admin reading English previews the theme in Welsh
+    response = console_client.get(
+        reverse("console:preview", args=[wave.pk, theme.pk]) + "?lang=cy",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    # then the console around it is English and each member's page is Welsh
+    body = response.content.decode()
+    assert _lang(response) == "en"
+    assert ">Back to the wave</a>" in body
+    assert ">Preview in English</a>" in body
+    members_pages = body.split('class="preview-arm__page" lang="cy">')[1:]
+    assert len(members_pages) == 4
+    assert all("<h3>Iechyd</h3>" in page for page in members_pages)
+    assert "Back to the wave" not in "".join(members_pages)
