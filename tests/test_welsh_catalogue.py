@@ -1,6 +1,7 @@
 """The Welsh catalogue covers every translatable string in the code, not only those in it."""
 
 import ast
+import gettext
 import os
 import shutil
 import subprocess
@@ -130,5 +131,9 @@ def test_the_committed_compiled_catalogue_matches_its_source(tmp_path):
         check=True,
     )
 
-    # then it is byte for byte the committed .mo (so compilemessages was run before committing)
-    assert (tmp_path / "django.mo").read_bytes() == (messages / "django.mo").read_bytes()
+    # then it holds the same messages as the committed .mo (compilemessages was run)
+    def catalogue(mo: Path) -> dict:
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)._catalog
+
+    assert catalogue(tmp_path / "django.mo") == catalogue(messages / "django.mo")
