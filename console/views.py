@@ -8,6 +8,7 @@ import csv
 import functools
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -518,12 +519,13 @@ def preview(request: HttpRequest, wave_id: int, theme_id: int) -> HttpResponse:
             arms.append(
                 {"arm": arm, "page": page, "form": ThemePageForm(page=page, prefix=arm.value)}
             )
-        # Render inside the override so labels and nudges are in the previewed language.
-        return render(
-            request,
-            "console/preview.html",
-            {"wave": wave, "theme": theme, "arms": arms, "language": language},
-        )
+    # The console around the preview stays in the admin's language; the template renders
+    # each member's page inside {% language %} so its labels are in the previewed language.
+    return render(
+        request,
+        "console/preview.html",
+        {"wave": wave, "theme": theme, "arms": arms, "language": language},
+    )
 
 
 # Invitations and reminders ------------------------------------------------------------------
@@ -758,6 +760,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     member = member_for_unsubscribe_token(token)
     if member is None:
         return render(request, "console/unsubscribe.html", {"invalid": True}, status=404)
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) is None:
+        # Until the member chooses with the language switch, speak the language of their record.
+        translation.activate(member.preferred_language)
+        request.LANGUAGE_CODE = translation.get_language()
     if request.method == "POST":
         if member.status == MemberStatus.ACTIVE:
             member.status = MemberStatus.UNSUBSCRIBED

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from console.models import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.invitations import issue_invitation
@@ -139,10 +139,12 @@ def compose_email(delivery: EmailDelivery, *, link: str) -> EmailMessage:
         "name": member.contact.name,
         "closes_at": wave.closes_at,
     }
-    parts = [
-        render_to_string(f"console/emails/{delivery.kind}_{language}.txt", context).strip()
-        for language in order
-    ]
+    parts = []
+    for language in order:
+        # Dates in each half are written in that half's language, whoever sends the e-mail.
+        with translation.override(language):
+            template = f"console/emails/{delivery.kind}_{language}.txt"
+            parts.append(render_to_string(template, context).strip())
     subject = " / ".join(
         SUBJECTS[delivery.kind][language].format(title=wave.title) for language in order
     )

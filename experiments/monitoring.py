@@ -253,10 +253,10 @@ def monitor_wave(wave: Wave, *, reveal: bool) -> WaveMonitor:
     rows = arm_counts(wave, reveal=reveal)
     if scheme == AllocationScheme.CLUSTER:
         units = Counter(ClusterAllocation.objects.filter(wave=wave).values_list("arm", flat=True))
-        unit_name = "households"
+        unit_name = _("households")
     else:
         units = Counter(Assignment.objects.filter(wave=wave).values_list("arm", flat=True))
-        unit_name = "members"
+        unit_name = _("members")
     sample_ratio = None
     if experiment_on:
         ratio = allocation.get("ratio", [1] * len(arms))

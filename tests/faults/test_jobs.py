@@ -128,3 +128,74 @@ def test_a_thousand_jobs_queued_when_redis_is_flushed_all_complete_exactly_once(
         f"\nredis flushed: {count} jobs completed once each within {drained_after:.1f} s; "
         f"{skipped} redeliveries found the job already done"
     )
+
+
+def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(healthy_stack):
+    stack = healthy_stack
+    media = stack.workdir / "var" / "media"
+    # given a closed wave of 4,000 respondents whose analysis and CSV export are queued
+    seeded = stack.seed("closed_wave_with_jobs", "--respondents", "4000", timeout=600)
+
+    def export_row():
+        return stack.postgres.query(
+            "SELECT status, file_path, size FROM analysis_export WHERE id = %s",
+            [seeded["export_id"]],
+        )[0]
+
+    def partial_file_exposed() -> bool:
+        # A download is offered only for a done export, and a done export's file is whole.
+        status, path, size = export_row()
+        if status != "done":
+            return path != ""
+        return not (media / path).is_file() or (media / path).stat().st_size != size
+
+    # when the pool processes are killed with SIGKILL while the analysis is running
+    wait_for(
+        lambda: stack.postgres.query(
+            "SELECT status FROM analysis_analysisrun WHERE id = %s", [seeded["run_id"]]
+        )[0][0]
+        == "running",
+        timeout=120,
+        interval=0.05,
+        what="the analysis to start",
+    )
+    for pid in stack.worker.children():
+        os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+
+    # then both jobs run again on new pool processes and finish once, and no partial
+    # export file is ever offered on the way
+    exposed = False
+
+    def both_done() -> bool:
+        nonlocal exposed
+        exposed = exposed or partial_file_exposed()
+        run = stack.postgres.query(
+            "SELECT status FROM analysis_analysisrun WHERE id = %s", [seeded["run_id"]]
+        )[0][0]
+        return run == "done" and export_row()[0] == "done"
+
+    wait_for(both_done, timeout=240, interval=0.2, what="the analysis and the export")
+    finished_after = time.monotonic() - killed_at
+    assert not exposed
+    runs = stack.postgres.query(
+        "SELECT status, attempts, results IS NOT NULL FROM analysis_analysisrun WHERE wave_id = %s",
+        [seeded["wave_id"]],
+    )
+    assert len(runs) == 1
+    assert runs[0][0] == "done"
+    assert runs[0][1] >= 2  # killed once, then run again
+    assert runs[0][2] is True
+    assert stack.postgres.query(
+        "SELECT count(*) FROM analysis_export WHERE id = %s AND status = 'done'",
+        [seeded["export_id"]],
+    ) == [(1,)]
+    assert stack.postgres.query(
+        "SELECT status FROM outbox_outboxmessage WHERE id = ANY(%s) ORDER BY id",
+        [[seeded["run_job"], seeded["export_job"]]],
+    ) == [("done",), ("done",)]
+    leftovers = [p.name for p in (media / "exports").rglob("*") if p.name.startswith(".")]
+    print(  # noqa: T201
+        f"\nanalysis and export killed: both done {finished_after:.1f} s after the kill; "
+        f"temporary files left behind: {len(leftovers)}"
+    )
