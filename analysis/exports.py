@@ -37,6 +37,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from analysis import pseudonyms
+from analysis.access import EXPORT_ROLES
 from analysis.codebook import (
     CODED,
     DATETIME,
@@ -57,8 +58,6 @@ from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, Run
 from experiments.models import (
     ActivityAnswer,
     Assignment,
-    CouncilMembership,
-    CouncilRole,
     Response,
     ThemeAnswer,
     TimeGiven,
@@ -66,6 +65,7 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+from experiments.tenancy import councils_for
 
 # Bump when the content of any export changes, so that cached files are not reused.
 EXPORT_VERSION = "1"
@@ -100,16 +100,16 @@ class ExportError(Exception):
 
 
 def _granted_councils(user) -> set[int] | None:
-    """Return the ids of the councils whose data the user may export; None means all."""
-    if not getattr(user, "is_authenticated", False):
+    """Return the ids of the councils whose data the user may export; None means all.
+
+    The tenancy rule of `experiments.tenancy` with the export roles of `analysis.access`:
+    researchers of the council (and superusers); council admins read results only.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     if user.is_superuser:
         return None
-    return set(
-        CouncilMembership.objects.filter(
-            user=user, role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER]
-        ).values_list("council_id", flat=True)
-    )
+    return set(councils_for(user, roles=EXPORT_ROLES).values_list("pk", flat=True))
 
 
 def can_export(user, council_ids) -> bool:
