@@ -132,7 +132,11 @@ def erase_member(member: PanelMember, *, keep_answers: bool, user=None) -> Erasu
 
 
 def members_due_for_erasure(council: Council, *, now=None):
-    """Members of a council past its retention period: withdrawn, or last wave closed, N days ago."""
+    """Members of a council past its retention period.
+
+    Those who withdrew N days ago, or whose last wave closed N days ago (and who are in no
+    wave still running).
+    """
     if council.retention_days is None:
         return PanelMember.objects.none()
     cutoff = (now or timezone.now()) - timedelta(days=council.retention_days)

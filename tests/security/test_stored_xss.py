@@ -77,7 +77,8 @@ class Sweep:
     def visit(self, page, url: str) -> None:
         page.seen_console.clear()
         response = page.goto(url)
-        assert response is not None and response.status == 200, (url, response and response.status)
+        assert response is not None, url
+        assert response.status == 200, (url, response.status)
         page.wait_for_timeout(150)
         self.pages.append(url)
         self.executed += [(url, hit) for hit in page.evaluate("window.__xssHits")]
@@ -267,7 +268,6 @@ def staff_pages(browser, base_url: str, planted: dict, sweep: Sweep, admin_sweep
         f"/admin/experiments/wave/{wave.pk}/change/",
         "/admin/experiments/theme/",
         f"/admin/experiments/theme/{theme.pk}/change/",
-        "/admin/experiments/nudgetext/",
         "/admin/panel/panelmember/",
         f"/admin/panel/panelmember/{member.pk}/change/",
         "/admin/console/auditentry/",
@@ -335,7 +335,7 @@ def test_every_payload_runs_nowhere_on_any_page(live_server, chromium, capsys):
 
     # Then no payload ran and no page of the platform reported a CSP violation
     with capsys.disabled():
-        print(
+        print(  # noqa: T201  (the figures of the sweep, for the report)
             f"\nstored XSS: {len(PAYLOADS)} payloads, {len(sweep.pages)} platform pages and "
             f"{len(admin_sweep.pages)} admin pages; executed {len(sweep.executed)}, "
             f"CSP violations {len(sweep.violations)}, admin CSP violations "
@@ -344,4 +344,6 @@ def test_every_payload_runs_nowhere_on_any_page(live_server, chromium, capsys):
     assert len(PAYLOADS) >= 100
     assert_clean(sweep)
     assert admin_sweep.executed == []
+    # Django's admin sets a few style attributes from its own scripts (CSSOM, which the
+    # CSP allows), so only its CSP reports and scripts are counted.
     assert admin_sweep.violations == []

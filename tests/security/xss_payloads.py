@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (payloads are kept whole, one per line)
 """Stored-XSS payloads: each one, if it ever ran, would call `__xss(<its number>)`.
 
 `{X}` in a template is replaced by that call. The list mixes script tags, event
