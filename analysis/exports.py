@@ -68,7 +68,7 @@ from experiments.models import (
 from experiments.tenancy import councils_for
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 EXPORT_DIR = "exports"
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -669,9 +669,15 @@ def write_labelled(
     """Write a Stata or SPSS file with variable labels and value labels in one language."""
     import pyreadstat
 
-    column_labels = [variable.label(labels) for variable in variables]
+    # Labels carry admin-written names (council, theme, activity): guarded like cells, since
+    # Stata and SPSS users copy labelled tables into spreadsheets.
+    column_labels = [guard_text(variable.label(labels)) for variable in variables]
     value_labels = {
-        variable.name: variable.value_labels(labels) for variable in variables if variable.codes
+        variable.name: {
+            code: guard_text(str(label)) for code, label in variable.value_labels(labels).items()
+        }
+        for variable in variables
+        if variable.codes
     }
     if format == ExportFormat.STATA:
         # Stata keeps labels up to 80 characters.

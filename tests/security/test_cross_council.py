@@ -121,7 +121,8 @@ def acceptable(kind: str, response) -> bool:
 def test_every_method_on_every_id_route_answers_404_to_another_council(client, council_a, role):
     # Given a staff member of council B (not a superuser), signed in, and council A's rows
     intruder = CouncilMembershipFactory(role=role).user
-    assert intruder.is_staff and not intruder.is_superuser
+    assert intruder.is_staff
+    assert not intruder.is_superuser
     client.force_login(intruder)
     urls = every_url(council_a)
     before = database_checksum()
