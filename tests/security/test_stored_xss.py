@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from analysis import exports
+from console.audit import record_action
 from console.models import PanelUpload
 from experiments.invitations import issue_invitation
 from experiments.models import CouncilRole, Item, ItemWording, WaveStatus
@@ -194,6 +195,8 @@ def plant(payloads: list[str]) -> dict:
         content=bad_content,
         report=check_panel_file(bad_content, filename="bad.csv").as_dict(),
     )
+    for text in short[:20]:
+        record_action(admin, action="edit_theme", council=council, summary=text)
     return {
         "council": council,
         "admin": admin,
