@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from analysis import exports
 from analysis.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from console.audit import record_action
 
 LOGIN_URL = "admin:login"
 
@@ -55,6 +56,13 @@ def export_list(request: HttpRequest) -> HttpResponse:
         except exports.ExportError as error:
             form.add_error(None, str(error))
         else:
+            record_action(
+                request.user,
+                action="request_export",
+                target=export,
+                summary=f"{export.format} of waves {export.wave_ids}"[:500],
+                details={"councils": export.council_ids},
+            )
             return redirect("exports:detail", export_id=export.pk)
     return render(
         request,
@@ -87,4 +95,11 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
         content_type=exports.CONTENT_TYPES[exports.EXTENSIONS[export.format]],
     )
     response["Cache-Control"] = "no-store"
+    record_action(
+        request.user,
+        action="download_export",
+        target=export,
+        summary=exports.download_name(export),
+        details={"councils": export.council_ids},
+    )
     return response

@@ -37,6 +37,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from analysis import pseudonyms
+from analysis.access import EXPORT_ROLES
 from analysis.codebook import (
     CODED,
     DATETIME,
@@ -57,8 +58,6 @@ from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, Run
 from experiments.models import (
     ActivityAnswer,
     Assignment,
-    CouncilMembership,
-    CouncilRole,
     Response,
     ThemeAnswer,
     TimeGiven,
@@ -66,10 +65,11 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+from experiments.tenancy import councils_for
 from outbox.relay import enqueue
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 EXPORT_DIR = "exports"
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -101,16 +101,16 @@ class ExportError(Exception):
 
 
 def _granted_councils(user) -> set[int] | None:
-    """Return the ids of the councils whose data the user may export; None means all."""
-    if not getattr(user, "is_authenticated", False):
+    """Return the ids of the councils whose data the user may export; None means all.
+
+    The tenancy rule of `experiments.tenancy` with the export roles of `analysis.access`:
+    researchers of the council (and superusers); council admins read results only.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     if user.is_superuser:
         return None
-    return set(
-        CouncilMembership.objects.filter(
-            user=user, role__in=[CouncilRole.ADMIN, CouncilRole.RESEARCHER]
-        ).values_list("council_id", flat=True)
-    )
+    return set(councils_for(user, roles=EXPORT_ROLES).values_list("pk", flat=True))
 
 
 def can_export(user, council_ids) -> bool:
@@ -668,9 +668,15 @@ def write_labelled(
     """Write a Stata or SPSS file with variable labels and value labels in one language."""
     import pyreadstat
 
-    column_labels = [variable.label(labels) for variable in variables]
+    # Labels carry admin-written names (council, theme, activity): guarded like cells, since
+    # Stata and SPSS users copy labelled tables into spreadsheets.
+    column_labels = [guard_text(variable.label(labels)) for variable in variables]
     value_labels = {
-        variable.name: variable.value_labels(labels) for variable in variables if variable.codes
+        variable.name: {
+            code: guard_text(str(label)) for code, label in variable.value_labels(labels).items()
+        }
+        for variable in variables
+        if variable.codes
     }
     if format == ExportFormat.STATA:
         # Stata keeps labels up to 80 characters.

@@ -4,12 +4,29 @@ from django.db import models
 
 from console.models import AuditEntry
 
+# Events recorded outside the console's own actions (console/signals.py, the middleware).
+SYSTEM_EVENTS = (
+    "sign_in",
+    "sign_in_failed",
+    "grant_role",
+    "change_role",
+    "revoke_role",
+    "assign",
+    "access_denied",
+)
+
+
+def console_actions():
+    """The audit entries of console actions, without the system events."""
+    return AuditEntry.objects.exclude(action__in=SYSTEM_EVENTS)
+
 
 def record_action(
     user,
     *,
     action: str,
     council=None,
+    council_id: int | None = None,
     target: models.Model | None = None,
     summary: str = "",
     details: dict | None = None,
@@ -17,7 +34,7 @@ def record_action(
     """Append an audit entry for an action the user took."""
     return AuditEntry.objects.create(
         user=user if user is not None and user.is_authenticated else None,
-        council=council,
+        council_id=council.pk if council is not None else council_id,
         action=action,
         object_type=target._meta.label if target is not None else "",
         object_id=str(target.pk) if target is not None else "",

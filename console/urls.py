@@ -28,6 +28,7 @@ urlpatterns = [
     path("panel/import/", views.panel_import, name="panel_import"),
     path("panel/import/<int:upload_id>/", views.panel_import_report, name="panel_import_report"),
     path("panel/members/<int:member_id>/", views.member_detail, name="member"),
+    path("panel/members/<int:member_id>/erase/", views.member_erase, name="member_erase"),
     path("audit/", views.audit_log, name="audit"),
     # One-click unsubscribe (RFC 8058) posts without a CSRF token; the signed token is the proof.
     path("unsubscribe/<str:token>/", csrf_exempt(views.unsubscribe), name="unsubscribe"),

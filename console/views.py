@@ -56,6 +56,7 @@ from experiments.questionnaires import default_wording, set_item_wording, theme_
 from experiments.responses import current_nudge_texts
 from experiments.tenancy import councils_for, get_scoped_or_404, scoped
 from experiments.waves import WaveStateError, close_wave, open_wave
+from panel.erasure import ErasureError, erase_member
 from panel.imports import PanelFileError, check_panel_file, import_panel_file
 from panel.models import MemberContact, MemberStatus, PanelMember
 
@@ -670,7 +671,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
                 action="change_member_status",
                 council=member.council,
                 target=member,
-                summary=f"{member.external_id}: {old} → {new_status}",
+                summary=f"member #{member.pk}: {old} → {new_status}",
             )
             messages.success(request, _("Member %s updated.") % member.external_id)
         return redirect("console:member", member_id=member.pk)
@@ -773,7 +774,37 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                 action="unsubscribe",
                 council=member.council,
                 target=member,
-                summary=f"{member.external_id} unsubscribed from the e-mail link",
+                summary=f"member #{member.pk} unsubscribed from the e-mail link",
             )
         return render(request, "console/unsubscribe.html", {"done": True})
     return render(request, "console/unsubscribe.html", {"member": member})
+
+
+# GDPR erasure ------------------------------------------------------------------------------------
+
+
+@console_view
+def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Erase a member (after confirmation): contact details, ids, links, and answers unless
+    the council recorded a research exemption and the admin chose to keep them."""
+    member = get_scoped_or_404(
+        PanelMember.objects.select_related("council"),
+        request.user,
+        roles=ADMIN,
+        pk=member_id,
+        erased_at__isnull=True,
+    )
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        keep = member.council.research_exemption and request.POST.get("keep_answers") == "on"
+        try:
+            erase_member(member, keep_answers=keep, user=request.user)
+        except ErasureError as error:
+            messages.error(request, str(error))
+            return redirect("console:member", member_id=member.pk)
+        messages.success(request, _("The member has been erased."))
+        return redirect("console:panel")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "console/member_erase.html", {"member": member, "form": form}, status=status
+    )

@@ -6,6 +6,7 @@ know a member only by their pseudonymous id.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +28,9 @@ class PanelMember(models.Model):
     household_key = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=15, choices=MemberStatus.choices, default="active")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the member stopped being active (set by save), and when they were erased.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -37,6 +41,17 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return f"Member {self.external_id} ({self.council})"
+
+    def save(self, *args, **kwargs):
+        """Record when the member stopped being active, for the retention job."""
+        if self.status == MemberStatus.ACTIVE:
+            self.withdrawn_at = None
+        elif self.withdrawn_at is None:
+            self.withdrawn_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "withdrawn_at"}
+        super().save(*args, **kwargs)
 
 
 class MemberContact(models.Model):

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # Records a 404 met by a signed-in staff user (failed access) in the audit log.
+    "console.middleware.FailedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"
@@ -178,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
     "close-due-waves": {"task": "experiments.tasks.close_due_waves", "schedule": 60.0},
     "send-due-reminders": {"task": "experiments.tasks.send_due_reminders", "schedule": 300.0},
+    "erase-expired-members": {
+        "task": "panel.tasks.erase_expired_members_task",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Invitation-token entry per client address: requests per window before 429.

@@ -15,6 +15,18 @@ class Council(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     nation = models.CharField(max_length=10, choices=Nation.choices, default=Nation.ENGLAND)
     created_at = models.DateTimeField(auto_now_add=True)
+    # GDPR: whether answers of an erased member are kept (a recorded research exemption),
+    # and how long after withdrawal or the member's last wave closing they are kept at all.
+    research_exemption = models.BooleanField(
+        default=False,
+        help_text="The council recorded a research exemption: erasure keeps the answers.",
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Erase members this many days after they withdrew or their last wave "
+        "closed (empty: never automatically).",
+    )
 
     class Meta:
         ordering = ["name"]

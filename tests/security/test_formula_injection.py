@@ -1,0 +1,146 @@
+"""Formula injection: no text cell of any export starts with = + - @, a tab or CR unguarded.
+
+`tests/analysis/test_exports.py` checks the ward column and the codebook's activity text.
+These tests put formula text in every admin-written and panel text that reaches a file
+(council name, wave title, theme names, activity wording, ward) and read back every cell
+of every format, and of the console's personal-links CSV; Welsh text, emoji, commas,
+quotes and newlines must come back exactly.
+"""
+
+import csv
+import io
+
+import pyreadstat
+import pytest
+from django.urls import reverse
+
+from analysis import exports
+from analysis.models import ExportFormat
+from experiments.models import CouncilRole, WaveStatus
+from tests.analysis.test_exports import WARDS, build_closed_wave, export_bytes
+from tests.factories import (
+    CouncilFactory,
+    CouncilMembershipFactory,
+    MemberContactFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
+
+PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXACT = 'Llanfair, Pwllgwyngyll ŵŷ 🏴 "dyfyniad"\nail linell'
+PLANTED = {
+    "council": "=Cyngor Sir Ynys Môn, 🏴",
+    "wave": '+Arolwg y gwanwyn\nSpring, "wave"',
+    "theme_en": "-Local environment",
+    "theme_cy": "@Amgylchedd lleol",
+    "activity_en": "\tPicked up litter, 🚮",
+    "activity_cy": "\rCodi sbwriel\nyn y stryd",
+}
+
+
+def unguarded(cells) -> list[str]:
+    """Text cells that start with a formula character (numbers like -1.5 are numbers)."""
+    found = []
+    for cell in cells:
+        if not isinstance(cell, str) or not cell.startswith(PREFIXES):
+            continue
+        try:
+            float(cell)
+        except ValueError:
+            found.append(cell)
+    return found
+
+
+def guarded(text: str) -> str:
+    return "'" + text if text.startswith(PREFIXES) else text
+
+
+@pytest.fixture
+def planted_wave(db):
+    council = CouncilFactory(name=PLANTED["council"])
+    wave, theme, activities, _members = build_closed_wave(council)
+    wave.title = PLANTED["wave"]
+    wave.save()
+    theme.name_en, theme.name_cy = PLANTED["theme_en"], PLANTED["theme_cy"]
+    theme.save()
+    activities[0].text_en, activities[0].text_cy = PLANTED["activity_en"], PLANTED["activity_cy"]
+    activities[0].save()
+    return wave
+
+
+def csv_cells(data: bytes) -> list[str]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return [
+        cell
+        for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        for cell in row
+    ]
+
+
+@pytest.mark.parametrize(
+    "format", [ExportFormat.CSV_TIDY, ExportFormat.CSV_WIDE, ExportFormat.CODEBOOK_CSV]
+)
+def test_no_text_cell_of_a_csv_export_starts_a_formula(planted_wave, format):
+    # When the wave is exported
+    cells = csv_cells(export_bytes([planted_wave.pk], format))
+
+    # Then no cell starts a formula, and each ward comes back guarded or exact
+    assert unguarded(cells) == []
+    if format != ExportFormat.CODEBOOK_CSV:
+        assert {guarded(ward) for ward in WARDS} <= set(cells)
+        assert WARDS[6] in cells
+        assert WARDS[7] in cells
+
+
+def test_the_codebook_csv_carries_the_planted_wording_guarded_and_exact(planted_wave):
+    cells = set(csv_cells(export_bytes([planted_wave.pk], ExportFormat.CODEBOOK_CSV)))
+
+    assert {guarded(PLANTED["activity_en"]), guarded(PLANTED["activity_cy"])} <= cells
+
+
+@pytest.mark.parametrize(
+    ("format", "reader"),
+    [(ExportFormat.STATA, pyreadstat.read_dta), (ExportFormat.SPSS, pyreadstat.read_sav)],
+)
+def test_no_text_cell_or_label_of_stata_or_spss_starts_a_formula(
+    planted_wave, tmp_path, format, reader
+):
+    # When the wave is exported and read back
+    path = tmp_path / f"x.{exports.EXTENSIONS[format]}"
+    path.write_bytes(export_bytes([planted_wave.pk], format))
+    frame, meta = reader(str(path))
+
+    # Then no string cell, variable label or value label starts a formula
+    cells = [value for column in frame.columns for value in frame[column] if isinstance(value, str)]
+    labels = list(meta.column_labels or []) + [
+        label for labels in meta.variable_value_labels.values() for label in labels.values()
+    ]
+    assert unguarded(cells) == []
+    assert unguarded(labels) == []
+    # and Welsh, emoji, commas and newlines survive exactly
+    assert list(frame["ward"]) == [guarded(ward) for ward in WARDS]
+
+
+@pytest.mark.django_db
+def test_the_console_links_csv_guards_every_cell_and_keeps_welsh_text_exact(client):
+    # Given an open wave whose members' ids and names start with formula characters
+    membership = CouncilMembershipFactory(role=CouncilRole.ADMIN)
+    wave = WaveFactory(council=membership.council, status=WaveStatus.OPEN)
+    WaveThemeFactory(wave=wave)
+    names = ['=HYPERLINK("http://x")', "+44 1234", "-5", "@SUM(A1)", "\tTab", "\rCR", EXACT]
+    for n, name in enumerate(names):
+        MemberContactFactory(
+            member__council=membership.council, member__external_id=f"{name[0]}ID{n}", name=name
+        )
+    client.force_login(membership.user)
+
+    # When the admin downloads the personal links
+    response = client.post(reverse("console:links_csv", args=[wave.pk]))
+
+    # Then no cell starts a formula, and every name comes back guarded or exact
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    cells = [cell for row in rows for cell in row]
+    assert response.status_code == 200
+    assert unguarded(cells) == []
+    assert sorted(row[1] for row in rows[1:]) == sorted(guarded(name) for name in names)
+    assert EXACT in cells
