@@ -38,3 +38,18 @@ def close_wave(wave_id: int) -> AnalysisRun:
         wave.closed_at = timezone.now()
         wave.save(update_fields=["status", "closed_at"])
         return request_analysis(wave)
+
+
+def close_due_waves(*, now=None) -> list[int]:
+    """Close every open wave whose closing time has passed; return their ids."""
+    now = now or timezone.now()
+    closed = []
+    for wave_id in Wave.objects.filter(status=WaveStatus.OPEN, closes_at__lte=now).values_list(
+        "pk", flat=True
+    ):
+        try:
+            close_wave(wave_id)
+        except WaveStateError:
+            continue  # closed by someone else in the meantime
+        closed.append(wave_id)
+    return closed

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "analysis",
     "outbox",
     "ratelimits",
+    "console",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,8 +69,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"
@@ -151,6 +158,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
+    "close-due-waves": {"task": "experiments.tasks.close_due_waves", "schedule": 60.0},
+    "send-due-reminders": {"task": "experiments.tasks.send_due_reminders", "schedule": 300.0},
 }
 
 # Invitation-token entry per client address: requests per window before 429.
@@ -207,3 +216,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Console sign-in: django-axes locks an account and address out after repeated failures.
+# Its database handler keeps working when Redis is down.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+LOGIN_URL = "console:login"
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Citizen panel console")
+
+# Panel files larger than this are refused before they are read.
+PANEL_IMPORT_MAX_BYTES = env_int("PANEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+

@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from experiments.models import (
     Activity,
@@ -113,3 +114,31 @@ class MemberContactFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(PanelMemberFactory)
     email = factory.Sequence(lambda n: f"member{n}@example.org")
     name = factory.Sequence(lambda n: f"Member {n}")
+
+
+# Console: uploads, e-mail deliveries and reminder schedules.
+class PanelUploadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "console.PanelUpload"
+
+    council = factory.SubFactory(CouncilFactory)
+    filename = "panel.csv"
+    content = b"external_id,email\nP1,p1@example.org\n"
+    report = factory.LazyFunction(lambda: {"row_count": 1, "problems": []})
+
+
+class EmailDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "console.EmailDelivery"
+
+    wave = factory.SubFactory(WaveFactory)
+    member = factory.SubFactory(PanelMemberFactory, council=factory.SelfAttribute("..wave.council"))
+    kind = "invitation"
+
+
+class ReminderScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "console.ReminderSchedule"
+
+    wave = factory.SubFactory(WaveFactory)
+    send_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,161 @@
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from experiments.models import Activity, Theme, Wave
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CouncilChoiceMixin:
+    """Offer only the user's own councils; hide the choice when there is just one."""
+
+    def limit_councils(self, councils):
+        field = self.fields["council"]
+        field.queryset = councils
+        field.empty_label = None
+        if councils.count() == 1:
+            only = councils.first()
+            field.initial = only.pk
+            if not self.initial.get("council"):
+                self.initial["council"] = only.pk
+            field.widget = forms.HiddenInput()
+
+
+class ThemeForm(CouncilChoiceMixin, forms.ModelForm):
+    class Meta:
+        model = Theme
+        fields = ["council", "kind", "name_en", "name_cy"]
+        labels = {
+            "kind": _("Kind of theme"),
+            "name_en": _("Name in English"),
+            "name_cy": _("Name in Welsh"),
+        }
+        help_texts = {
+            "name_en": _("As members will see it, for example “Local environment”."),
+            "name_cy": _("Leave empty only if no member reads Welsh; English is shown instead."),
+        }
+
+    def __init__(self, *args, councils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_councils(councils)
+        if self.instance.pk:
+            self.fields["council"].disabled = True
+
+
+ActivityFormSet = inlineformset_factory(
+    Theme,
+    Activity,
+    fields=["text_en", "text_cy", "position"],
+    labels={
+        "text_en": _("Activity in English"),
+        "text_cy": _("Activity in Welsh"),
+        "position": _("Order"),
+    },
+    extra=3,
+    can_delete=True,
+)
+
+
+class WaveForm(CouncilChoiceMixin, forms.ModelForm):
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Themes asked about, in this order"),
+        error_messages={"required": _("Choose at least one theme.")},
+    )
+
+    class Meta:
+        model = Wave
+        fields = ["council", "title", "opens_at", "closes_at", "experiment_on"]
+        labels = {
+            "title": _("Title"),
+            "opens_at": _("Planned opening (for your records)"),
+            "closes_at": _("Closing time (the wave closes by itself then)"),
+            "experiment_on": _("Run the nudge experiment"),
+        }
+        help_texts = {
+            "title": _("Members see this in their invitation, for example “Spring 2027 survey”."),
+            "experiment_on": _(
+                "Untick to show no information box to anyone (everyone is in the no-nudge arm)."
+            ),
+        }
+        widgets = {"opens_at": DateTimeInput(), "closes_at": DateTimeInput()}
+
+    def __init__(self, *args, councils, themes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_councils(councils)
+        self.fields["themes"].queryset = themes
+        self.fields["opens_at"].required = False
+        self.fields["closes_at"].required = False
+        if self.instance.pk:
+            self.fields["council"].disabled = True
+            self.initial["themes"] = list(self.instance.themes.values_list("pk", flat=True))
+
+    def clean(self):
+        cleaned = super().clean()
+        council = cleaned.get("council")
+        themes = cleaned.get("themes") or []
+        if council is not None:
+            foreign = [t for t in themes if t.council_id != council.pk]
+            if foreign:
+                self.add_error("themes", _("Choose only themes of the wave's own council."))
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The closing time must be after the opening."))
+        return cleaned
+
+
+class NudgeForm(forms.Form):
+    a_en = forms.CharField(label=_("Nudge A in English"), widget=forms.Textarea(attrs={"rows": 3}))
+    a_cy = forms.CharField(
+        label=_("Nudge A in Welsh"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    b_en = forms.CharField(label=_("Nudge B in English"), widget=forms.Textarea(attrs={"rows": 3}))
+    b_cy = forms.CharField(
+        label=_("Nudge B in Welsh"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand this cannot be undone"),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class ReminderForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label=_("Send a reminder at"),
+        widget=DateTimeInput(),
+        help_text=_("Members who have not completed the survey by then get one reminder e-mail."),
+    )
+
+
+class PanelUploadForm(CouncilChoiceMixin, forms.Form):
+    council = forms.ModelChoiceField(queryset=None, label=_("Council"))
+    file = forms.FileField(
+        label=_("Panel file (.csv or .xlsx)"),
+        help_text=_(
+            "Columns: external_id and email (required); name, preferred_language (en or cy), "
+            "ward, age_band, gender, household_key (optional). The first row holds the names."
+        ),
+    )
+
+    def __init__(self, *args, councils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_councils(councils)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -1,0 +1,202 @@
+"""Invitation and reminder e-mails: queue them, send one, record what happened.
+
+Every e-mail carries English and Welsh, the member's preferred language first, and an
+unsubscribe link that works without logging in. Each message is an `EmailDelivery` row
+that moves from queued to sent or failed (and later perhaps bounced), so the console can
+show exactly what happened to whom.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from console.models import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
+from experiments.invitations import issue_invitation
+from experiments.models import Invitation, Response, ResponseStatus, Wave, WaveStatus
+from panel.models import MemberContact, MemberStatus, PanelMember
+
+UNSUBSCRIBE_SALT = "panel.unsubscribe"
+SUBJECTS = {
+    EmailKind.INVITATION: {
+        "en": "Your views: {title}",
+        "cy": "Eich barn: {title}",
+    },
+    EmailKind.REMINDER: {
+        "en": "Reminder – your views: {title}",
+        "cy": "Nodyn atgoffa – eich barn: {title}",
+    },
+}
+
+
+def unsubscribe_token(member: PanelMember) -> str:
+    return signing.dumps({"member": member.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def member_for_unsubscribe_token(token: str) -> PanelMember | None:
+    """Return the member a signed unsubscribe token names, or None for a bad token."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return PanelMember.objects.filter(pk=payload.get("member")).first()
+
+
+def unsubscribe_url(member: PanelMember) -> str:
+    return settings.PUBLIC_BASE_URL + reverse(
+        "console:unsubscribe", args=[unsubscribe_token(member)]
+    )
+
+
+def _recipients(wave: Wave):
+    """Active members of the wave's council with an e-mail address."""
+    return PanelMember.objects.filter(
+        council_id=wave.council_id,
+        status=MemberStatus.ACTIVE,
+        pk__in=MemberContact.objects.exclude(email="").values("member_id"),
+    )
+
+
+def queue_invitations(wave: Wave) -> int:
+    """Queue an invitation e-mail to every active member not yet sent one; return how many."""
+    if wave.status != WaveStatus.OPEN:
+        raise ValueError("Invitations can only be sent for an open wave.")
+    already = EmailDelivery.objects.filter(
+        wave=wave, kind=EmailKind.INVITATION, member=OuterRef("pk")
+    ).exclude(status=DeliveryStatus.FAILED)
+    members = _recipients(wave).filter(~Exists(already))
+    return _queue(wave, members, kind=EmailKind.INVITATION)
+
+
+def queue_reminders(wave: Wave) -> int:
+    """Queue a reminder to every invited active member who has not completed; return how many."""
+    if wave.status != WaveStatus.OPEN:
+        return 0
+    members = (
+        _recipients(wave)
+        .filter(Exists(Invitation.objects.filter(wave=wave, member=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                Response.objects.filter(
+                    wave=wave, member=OuterRef("pk"), status=ResponseStatus.COMPLETE
+                )
+            )
+        )
+    )
+    return _queue(wave, members, kind=EmailKind.REMINDER)
+
+
+def _queue(wave: Wave, members, *, kind: str) -> int:
+    from experiments.tasks import send_email
+
+    with transaction.atomic():
+        deliveries = EmailDelivery.objects.bulk_create(
+            [
+                EmailDelivery(wave=wave, member_id=pk, kind=kind)
+                for pk in members.values_list("pk", flat=True)
+            ],
+            batch_size=2000,
+        )
+        ids = [d.pk for d in deliveries]
+        transaction.on_commit(lambda: [send_email.delay(pk) for pk in ids])
+    return len(ids)
+
+
+def send_due_reminders(*, now=None) -> int:
+    """Send every planned reminder whose time has come, once; return the number of e-mails."""
+    now = now or timezone.now()
+    total = 0
+    with transaction.atomic():
+        due = list(
+            ReminderSchedule.objects.select_for_update(skip_locked=True)
+            .select_related("wave")
+            .filter(sent_at__isnull=True, send_at__lte=now)
+        )
+        for schedule in due:
+            count = queue_reminders(schedule.wave)
+            schedule.sent_at = now
+            schedule.recipients = count
+            schedule.save(update_fields=["sent_at", "recipients"])
+            total += count
+    return total
+
+
+def compose_email(delivery: EmailDelivery, *, link: str) -> EmailMessage:
+    """Build the bilingual message, the member's preferred language first."""
+    member = delivery.member
+    wave = delivery.wave
+    first = member.preferred_language if member.preferred_language in ("en", "cy") else "en"
+    order = [first, "cy" if first == "en" else "en"]
+    context = {
+        "wave": wave,
+        "link": link,
+        "unsubscribe": unsubscribe_url(member),
+        "name": member.contact.name,
+        "closes_at": wave.closes_at,
+    }
+    parts = [
+        render_to_string(f"console/emails/{delivery.kind}_{language}.txt", context).strip()
+        for language in order
+    ]
+    subject = " / ".join(
+        SUBJECTS[delivery.kind][language].format(title=wave.title) for language in order
+    )
+    return EmailMessage(
+        subject=subject,
+        body="\n\n— — —\n\n".join(parts) + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[member.contact.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def deliver_email(delivery_id: int) -> EmailDelivery:
+    """Send one queued e-mail with a fresh personal link; safe to call twice.
+
+    A link can only be shown when it is issued (the database keeps just its hash), so each
+    e-mail issues a new one, and the newest e-mail's link is the one that works.
+    """
+    with transaction.atomic():
+        delivery = (
+            EmailDelivery.objects.select_for_update(of=("self",))
+            .select_related("wave", "wave__council", "member", "member__contact")
+            .get(pk=delivery_id)
+        )
+        if delivery.status != DeliveryStatus.QUEUED:
+            return delivery
+        delivery.attempts += 1
+        if delivery.member.status != MemberStatus.ACTIVE:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.error = "The member withdrew or unsubscribed before the e-mail was sent."
+            delivery.save(update_fields=["status", "error", "attempts"])
+            return delivery
+        issued = issue_invitation(delivery.wave, member=delivery.member)
+        try:
+            compose_email(delivery, link=issued.url).send(fail_silently=False)
+        except Exception as error:  # any transport failure is recorded, not lost
+            delivery.status = DeliveryStatus.FAILED
+            delivery.error = f"{type(error).__name__}: {error}"[:2000]
+            delivery.save(update_fields=["status", "error", "attempts"])
+            return delivery
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["status", "sent_at", "attempts"])
+    return delivery
+
+
+def record_bounce(delivery_id: int, *, reason: str) -> EmailDelivery:
+    """Mark a sent e-mail as bounced, as reported by the mail provider."""
+    with transaction.atomic():
+        delivery = EmailDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.status = DeliveryStatus.BOUNCED
+        delivery.bounced_at = timezone.now()
+        delivery.error = reason[:2000]
+        delivery.save(update_fields=["status", "bounced_at", "error"])
+    return delivery

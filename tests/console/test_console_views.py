@@ -1,0 +1,274 @@
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from console.dashboard import wave_dashboard
+from console.models import AuditEntry, PanelUpload
+from experiments.models import (
+    Arm,
+    Assignment,
+    NudgeText,
+    Response,
+    ResponseStatus,
+    Theme,
+    Wave,
+    WaveStatus,
+)
+from panel.models import MemberStatus, PanelMember
+from tests.factories import (
+    ActivityFactory,
+    MemberContactFactory,
+    NudgeTextFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
+
+
+def draft_wave(council, *, nudges=True):
+    wave = WaveFactory(council=council, status=WaveStatus.DRAFT)
+    theme = WaveThemeFactory(wave=wave).theme
+    ActivityFactory(theme=theme)
+    if nudges:
+        NudgeTextFactory(wave=wave, theme=theme, nudge="a")
+        NudgeTextFactory(wave=wave, theme=theme, nudge="b")
+    return wave
+
+
+def test_the_console_asks_for_sign_in(client, db):
+    response = client.get(reverse("console:home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/console/login/?next=/console/"
+
+
+def test_creating_a_theme_with_activities_is_audited(console_client):
+    response = console_client.post(
+        reverse("console:theme_create"),
+        {
+            "council": console_client.council.pk,
+            "kind": "environment",
+            "name_en": "Local environment",
+            "name_cy": "Amgylchedd lleol",
+            "activities-TOTAL_FORMS": "2",
+            "activities-INITIAL_FORMS": "0",
+            "activities-0-text_en": "Picked up litter",
+            "activities-0-text_cy": "Codi sbwriel",
+            "activities-0-position": "1",
+            "activities-1-text_en": "",
+            "activities-1-text_cy": "",
+            "activities-1-position": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    theme = Theme.objects.get()
+    assert (theme.council, theme.name_cy) == (console_client.council, "Amgylchedd lleol")
+    assert list(theme.activities.values_list("text_en", flat=True)) == ["Picked up litter"]
+    assert list(AuditEntry.objects.values_list("action", "summary")) == [
+        ("create_theme", "Local environment")
+    ]
+
+
+def test_editing_nudges_adds_versions_and_the_preview_shows_four_arms(console_client):
+    # Given a draft wave with nudges v1
+    wave = draft_wave(console_client.council)
+    theme = wave.themes.get()
+
+    # When the admin changes nudge A only
+    response = console_client.post(
+        reverse("console:nudges", args=[wave.pk, theme.pk]),
+        {
+            "a_en": "Your neighbours do this.",
+            "a_cy": "Mae eich cymdogion yn gwneud hyn.",
+            "b_en": "Nudge B in English",
+            "b_cy": "Hwb B yn Gymraeg",
+        },
+    )
+
+    # Then A has a second version, B is unchanged, and the preview shows each arm's boxes
+    assert response.status_code == 302
+    assert list(
+        NudgeText.objects.filter(wave=wave)
+        .order_by("nudge", "version")
+        .values_list("nudge", "version")
+    ) == [("a", 1), ("a", 2), ("b", 1)]
+    preview = console_client.get(reverse("console:preview", args=[wave.pk, theme.pk]))
+    body = preview.content.decode()
+    sections = body.split('data-testid="preview-')[1:]
+    assert [s.split('"')[0] for s in sections] == ["ab", "a", "b", "none"]
+    assert [s.count('data-testid="nudge"') for s in sections] == [2, 1, 1, 0]
+    assert "Your neighbours do this." in sections[0]
+    assert "Your neighbours do this." not in sections[2]
+    welsh = console_client.get(reverse("console:preview", args=[wave.pk, theme.pk]) + "?lang=cy")
+    assert "Mae eich cymdogion yn gwneud hyn." in welsh.content.decode()
+    assert AuditEntry.objects.filter(action="set_nudge_text").count() == 2
+
+
+def test_a_wave_without_nudges_cannot_open(console_client):
+    wave = draft_wave(console_client.council, nudges=False)
+
+    response = console_client.post(reverse("console:wave_open", args=[wave.pk]), {"confirm": "on"})
+
+    assert response.status_code == 400
+    assert "Write nudges A and B" in response.content.decode()
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.DRAFT
+    assert AuditEntry.objects.count() == 0
+
+
+def test_opening_then_closing_needs_confirmation_and_starts_the_analysis(console_client):
+    wave = draft_wave(console_client.council)
+
+    unconfirmed = console_client.post(reverse("console:wave_open", args=[wave.pk]), {})
+    wave.refresh_from_db()
+    assert (unconfirmed.status_code, wave.status) == (400, WaveStatus.DRAFT)
+
+    console_client.post(reverse("console:wave_open", args=[wave.pk]), {"confirm": "on"})
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.OPEN
+    edit = console_client.get(reverse("console:wave_edit", args=[wave.pk]))
+    assert edit.status_code == 302  # an open wave's design is fixed
+
+    unconfirmed = console_client.post(reverse("console:wave_close", args=[wave.pk]), {})
+    wave.refresh_from_db()
+    assert (unconfirmed.status_code, wave.status) == (400, WaveStatus.OPEN)
+
+    console_client.post(reverse("console:wave_close", args=[wave.pk]), {"confirm": "on"})
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.CLOSED
+    assert wave.analysis_runs.count() == 1
+    assert list(AuditEntry.objects.order_by("at", "id").values_list("action", flat=True)) == [
+        "open_wave",
+        "close_wave",
+    ]
+
+
+def test_a_wave_closes_by_itself_at_its_closing_time(db):
+    from experiments.tasks import close_due_waves
+
+    due = WaveFactory(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    later = WaveFactory(closes_at=timezone.now() + dt.timedelta(hours=1))
+
+    assert close_due_waves.delay().get() == [due.pk]
+    assert Wave.objects.get(pk=due.pk).status == WaveStatus.CLOSED
+    assert Wave.objects.get(pk=later.pk).status == WaveStatus.OPEN
+
+
+def test_the_links_csv_neutralises_formula_cells(console_client):
+    # Given an open wave and a member whose name looks like a formula
+    wave = WaveFactory(council=console_client.council)
+    MemberContactFactory(member__council=wave.council, member__external_id="P1", name="=cmd()")
+
+    response = console_client.post(reverse("console:links_csv", args=[wave.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["external_id", "name", "preferred_language", "link"]
+    assert rows[1][:3] == ["P1", "'=cmd()", "en"]
+    assert rows[1][3].startswith("http://127.0.0.1:8000/i/")
+
+
+def test_a_panel_file_is_checked_then_imported_on_confirmation(console_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "panel.csv", b"external_id,email\nP1,p1@example.org\nP2,p2@example.org\n"
+    )
+
+    report = console_client.post(
+        reverse("console:panel_import"),
+        {"council": console_client.council.pk, "file": upload},
+        follow=True,
+    )
+    assert "2 members are ready to import" in report.content.decode()
+    assert PanelMember.objects.count() == 0
+
+    stored = PanelUpload.objects.get()
+    console_client.post(reverse("console:panel_import_report", args=[stored.pk]))
+    assert sorted(PanelMember.objects.values_list("external_id", flat=True)) == ["P1", "P2"]
+    again = console_client.post(reverse("console:panel_import_report", args=[stored.pk]))
+    assert again.status_code == 302
+    assert PanelMember.objects.count() == 2
+    assert AuditEntry.objects.get().summary == "panel.csv: 2 created, 0 updated"
+
+
+def test_a_member_can_be_withdrawn_and_it_is_audited(console_client):
+    member = MemberContactFactory(member__council=console_client.council).member
+
+    console_client.post(reverse("console:member", args=[member.pk]), {"status": "withdrawn"})
+
+    member.refresh_from_db()
+    assert member.status == MemberStatus.WITHDRAWN
+    assert AuditEntry.objects.get().summary == f"{member.external_id}: active → withdrawn"
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(console_client):
+    entry = AuditEntry.objects.create(action="x")
+
+    entry.summary = "changed"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    assert AuditEntry.objects.get().summary == ""
+
+
+def test_the_dashboard_counts_with_a_bounded_number_of_queries_for_20000_members(
+    console_client, django_assert_max_num_queries
+):
+    # Given 20,000 members, 400 of them assigned (100 per arm), half of those completed
+    wave = WaveFactory(council=console_client.council)
+    theme = WaveThemeFactory(wave=wave).theme
+    members = PanelMember.objects.bulk_create(
+        PanelMember(council=wave.council, external_id=f"M{i:05d}") for i in range(20000)
+    )
+    arms = [arm.value for arm in Arm]
+    Assignment.objects.bulk_create(
+        Assignment(wave=wave, member=m, arm=arms[i % 4], scheme="simple")
+        for i, m in enumerate(members[:400])
+    )
+    now = timezone.now()
+    Response.objects.bulk_create(
+        Response(
+            wave=wave,
+            member=m,
+            status=ResponseStatus.COMPLETE if i % 2 == 0 else ResponseStatus.PARTIAL,
+            submitted_at=now if i % 2 == 0 else None,
+        )
+        for i, m in enumerate(members[:400])
+    )
+    from experiments.models import ThemeAnswer
+
+    ThemeAnswer.objects.bulk_create(
+        ThemeAnswer(response=r, theme=theme)
+        for r in Response.objects.filter(wave=wave, status="complete")
+    )
+
+    # When the dashboard and the wave page are computed
+    with django_assert_max_num_queries(8):
+        dashboard = wave_dashboard(wave)
+    with django_assert_max_num_queries(30):
+        page = console_client.get(reverse("console:wave", args=[wave.pk]))
+
+    # Then the figures are exact
+    assert page.status_code == 200
+    assert [(s.label, s.count) for s in dashboard.funnel] == [
+        ("Active panel members", 20000),
+        ("Invited (personal link issued)", 0),
+        ("E-mail sent", 0),
+        ("Opened their link", 0),
+        ("Started", 400),
+        ("Completed", 200),
+    ]
+    # i % 4 picks the arm and i % 2 == 0 completes, so arms ab and b complete all 100
+    assert [(a.arm, a.assigned, a.completed) for a in dashboard.arms] == [
+        ("ab", 100, 100),
+        ("a", 100, 0),
+        ("b", 100, 100),
+        ("none", 100, 0),
+    ]
+    assert dashboard.themes == [(theme.name_en, 200)]
+    assert dashboard.per_day == [(timezone.localdate(now).isoformat(), 200)]
