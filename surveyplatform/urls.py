@@ -11,4 +11,5 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("api.urls")),
 ]
