@@ -5,8 +5,10 @@
 `fields` maps each invalid input field to its messages (validation errors only).
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
@@ -21,7 +23,11 @@ class Conflict(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, WaveStateError):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, WaveStateError):
         exc = Conflict(str(exc))
     elif isinstance(exc, ProtectedError):
         exc = Conflict(_("Other records still refer to this object, so it cannot be deleted."))
@@ -37,8 +43,8 @@ def api_exception_handler(exc, context):
         code = "invalid"
     else:
         fields = {}
-        message = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        message = exc.detail
+        codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
     response.data = {"error": {"code": code, "message": str(message), "fields": fields}}
     return response

@@ -25,7 +25,7 @@ class StrictSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             read_only = {name for name, field in self.fields.items() if field.read_only}
             errors = {}
-            for key in data.keys():
+            for key in data:
                 if key in read_only:
                     errors[key] = [READ_ONLY_MESSAGE]
                 elif key not in writable:

@@ -13,7 +13,7 @@ from ratelimits.limits import client_ip, hit
 
 
 class ApiRateThrottle(BaseThrottle):
-    """Allow API_RATE_LIMIT requests per API_RATE_WINDOW seconds per user (per address if anonymous)."""
+    """Allow API_RATE_LIMIT requests per API_RATE_WINDOW seconds per user (or address)."""
 
     def allow_request(self, request, view) -> bool:
         window = settings.API_RATE_WINDOW
