@@ -9,7 +9,7 @@ from tests.factories import CouncilMembershipFactory
 @pytest.fixture
 def api_admin(db):
     """A council admin's membership; the user holds a role in that one council only."""
-    return CouncilMembershipFactory(role=CouncilRole.ADMIN)
+    return CouncilMembershipFactory(user__password=None, role=CouncilRole.ADMIN)
 
 
 @pytest.fixture

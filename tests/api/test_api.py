@@ -1,9 +1,11 @@
 """The REST API: authentication, roles, read-only fields, paging, filters and the flows."""
 
 import hashlib
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from analysis.models import AnalysisRun
@@ -193,7 +195,7 @@ def token_client(user) -> APIClient:
 
 @pytest.fixture
 def researcher(db):
-    membership = CouncilMembershipFactory(role=CouncilRole.RESEARCHER)
+    membership = CouncilMembershipFactory(user__password=None, role=CouncilRole.RESEARCHER)
     client = token_client(membership.user)
     client.council = membership.council
     return client
@@ -229,7 +231,9 @@ def test_monitoring_hides_the_arms_from_admins_and_shows_them_to_researchers(api
     # Given an open wave of a council with an admin and a researcher
     wave = WaveFactory(council=api.council)
     researcher = token_client(
-        CouncilMembershipFactory(council=api.council, role=CouncilRole.RESEARCHER).user
+        CouncilMembershipFactory(
+            user__password=None, council=api.council, role=CouncilRole.RESEARCHER
+        ).user
     )
 
     # When each reads the wave's monitor
@@ -591,8 +595,36 @@ def test_requests_over_the_limit_get_429_in_the_error_format(api, settings):
 @pytest.mark.django_db
 def test_the_limit_counts_each_user_apart(api, settings):
     settings.API_RATE_LIMIT = 1
-    other = token_client(CouncilMembershipFactory().user)
+    other = token_client(CouncilMembershipFactory(user__password=None).user)
 
     assert api.get("/api/v1/councils/").status_code == 200
     assert other.get("/api/v1/councils/").status_code == 200
     assert api.get("/api/v1/councils/").status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_command_prints_a_key_that_works_once_issued(api_admin):
+    # Given a council admin without a token
+    out = io.StringIO()
+
+    # When a superuser issues one from the command line
+    call_command("create_api_token", api_admin.user.username, name="panel system", stdout=out)
+    key = out.getvalue().strip()
+
+    # Then the printed key authenticates, and the database holds only its hash
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/v1/councils/").status_code == 200
+    token = ApiToken.objects.get()
+    assert (token.name, token.key_hash) == (
+        "panel system",
+        hashlib.sha256(key.encode()).hexdigest(),
+    )
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_an_unknown_user():
+    with pytest.raises(CommandError, match="No active user named 'nobody'"):
+        call_command("create_api_token", "nobody")
+
+    assert ApiToken.objects.count() == 0

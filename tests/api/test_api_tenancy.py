@@ -97,7 +97,7 @@ def council_a(db):
 @pytest.fixture
 def intruder(db):
     """A token client of an admin of council B."""
-    user = CouncilMembershipFactory(role=CouncilRole.ADMIN).user
+    user = CouncilMembershipFactory(user__password=None, role=CouncilRole.ADMIN).user
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user).key}")
     return client
@@ -196,7 +196,9 @@ def test_list_routes_show_nothing_of_another_council(intruder, council_a):
 @pytest.mark.django_db
 def test_the_same_routes_answer_their_own_councils_admin(council_a):
     # Given an admin of council A itself (the control for the tests above)
-    owner = CouncilMembershipFactory(role=CouncilRole.ADMIN, council=council_a["council"]).user
+    owner = CouncilMembershipFactory(
+        user__password=None, role=CouncilRole.ADMIN, council=council_a["council"]
+    ).user
     client = APIClient()
     client.force_authenticate(owner)
 
