@@ -13,7 +13,7 @@ from api.models import ApiToken
 from api.tokens import issue_token, revoke_token
 from console.models import PanelUpload
 from experiments.invitations import issue_invitation
-from experiments.models import CouncilRole, Invitation, Theme, Wave, WaveStatus
+from experiments.models import Assignment, CouncilRole, Invitation, Theme, Wave, WaveStatus
 from panel.models import MemberContact, PanelMember
 from tests.factories import (
     ActivityFactory,
@@ -628,3 +628,31 @@ def test_the_command_refuses_an_unknown_user():
         call_command("create_api_token", "nobody")
 
     assert ApiToken.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_admins_sample_ratio_counts_follow_the_neutral_groups_not_the_arms(api):
+    # Given an open wave with 1, 2, 3 and 4 members planted in arms ab, a, b and none
+    wave = WaveFactory(council=api.council)
+    for arm, size in (("ab", 1), ("a", 2), ("b", 3), ("none", 4)):
+        for _ in range(size):
+            member = PanelMemberFactory(council=api.council)
+            Assignment.objects.create(wave=wave, member=member, arm=arm, scheme="simple")
+    researcher = token_client(
+        CouncilMembershipFactory(
+            user__password=None, council=api.council, role=CouncilRole.RESEARCHER
+        ).user
+    )
+
+    # When the admin and the researcher read the monitor
+    admin_view = api.get(f"/api/v1/waves/{wave.pk}/monitoring/").json()
+    researcher_view = researcher.get(f"/api/v1/waves/{wave.pk}/monitoring/").json()
+
+    # Then the researcher's counts are in arm order, the admin's in group order, so that
+    # matching counts cannot tell the admin which group is which arm
+    assert researcher_view["sample_ratio"]["observed"] == [1, 2, 3, 4]
+    assert [row["opened"] for row in researcher_view["arms"]] == [1, 2, 3, 4]
+    group_sizes = [row["opened"] for row in admin_view["arms"]]
+    assert sorted(group_sizes) == [1, 2, 3, 4]
+    assert group_sizes != [1, 2, 3, 4]  # this seed shuffles the groups
+    assert admin_view["sample_ratio"]["observed"] == group_sizes
