@@ -395,6 +395,21 @@ def set_wave_themes(wave: Wave, themes) -> None:
         WaveTheme.objects.update_or_create(wave=wave, theme=theme, defaults={"position": position})
 
 
+def without_nul(value):
+    """Replace NUL characters, which Postgres text and jsonb refuse, with U+FFFD.
+
+    A problem message quotes the offending cell, so a file with a NUL byte in a cell
+    would otherwise fail to store its own report.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
 def _finite(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -516,9 +531,9 @@ class PanelImportViewSet(
         stored = PanelUpload.objects.create(
             council=council,
             uploaded_by=request.user,
-            filename=upload.name[:255],
+            filename=without_nul(upload.name)[:255],
             content=content if report.ok else b"",
-            report=report.as_dict(),
+            report=without_nul(report.as_dict()),
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 

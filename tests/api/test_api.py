@@ -656,3 +656,19 @@ def test_the_admins_sample_ratio_counts_follow_the_neutral_groups_not_the_arms(a
     assert sorted(group_sizes) == [1, 2, 3, 4]
     assert group_sizes != [1, 2, 3, 4]  # this seed shuffles the groups
     assert admin_view["sample_ratio"]["observed"] == group_sizes
+
+
+@pytest.mark.django_db
+def test_a_panel_file_with_a_nul_byte_gets_its_report_not_a_server_error(api):
+    # Given a file whose name and e-mail cell hold a NUL byte (Postgres text refuses NUL)
+    upload = SimpleUploadedFile("pa\x00nel.csv", b"external_id,email\nP1,x\x00y\n")
+
+    # When it is checked
+    response = api.post("/api/v1/panel-imports/", {"file": upload}, format="multipart")
+
+    # Then the report names the cell, with the NUL shown as a replacement character
+    assert response.status_code == 201
+    assert response.json()["problems"] == [
+        {"row": 2, "column": "email", "message": "“x\ufffdy” is not an e-mail address."}
+    ]
+    assert PanelMember.objects.count() == 0
