@@ -79,11 +79,14 @@ class ActivitySerializer(StrictModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        # Only themes of councils the user administers; the theme is fixed once created.
+        # Only themes of councils the user administers.
         fields["theme"].queryset = self.context.get("writable_themes", Theme.objects.none())
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            fields["theme"].read_only = True
         return fields
+
+    def validate_theme(self, theme: Theme) -> Theme:
+        if isinstance(self.instance, Activity) and theme.pk != self.instance.theme_id:
+            raise serializers.ValidationError(_("An activity cannot move to another theme."))
+        return theme
 
 
 class WaveSerializer(StrictModelSerializer):

@@ -672,3 +672,23 @@ def test_a_panel_file_with_a_nul_byte_gets_its_report_not_a_server_error(api):
         {"row": 2, "column": "email", "message": "“x\ufffdy” is not an e-mail address."}
     ]
     assert PanelMember.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_activity_cannot_move_to_another_theme(api):
+    activity = ActivityFactory(theme__council=api.council, text_en="Recycle")
+    other = ThemeFactory(council=api.council)
+
+    moved = api.put(
+        f"/api/v1/activities/{activity.pk}/", {"theme": other.pk, "text_en": "Recycle more"}
+    )
+    kept = api.put(
+        f"/api/v1/activities/{activity.pk}/",
+        {"theme": activity.theme_id, "text_en": "Recycle more"},
+    )
+
+    assert moved.status_code == 400
+    assert error_of(moved)["fields"] == {"theme": ["An activity cannot move to another theme."]}
+    assert kept.status_code == 200
+    activity.refresh_from_db()
+    assert (activity.theme_id, activity.text_en) == (kept.json()["theme"], "Recycle more")

@@ -28,7 +28,7 @@ from console.models import PanelUpload
 from experiments.models import Activity, CouncilMembership, CouncilRole, Theme, Wave, WaveStatus
 from panel.models import PanelMember
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
