@@ -14,8 +14,9 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-ERROR_CODES_ALWAYS = ("401", "403", "404", "429")
-ERROR_CODES_WRITE = ("400", "409")
+ERROR_CODES_ALWAYS = ("401", "403", "404", "406", "429")
+# 415: a body in a media type the operation does not parse.
+ERROR_CODES_WRITE = ("400", "409", "415")
 
 
 class ApiAutoSchema(AutoSchema):
