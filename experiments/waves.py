@@ -68,3 +68,30 @@ def close_due_waves(*, now=None) -> list[int]:
             continue  # closed by someone else in the meantime
         closed.append(wave_id)
     return closed
+
+
+def opening_problems(wave: Wave) -> list[str]:
+    """Return what stops a draft wave from opening: no themes, missing nudges or activities."""
+    from django.db.models import Count
+    from django.utils.translation import gettext as _
+
+    from experiments.models import NudgeText, Theme
+
+    themes = list(wave.themes.order_by("wave_themes__position", "pk"))
+    problems = []
+    if not themes:
+        problems.append(_("Choose at least one theme for the wave."))
+    if wave.experiment_on:
+        nudges = dict(
+            NudgeText.objects.filter(wave=wave)
+            .values_list("theme_id")
+            .annotate(n=Count("nudge", distinct=True))
+        )
+        for theme in themes:
+            if nudges.get(theme.pk, 0) < 2:
+                problems.append(_("Write nudges A and B for the theme “%s”.") % theme.name_en)
+    for name in Theme.objects.filter(
+        pk__in=[t.pk for t in themes], activities__isnull=True
+    ).values_list("name_en", flat=True):
+        problems.append(_("Add at least one activity to the theme “%s”.") % name)
+    return problems

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("analysis.urls")),
     path("exports/", include("analysis.export_urls")),
+    path("api/", include("api.urls")),
 ]
 
 if settings.BENCH_CEILING:

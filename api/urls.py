@@ -1,0 +1,30 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("councils", views.CouncilViewSet, basename="council")
+router.register("themes", views.ThemeViewSet, basename="theme")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("waves", views.WaveViewSet, basename="wave")
+router.register("invitations", views.InvitationViewSet, basename="invitation")
+router.register("analysis-runs", views.AnalysisRunViewSet, basename="analysis-run")
+router.register("panel-imports", views.PanelImportViewSet, basename="panel-import")
+# TODO(exports): api/exports.py holds the export routes, written against the exports
+# branch's `analysis.export_models.Export`; register them here once that model is merged.
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+]
