@@ -20,6 +20,7 @@ def compute_results(
     plan: AnalysisPlan,
     flow: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
 ) -> dict:
     """Return all tables of the wave as plain, JSON-safe values, with timings."""
     started = time.perf_counter()
@@ -49,6 +50,8 @@ def compute_results(
         )
     if items is not None:
         results["reliability"] = diagnostics.reliability_by_case(items)
+    if quality is not None:
+        results.update(quality_sensitivity(frame, quality, plan))
     finished = time.perf_counter()
     results["timings_seconds"] = {
         "indices": round(prepared - started, 4),
@@ -103,3 +106,26 @@ def _randomisation_inference(frame: pd.DataFrame, plan) -> list[dict]:
                     }
                 )
     return rows
+
+
+def quality_sensitivity(frame: pd.DataFrame, flags: pd.DataFrame, plan) -> dict:
+    """Return the flag counts and table 5 again without the flagged case rows.
+
+    `flags` comes from `analysis.quality.quality_flags`; nothing is dropped from the main
+    tables, the sensitivity variant sits beside them.
+    """
+    from analysis.quality import flag_summary
+
+    keyed = frame.merge(
+        flags[["response_id", "theme_id", "flagged"]], on=["response_id", "theme_id"], how="left"
+    )
+    flagged = keyed["flagged"].fillna(False).astype(bool).to_numpy()
+    kept = frame[~flagged]
+    return {
+        "quality": flag_summary(flags),
+        "nudges_excluding_flagged": {
+            **tables.table_nudges(kept, plan),
+            "excluded_rows": int(flagged.sum()),
+            "label": "Sensitivity: excluding flagged responses",
+        },
+    }

@@ -72,7 +72,19 @@ class WaveForm(CouncilChoiceMixin, forms.ModelForm):
 
     class Meta:
         model = Wave
-        fields = ["council", "title", "opens_at", "closes_at", "experiment_on"]
+        fields = [
+            "council",
+            "title",
+            "opens_at",
+            "closes_at",
+            "experiment_on",
+            "expected_response_rate",
+            "hoped_for_effect",
+            "expected_sd_individual",
+            "expected_sd_collective",
+            "intra_cluster_correlation",
+            "manipulation_check",
+        ]
         labels = {
             "title": _("Title"),
             "opens_at": _("Planned opening (for your records)"),

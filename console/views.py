@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from analysis.datasets import plan_wave_power
 from console.audit import record_action
 from console.dashboard import wave_dashboard
 from console.forms import (
@@ -283,7 +284,13 @@ def _wave_form(request: HttpRequest, wave: Wave) -> HttpResponse:
         messages.success(request, _("Wave “%s” saved.") % wave.title)
         return redirect("console:wave", wave_id=wave.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "console/wave_form.html", {"form": form, "wave": wave}, status=status)
+    power = power_plan_of(wave) if wave.pk else None
+    return render(
+        request,
+        "console/wave_form.html",
+        {"form": form, "wave": wave, "power": power},
+        status=status,
+    )
 
 
 @console_view
@@ -308,8 +315,17 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "reminders": ReminderSchedule.objects.filter(wave=wave),
             "deliveries": EmailDelivery.objects.filter(wave=wave).select_related("member")[:50],
             "reminder_form": ReminderForm(),
+            "power": power_plan_of(wave),
         },
     )
+
+
+def power_plan_of(wave: Wave) -> dict:
+    """Return the wave's power plan: the frozen one once it opened, else the live one."""
+    frozen = (wave.design or {}).get("power_plan")
+    if frozen is not None:
+        return {**frozen, "frozen": True}
+    return {**plan_wave_power(wave.pk).to_dict(), "frozen": False}
 
 
 def _opening_problems(wave: Wave, themes, nudge_counts) -> list[str]:
