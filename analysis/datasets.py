@@ -205,7 +205,7 @@ def wave_council_id(wave_id: int) -> int:
     return Wave.objects.values_list("council_id", flat=True).get(pk=wave_id)
 
 
-def load_power_inputs(wave_id: int, *, alpha: float = 0.05, power: float = 0.80):
+def load_power_inputs(wave_id: int | Wave, *, alpha: float = 0.05, power: float = 0.80):
     """Return the planner's inputs for a wave: panel per stratum, rates, SDs and the design.
 
     Empty wave fields fall back to the council's earlier closed waves (the latest with
@@ -216,18 +216,25 @@ def load_power_inputs(wave_id: int, *, alpha: float = 0.05, power: float = 0.80)
     from analysis.plan import AnalysisPlan
     from experiments.models import WaveStatus
 
-    wave = Wave.objects.select_related("council").get(pk=wave_id)
+    wave = (
+        wave_id
+        if isinstance(wave_id, Wave)
+        else Wave.objects.select_related("council").get(pk=wave_id)
+    )
     strata = [name for name in wave.strata.split(",") if name]
     active = PanelMember.objects.filter(council_id=wave.council_id, status="active")
     panel_by_stratum: dict[str, int] = {}
     for row in active.values(*strata).annotate(n=Count("pk")).order_by(*strata):
         key = " · ".join(str(row[name] or "—") for name in strata) or "All members"
         panel_by_stratum[key] = row["n"]
-    households = active.exclude(household_key="").values("household_key").distinct().count()
-    in_households = active.exclude(household_key="").count()
-    singles = active.filter(household_key="").count()
-    units = households + singles
-    cluster_size = (in_households + singles) / units if units else 1.0
+    in_household = ~Q(household_key="")
+    sizes = active.aggregate(
+        households=Count("household_key", distinct=True, filter=in_household),
+        members=Count("pk"),
+        singles=Count("pk", filter=Q(household_key="")),
+    )
+    units = sizes["households"] + sizes["singles"]
+    cluster_size = sizes["members"] / units if units else 1.0
 
     previous = (
         Wave.objects.filter(council_id=wave.council_id, status=WaveStatus.CLOSED)
@@ -243,7 +250,7 @@ def load_power_inputs(wave_id: int, *, alpha: float = 0.05, power: float = 0.80)
     if wave.expected_response_rate is not None:
         rate, rate_source = wave.expected_response_rate, "entered"
     elif latest is not None:
-        invited = Invitation.objects.filter(wave=latest).count() or active.count()
+        invited = Invitation.objects.filter(wave=latest).count() or sizes["members"]
         if invited:
             rate = min(latest.completes / invited, 1.0)
             rate_source = f"wave “{latest.title}”"
@@ -289,8 +296,11 @@ def load_power_inputs(wave_id: int, *, alpha: float = 0.05, power: float = 0.80)
     )
 
 
-def plan_wave_power(wave_id: int):
-    """Return the wave's power plan (`analysis.power.PowerPlan`) from its current set-up."""
+def plan_wave_power(wave_id: int | Wave):
+    """Return the wave's power plan (`analysis.power.PowerPlan`) from its current set-up.
+
+    Pass the wave itself to spare a query.
+    """
     from analysis.power import plan_power
 
     return plan_power(load_power_inputs(wave_id))
@@ -325,3 +335,19 @@ def load_paradata(wave_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     responses["first_seen_at"] = pd.to_datetime(responses["first_seen_at"], utc=True)
     return visits, responses
+
+
+def load_recall_frame(wave_id: int) -> pd.DataFrame:
+    """Return the manipulation-check answers of complete responses.
+
+    Columns: response_id, theme_id, recalled (a `RecalledNudge` code, which matches the
+    arm codes).
+    """
+    rows = (
+        ThemeAnswer.objects.filter(
+            response__wave_id=wave_id, response__status=ResponseStatus.COMPLETE
+        )
+        .exclude(recalled_nudge="")
+        .values_list("response_id", "theme_id", "recalled_nudge")
+    )
+    return pd.DataFrame.from_records(list(rows), columns=["response_id", "theme_id", "recalled"])

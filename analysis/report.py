@@ -281,6 +281,8 @@ def build_report(results: dict) -> dict:
         "nudges": nudge_rows(results),
         "nudges_excluding_flagged": nudge_rows(results, key="nudges_excluding_flagged"),
         "quality": results.get("quality"),
+        "nudges_per_protocol": nudge_rows(results, key="nudges_per_protocol"),
+        "per_protocol": results.get("nudges_per_protocol"),
         "excluded_rows": (results.get("nudges_excluding_flagged") or {}).get("excluded_rows"),
         "nudge_counts": [
             {**counts, "label": index_labels()[key]}

@@ -21,6 +21,7 @@ def compute_results(
     flow: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     quality: pd.DataFrame | None = None,
+    recall: pd.DataFrame | None = None,
 ) -> dict:
     """Return all tables of the wave as plain, JSON-safe values, with timings."""
     started = time.perf_counter()
@@ -52,6 +53,8 @@ def compute_results(
         results["reliability"] = diagnostics.reliability_by_case(items)
     if quality is not None:
         results.update(quality_sensitivity(frame, quality, plan))
+    if recall is not None and len(recall):
+        results["nudges_per_protocol"] = per_protocol_nudges(frame, recall, plan)
     finished = time.perf_counter()
     results["timings_seconds"] = {
         "indices": round(prepared - started, 4),
@@ -128,4 +131,25 @@ def quality_sensitivity(frame: pd.DataFrame, flags: pd.DataFrame, plan) -> dict:
             "excluded_rows": int(flagged.sum()),
             "label": "Sensitivity: excluding flagged responses",
         },
+    }
+
+
+PER_PROTOCOL_LABEL = (
+    "Per-protocol, not randomised: only respondents who recalled the information box they "
+    "were shown (no box for the no-nudge group). Who recalls correctly may differ between "
+    "groups, so these estimates are not protected by the random allocation; the "
+    "intention-to-treat table above is the primary result."
+)
+
+
+def per_protocol_nudges(frame: pd.DataFrame, recall: pd.DataFrame, plan) -> dict:
+    """Return table 5 among the case rows whose manipulation check named their own arm."""
+    keyed = frame.merge(recall, on=["response_id", "theme_id"], how="left")
+    recalled_own = (keyed["recalled"] == keyed["arm"]).to_numpy()
+    asked = int(keyed["recalled"].notna().sum())
+    return {
+        **tables.table_nudges(frame[recalled_own], plan),
+        "asked_rows": asked,
+        "recalled_rows": int(recalled_own.sum()),
+        "label": PER_PROTOCOL_LABEL,
     }

@@ -74,12 +74,14 @@ def execute_run(run_id: int) -> AnalysisRun:
     items = datasets.load_item_frame(run.wave_id)
     visits, devices = datasets.load_paradata(run.wave_id)
     flags = quality.quality_flags(frame, visits=visits, responses=devices)
+    recall = datasets.load_recall_frame(run.wave_id)
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
         (
             indices.frame_digest(frame)
             + indices.frame_digest(flow)
             + indices.frame_digest(flags.fillna(-1))
+            + indices.frame_digest(recall)
         ).encode()
     ).hexdigest()
 
@@ -98,7 +100,9 @@ def execute_run(run_id: int) -> AnalysisRun:
     if previous is not None:
         results, reused_from = previous.results, previous
     else:
-        results = compute_results(frame, plan=plan, flow=flow, items=items, quality=flags)
+        results = compute_results(
+            frame, plan=plan, flow=flow, items=items, quality=flags, recall=recall
+        )
         reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 

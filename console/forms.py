@@ -171,3 +171,16 @@ class TokenForm(forms.Form):
         min_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class DebriefForm(forms.Form):
+    text_en = forms.CharField(
+        label=_("Message in English"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": _("Write the message in English.")},
+    )
+    text_cy = forms.CharField(
+        label=_("Message in Welsh"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": _("Write the message in Welsh.")},
+    )

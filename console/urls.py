@@ -23,6 +23,13 @@ urlpatterns = [
     path("waves/<int:wave_id>/invitations/", views.send_invitations, name="send_invitations"),
     path("waves/<int:wave_id>/reminders/", views.schedule_reminder, name="schedule_reminder"),
     path("waves/<int:wave_id>/links.csv", views.links_csv, name="links_csv"),
+    path("waves/<int:wave_id>/debriefs/<str:kind>/", views.debrief_edit, name="debrief_edit"),
+    path(
+        "waves/<int:wave_id>/debriefs/<str:kind>/approve/",
+        views.debrief_approve,
+        name="debrief_approve",
+    ),
+    path("waves/<int:wave_id>/debriefs/<str:kind>/send/", views.debrief_send, name="debrief_send"),
     path("panel/", views.panel, name="panel"),
     path("panel/import/", views.panel_import, name="panel_import"),
     path("panel/import/<int:upload_id>/", views.panel_import_report, name="panel_import_report"),

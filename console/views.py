@@ -316,8 +316,19 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "deliveries": EmailDelivery.objects.filter(wave=wave).select_related("member")[:50],
             "reminder_form": ReminderForm(),
             "power": power_plan_of(wave),
+            "debriefs": _debriefs_of(wave),
         },
     )
+
+
+def _debriefs_of(wave: Wave) -> list:
+    """Return the closed wave's debrief and (once analysed) summary, drafting them if needed."""
+    from experiments.debriefs import draft_debrief, draft_summary
+
+    if wave.status != WaveStatus.CLOSED:
+        return []
+    summary = draft_summary(wave)
+    return [draft_debrief(wave), *([summary] if summary else [])]
 
 
 def power_plan_of(wave: Wave) -> dict:
@@ -325,7 +336,7 @@ def power_plan_of(wave: Wave) -> dict:
     frozen = (wave.design or {}).get("power_plan")
     if frozen is not None:
         return {**frozen, "frozen": True}
-    return {**plan_wave_power(wave.pk).to_dict(), "frozen": False}
+    return {**plan_wave_power(wave).to_dict(), "frozen": False}
 
 
 def _opening_problems(wave: Wave, themes, nudge_counts) -> list[str]:
@@ -734,3 +745,94 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             )
         return render(request, "console/unsubscribe.html", {"done": True})
     return render(request, "console/unsubscribe.html", {"member": member})
+
+
+# Debriefs -----------------------------------------------------------------------------------
+
+
+def _debrief(request, wave_id: int, kind: str):
+    from experiments.models import Debrief
+
+    wave = _wave(request, wave_id)
+    debrief = Debrief.objects.filter(wave=wave, kind=kind).first()
+    if debrief is None:
+        raise Http404
+    return wave, debrief
+
+
+@console_view
+def debrief_edit(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+    from console.forms import DebriefForm
+    from experiments.debriefs import DebriefError, edit_debrief
+
+    wave, debrief = _debrief(request, wave_id, kind)
+    form = DebriefForm(
+        request.POST or None, initial={"text_en": debrief.text_en, "text_cy": debrief.text_cy}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            edit_debrief(debrief.pk, **form.cleaned_data)
+        except DebriefError as error:
+            messages.error(request, str(error))
+        else:
+            record_action(
+                request.user,
+                action="edit_debrief",
+                council=wave.council,
+                target=wave,
+                summary=debrief.get_kind_display(),
+            )
+            messages.success(request, _("Message saved. It needs approving before it is sent."))
+        return redirect("console:wave", wave_id=wave.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "console/debrief_form.html",
+        {"wave": wave, "debrief": debrief, "form": form},
+        status=status,
+    )
+
+
+@console_view
+@require_POST
+def debrief_approve(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+    from experiments.debriefs import DebriefError, approve_debrief
+
+    wave, debrief = _debrief(request, wave_id, kind)
+    try:
+        approve_debrief(debrief.pk, user=request.user)
+    except DebriefError as error:
+        messages.error(request, str(error))
+    else:
+        record_action(
+            request.user,
+            action="approve_debrief",
+            council=wave.council,
+            target=wave,
+            summary=debrief.get_kind_display(),
+        )
+        messages.success(request, _("Message approved: members see it on their link's page."))
+    return redirect("console:wave", wave_id=wave.pk)
+
+
+@console_view
+@require_POST
+def debrief_send(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+    from experiments.debriefs import DebriefError, send_debrief
+
+    wave, debrief = _debrief(request, wave_id, kind)
+    try:
+        count = send_debrief(debrief.pk)
+    except DebriefError as error:
+        messages.error(request, str(error))
+    else:
+        record_action(
+            request.user,
+            action="send_debrief",
+            council=wave.council,
+            target=wave,
+            summary=debrief.get_kind_display(),
+            details={"emails": count},
+        )
+        messages.success(request, _("%d e-mails queued.") % count)
+    return redirect("console:wave", wave_id=wave.pk)

@@ -64,7 +64,7 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
     # The power plan promised before opening (analysis.power), frozen with the design.
     from analysis.datasets import plan_wave_power
 
-    design["power_plan"] = plan_wave_power(wave.pk).to_dict()
+    design["power_plan"] = plan_wave_power(wave).to_dict()
     return _sorted(design)
 
 

@@ -38,6 +38,7 @@ class ThemeAnswers:
     satisfaction_information: int | None = None
     satisfaction_consultation: int | None = None
     satisfaction_response: int | None = None
+    recalled_nudge: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
                 "satisfaction_consultation": answers.satisfaction_consultation,
                 "satisfaction_response": answers.satisfaction_response,
                 "efficacy": answers.efficacy,
+                "recalled_nudge": answers.recalled_nudge,
             },
         )
         for activity_id, done in answers.activities.items():

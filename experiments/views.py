@@ -47,6 +47,7 @@ from experiments.responses import (
 )
 from panel.models import PanelMember
 from ratelimits.limits import client_ip, hit
+from surveyplatform.bots import honeypot_on_invitation_forms
 
 SESSION_KEY = "invitation_id"
 ABOUT_YOU = "about-you"
@@ -187,7 +188,9 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and response.consented_at is not None and "start" not in request.GET:
         return redirect(sitting.resume_url())
     initial = {"consent": "yes"} if response.consented_at else {}
-    form = ConsentForm(request.POST or None, initial=initial)
+    form = ConsentForm(
+        request.POST or None, initial=initial, honeypot=honeypot_on_invitation_forms()
+    )
     declined = False
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["consent"] == "yes":
@@ -230,7 +233,10 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         .first()
     )
     form = ThemePageForm(
-        request.POST or None, page=page, initial=ThemePageForm.initial_from(stored)
+        request.POST or None,
+        page=page,
+        initial=ThemePageForm.initial_from(stored),
+        manipulation_check=sitting.wave.manipulation_check,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -324,7 +330,9 @@ def _summary(sitting: Sitting) -> list[dict]:
     sections = []
     for number, page in enumerate(sitting.pages, start=1):
         form = ThemePageForm(
-            page=page, initial=ThemePageForm.initial_from(stored.get(page.theme_id))
+            page=page,
+            initial=ThemePageForm.initial_from(stored.get(page.theme_id)),
+            manipulation_check=sitting.wave.manipulation_check,
         )
         sections.append(
             {
