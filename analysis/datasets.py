@@ -224,15 +224,17 @@ def load_power_inputs(wave_id: int | Wave, *, alpha: float = 0.05, power: float 
     strata = [name for name in wave.strata.split(",") if name]
     active = PanelMember.objects.filter(council_id=wave.council_id, status="active")
     panel_by_stratum: dict[str, int] = {}
-    for row in active.values(*strata).annotate(n=Count("pk")).order_by(*strata):
-        key = " · ".join(str(row[name] or "—") for name in strata) or "All members"
-        panel_by_stratum[key] = row["n"]
+    if strata:
+        for row in active.values(*strata).annotate(n=Count("pk")).order_by(*strata):
+            panel_by_stratum[" · ".join(str(row[name] or "—") for name in strata)] = row["n"]
     in_household = ~Q(household_key="")
     sizes = active.aggregate(
         households=Count("household_key", distinct=True, filter=in_household),
         members=Count("pk"),
         singles=Count("pk", filter=Q(household_key="")),
     )
+    if not strata:
+        panel_by_stratum["All members"] = sizes["members"]
     units = sizes["households"] + sizes["singles"]
     cluster_size = sizes["members"] / units if units else 1.0
 

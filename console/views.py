@@ -750,22 +750,23 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 # Debriefs -----------------------------------------------------------------------------------
 
 
-def _debrief(request, wave_id: int, kind: str):
+def _debrief(request, debrief_id: int):
     from experiments.models import Debrief
 
-    wave = _wave(request, wave_id)
-    debrief = Debrief.objects.filter(wave=wave, kind=kind).first()
+    debrief = Debrief.objects.filter(
+        pk=debrief_id, wave__council__in=_admin_councils(request)
+    ).first()
     if debrief is None:
         raise Http404
-    return wave, debrief
+    return _wave(request, debrief.wave_id), debrief
 
 
 @console_view
-def debrief_edit(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+def debrief_edit(request: HttpRequest, debrief_id: int) -> HttpResponse:
     from console.forms import DebriefForm
     from experiments.debriefs import DebriefError, edit_debrief
 
-    wave, debrief = _debrief(request, wave_id, kind)
+    wave, debrief = _debrief(request, debrief_id)
     form = DebriefForm(
         request.POST or None, initial={"text_en": debrief.text_en, "text_cy": debrief.text_cy}
     )
@@ -795,10 +796,10 @@ def debrief_edit(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
 
 @console_view
 @require_POST
-def debrief_approve(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+def debrief_approve(request: HttpRequest, debrief_id: int) -> HttpResponse:
     from experiments.debriefs import DebriefError, approve_debrief
 
-    wave, debrief = _debrief(request, wave_id, kind)
+    wave, debrief = _debrief(request, debrief_id)
     try:
         approve_debrief(debrief.pk, user=request.user)
     except DebriefError as error:
@@ -817,10 +818,10 @@ def debrief_approve(request: HttpRequest, wave_id: int, kind: str) -> HttpRespon
 
 @console_view
 @require_POST
-def debrief_send(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse:
+def debrief_send(request: HttpRequest, debrief_id: int) -> HttpResponse:
     from experiments.debriefs import DebriefError, send_debrief
 
-    wave, debrief = _debrief(request, wave_id, kind)
+    wave, debrief = _debrief(request, debrief_id)
     try:
         count = send_debrief(debrief.pk)
     except DebriefError as error:

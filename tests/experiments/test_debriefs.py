@@ -170,13 +170,13 @@ def test_the_summary_is_written_from_the_results_in_both_languages():
         results, title="Spring", theme_names={"Environment": "Amgylchedd"}, language="cy"
     )
 
-    assert english.splitlines()[2] == (
+    assert english.splitlines()[3] == (
         "- Environment: on average you do 62 % of the everyday activities we asked about, "
         "and 21 % of you work with others in a group at least sometimes."
     )
     assert "made no clear difference" in english
     assert english.endswith("We did: [write here what the council will do in response].")
-    assert welsh.splitlines()[2].startswith("- Amgylchedd: ar gyfartaledd rydych yn gwneud 62 %")
+    assert welsh.splitlines()[3].startswith("- Amgylchedd: ar gyfartaledd rydych yn gwneud 62 %")
 
 
 @pytest.mark.django_db(transaction=True)
