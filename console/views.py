@@ -315,7 +315,8 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "reminders": ReminderSchedule.objects.filter(wave=wave),
             "deliveries": EmailDelivery.objects.filter(wave=wave).select_related("member")[:50],
             "reminder_form": ReminderForm(),
-            "power": power_plan_of(wave),
+            # Blinding: while the wave is open the page names no arm, so no plan either.
+            "power": None if wave.status == WaveStatus.OPEN else power_plan_of(wave),
             "debriefs": _debriefs_of(wave),
         },
     )
