@@ -153,10 +153,10 @@ def correlates_table(table: dict) -> dict:
     return {"cases": cases, "rows": rows, "models": models, "adjustment": table.get("adjustment")}
 
 
-def nudge_rows(results: dict) -> list[dict]:
+def nudge_rows(results: dict, *, key: str = "nudges") -> list[dict]:
     labels = index_labels()
     rows = []
-    for row in results.get("nudges", {}).get("rows", []):
+    for row in (results.get(key) or {}).get("rows", []):
         if "not_estimable" in row:
             rows.append(
                 {"case": row["case"], "outcome": labels[row["outcome"]], "na": row["not_estimable"]}
@@ -279,6 +279,11 @@ def build_report(results: dict) -> dict:
         "correlates_individual": correlates_table(results.get("correlates_individual", {})),
         "correlates_collective": correlates_table(results.get("correlates_collective", {})),
         "nudges": nudge_rows(results),
+        "nudges_excluding_flagged": nudge_rows(results, key="nudges_excluding_flagged"),
+        "quality": results.get("quality"),
+        "nudges_per_protocol": nudge_rows(results, key="nudges_per_protocol"),
+        "per_protocol": results.get("nudges_per_protocol"),
+        "excluded_rows": (results.get("nudges_excluding_flagged") or {}).get("excluded_rows"),
         "nudge_counts": [
             {**counts, "label": index_labels()[key]}
             for key, counts in results.get("nudges", {}).get("counts", {}).items()

@@ -20,6 +20,8 @@ def compute_results(
     plan: AnalysisPlan,
     flow: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+    recall: pd.DataFrame | None = None,
 ) -> dict:
     """Return all tables of the wave as plain, JSON-safe values, with timings."""
     started = time.perf_counter()
@@ -49,6 +51,10 @@ def compute_results(
         )
     if items is not None:
         results["reliability"] = diagnostics.reliability_by_case(items)
+    if quality is not None:
+        results.update(quality_sensitivity(frame, quality, plan))
+    if recall is not None and len(recall):
+        results["nudges_per_protocol"] = per_protocol_nudges(frame, recall, plan)
     finished = time.perf_counter()
     results["timings_seconds"] = {
         "indices": round(prepared - started, 4),
@@ -103,3 +109,47 @@ def _randomisation_inference(frame: pd.DataFrame, plan) -> list[dict]:
                     }
                 )
     return rows
+
+
+def quality_sensitivity(frame: pd.DataFrame, flags: pd.DataFrame, plan) -> dict:
+    """Return the flag counts and table 5 again without the flagged case rows.
+
+    `flags` comes from `analysis.quality.quality_flags`; nothing is dropped from the main
+    tables, the sensitivity variant sits beside them.
+    """
+    from analysis.quality import flag_summary
+
+    keyed = frame.merge(
+        flags[["response_id", "theme_id", "flagged"]], on=["response_id", "theme_id"], how="left"
+    )
+    flagged = keyed["flagged"].fillna(False).astype(bool).to_numpy()
+    kept = frame[~flagged]
+    return {
+        "quality": flag_summary(flags),
+        "nudges_excluding_flagged": {
+            **tables.table_nudges(kept, plan),
+            "excluded_rows": int(flagged.sum()),
+            "label": "Sensitivity: excluding flagged responses",
+        },
+    }
+
+
+PER_PROTOCOL_LABEL = (
+    "Per-protocol, not randomised: only respondents who recalled the information box they "
+    "were shown (no box for the no-nudge group). Who recalls correctly may differ between "
+    "groups, so these estimates are not protected by the random allocation; the "
+    "intention-to-treat table above is the primary result."
+)
+
+
+def per_protocol_nudges(frame: pd.DataFrame, recall: pd.DataFrame, plan) -> dict:
+    """Return table 5 among the case rows whose manipulation check named their own arm."""
+    keyed = frame.merge(recall, on=["response_id", "theme_id"], how="left")
+    recalled_own = (keyed["recalled"] == keyed["arm"]).to_numpy()
+    asked = int(keyed["recalled"].notna().sum())
+    return {
+        **tables.table_nudges(frame[recalled_own], plan),
+        "asked_rows": asked,
+        "recalled_rows": int(recalled_own.sum()),
+        "label": PER_PROTOCOL_LABEL,
+    }

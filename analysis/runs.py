@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from django.db import transaction
 from django.utils import timezone
 
-from analysis import datasets, indices
+from analysis import datasets, indices, quality
 from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
@@ -104,9 +104,17 @@ def execute_run(run_id: int) -> AnalysisRun:
     frame = datasets.load_case_frame(run.wave_id)
     flow = datasets.load_flow_frame(run.wave_id)
     items = datasets.load_item_frame(run.wave_id)
+    visits, devices = datasets.load_paradata(run.wave_id)
+    flags = quality.quality_flags(frame, visits=visits, responses=devices)
+    recall = datasets.load_recall_frame(run.wave_id)
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
-        (indices.frame_digest(frame) + indices.frame_digest(flow)).encode()
+        (
+            indices.frame_digest(frame)
+            + indices.frame_digest(flow)
+            + indices.frame_digest(flags.fillna(-1))
+            + indices.frame_digest(recall)
+        ).encode()
     ).hexdigest()
 
     previous = (
@@ -124,7 +132,9 @@ def execute_run(run_id: int) -> AnalysisRun:
     if previous is not None:
         results, reused_from = previous.results, previous
     else:
-        results = compute_results(frame, plan=plan, flow=flow, items=items)
+        results = compute_results(
+            frame, plan=plan, flow=flow, items=items, quality=flags, recall=recall
+        )
         reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 

@@ -72,7 +72,19 @@ class WaveForm(CouncilChoiceMixin, forms.ModelForm):
 
     class Meta:
         model = Wave
-        fields = ["council", "title", "opens_at", "closes_at", "experiment_on"]
+        fields = [
+            "council",
+            "title",
+            "opens_at",
+            "closes_at",
+            "experiment_on",
+            "expected_response_rate",
+            "hoped_for_effect",
+            "expected_sd_individual",
+            "expected_sd_collective",
+            "intra_cluster_correlation",
+            "manipulation_check",
+        ]
         labels = {
             "title": _("Title"),
             "opens_at": _("Planned opening (for your records)"),
@@ -194,3 +206,16 @@ class ItemWordingForm(forms.Form):
                         _("Give the English wording too, or leave both blank for the default."),
                     )
         return data
+
+
+class DebriefForm(forms.Form):
+    text_en = forms.CharField(
+        label=_("Message in English"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": _("Write the message in English.")},
+    )
+    text_cy = forms.CharField(
+        label=_("Message in Welsh"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": _("Write the message in Welsh.")},
+    )

@@ -40,6 +40,8 @@ class AuditEntry(models.Model):
 class EmailKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     REMINDER = "reminder", _("Reminder")
+    DEBRIEF = "debrief", _("Debrief")
+    SUMMARY = "summary", _("You said, we did")
 
 
 class DeliveryStatus(models.TextChoices):

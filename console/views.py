@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from analysis.datasets import plan_wave_power
 from console.audit import record_action
 from console.dashboard import wave_dashboard
 from console.forms import (
@@ -288,7 +289,13 @@ def _wave_form(request: HttpRequest, wave: Wave) -> HttpResponse:
         messages.success(request, _("Wave “%s” saved.") % wave.title)
         return redirect("console:wave", wave_id=wave.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "console/wave_form.html", {"form": form, "wave": wave}, status=status)
+    power = power_plan_of(wave) if wave.pk else None
+    return render(
+        request,
+        "console/wave_form.html",
+        {"form": form, "wave": wave, "power": power},
+        status=status,
+    )
 
 
 @console_view
@@ -313,8 +320,29 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "reminders": ReminderSchedule.objects.filter(wave=wave),
             "deliveries": EmailDelivery.objects.filter(wave=wave).select_related("member")[:50],
             "reminder_form": ReminderForm(),
+            # Blinding: while the wave is open the page names no arm, so no plan either.
+            "power": None if wave.status == WaveStatus.OPEN else power_plan_of(wave),
+            "debriefs": _debriefs_of(wave),
         },
     )
+
+
+def _debriefs_of(wave: Wave) -> list:
+    """Return the closed wave's debrief and (once analysed) summary, drafting them if needed."""
+    from experiments.debriefs import draft_debrief, draft_summary
+
+    if wave.status != WaveStatus.CLOSED:
+        return []
+    summary = draft_summary(wave)
+    return [draft_debrief(wave), *([summary] if summary else [])]
+
+
+def power_plan_of(wave: Wave) -> dict:
+    """Return the wave's power plan: the frozen one once it opened, else the live one."""
+    frozen = (wave.design or {}).get("power_plan")
+    if frozen is not None:
+        return {**frozen, "frozen": True}
+    return {**plan_wave_power(wave).to_dict(), "frozen": False}
 
 
 def _opening_problems(wave: Wave, themes, nudge_counts) -> list[str]:
@@ -808,3 +836,95 @@ def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
     return render(
         request, "console/member_erase.html", {"member": member, "form": form}, status=status
     )
+
+
+# Debriefs -----------------------------------------------------------------------------------
+
+
+def _debrief(request, debrief_id: int):
+    from experiments.models import Debrief
+
+    debrief = Debrief.objects.filter(
+        pk=debrief_id, wave__council__in=_admin_councils(request)
+    ).first()
+    if debrief is None:
+        raise Http404
+    return _wave(request, debrief.wave_id), debrief
+
+
+@console_view
+def debrief_edit(request: HttpRequest, debrief_id: int) -> HttpResponse:
+    from console.forms import DebriefForm
+    from experiments.debriefs import DebriefError, edit_debrief
+
+    wave, debrief = _debrief(request, debrief_id)
+    form = DebriefForm(
+        request.POST or None, initial={"text_en": debrief.text_en, "text_cy": debrief.text_cy}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            edit_debrief(debrief.pk, **form.cleaned_data)
+        except DebriefError as error:
+            messages.error(request, str(error))
+        else:
+            record_action(
+                request.user,
+                action="edit_debrief",
+                council=wave.council,
+                target=wave,
+                summary=debrief.get_kind_display(),
+            )
+            messages.success(request, _("Message saved. It needs approving before it is sent."))
+        return redirect("console:wave", wave_id=wave.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "console/debrief_form.html",
+        {"wave": wave, "debrief": debrief, "form": form},
+        status=status,
+    )
+
+
+@console_view
+@require_POST
+def debrief_approve(request: HttpRequest, debrief_id: int) -> HttpResponse:
+    from experiments.debriefs import DebriefError, approve_debrief
+
+    wave, debrief = _debrief(request, debrief_id)
+    try:
+        approve_debrief(debrief.pk, user=request.user)
+    except DebriefError as error:
+        messages.error(request, str(error))
+    else:
+        record_action(
+            request.user,
+            action="approve_debrief",
+            council=wave.council,
+            target=wave,
+            summary=debrief.get_kind_display(),
+        )
+        messages.success(request, _("Message approved: members see it on their link's page."))
+    return redirect("console:wave", wave_id=wave.pk)
+
+
+@console_view
+@require_POST
+def debrief_send(request: HttpRequest, debrief_id: int) -> HttpResponse:
+    from experiments.debriefs import DebriefError, send_debrief
+
+    wave, debrief = _debrief(request, debrief_id)
+    try:
+        count = send_debrief(debrief.pk)
+    except DebriefError as error:
+        messages.error(request, str(error))
+    else:
+        record_action(
+            request.user,
+            action="send_debrief",
+            council=wave.council,
+            target=wave,
+            summary=debrief.get_kind_display(),
+            details={"emails": count},
+        )
+        messages.success(request, _("%d e-mails queued.") % count)
+    return redirect("console:wave", wave_id=wave.pk)

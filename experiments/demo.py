@@ -19,6 +19,7 @@ from django.utils import timezone
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
+from experiments.debriefs import draft_debrief, draft_summary
 from experiments.invitations import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
@@ -32,6 +33,7 @@ from experiments.models import (
     Invitation,
     Nation,
     NudgeText,
+    PageVisit,
     Response,
     ResponseStatus,
     Theme,
@@ -231,6 +233,7 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
             run = wave.analysis_runs.filter(status="done").first()
             if run is None or created:
                 run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
+            draft_summary(wave)
         demo_councils.append(DemoCouncil(council, wave, run, f"{council.slug}-admin"))
     return DemoSummary(open_wave, issued, admin, DEMO_ADMIN_PASSWORD, councils=tuple(demo_councils))
 
@@ -286,7 +289,66 @@ def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave
             )
     synthetic = generate_council(spec, seed=seed, wave_year=wave.opened_at.year)
     write_synthetic_wave(wave, synthetic, themes=themes, seed=seed)
+    write_synthetic_paradata(wave, themes=themes, seed=seed)
+    draft_debrief(wave)
+    _seed_next_wave(council, wave, themes=list(themes.values()))
     return council, wave, True
+
+
+NEXT_WAVE_TITLE = "Next survey (draft): check the power plan"
+
+
+def _seed_next_wave(council: Council, closed: Wave, *, themes: list[Theme]) -> Wave:
+    """Draft the council's next wave so that its page shows the power planner."""
+    wave = Wave.objects.create(
+        council=council,
+        title=NEXT_WAVE_TITLE,
+        status=WaveStatus.DRAFT,
+        experiment_on=True,
+        hoped_for_effect=0.05,
+    )
+    for position, theme in enumerate(themes):
+        WaveTheme.objects.create(wave=wave, theme=theme, position=position)
+    return wave
+
+
+def write_synthetic_paradata(wave: Wave, *, themes: dict[str, Theme], seed: int) -> None:
+    """Write page timings and device hashes of the complete responses, deterministically.
+
+    About 3 % rush through (a fifth of the usual time) and about 2 % share a device with
+    the response before them, so that the quality flags have something to show.
+    """
+    rng = np.random.default_rng(seed + 9_000_000)
+    responses = list(
+        Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETE).order_by("pk")
+    )
+    pages = ["start", *(f"theme-{t.pk}" for t in themes.values()), "about-you", "check"]
+    typical = {"start": 40.0, "about-you": 60.0, "check": 30.0}
+    visits = []
+    devices = []
+    for i, response in enumerate(responses):
+        pace = 0.2 if rng.random() < 0.03 else float(rng.lognormal(0.0, 0.35))
+        clock = response.submitted_at - timedelta(hours=2)
+        started = clock
+        for page in pages:
+            seconds = max(2.0, typical.get(page, 90.0) * pace * float(rng.uniform(0.7, 1.3)))
+            visits.append(
+                PageVisit(
+                    response=response,
+                    page=page,
+                    shown_at=clock,
+                    submitted_at=clock + timedelta(seconds=seconds),
+                )
+            )
+            clock += timedelta(seconds=seconds + 1)
+        shared = i > 0 and rng.random() < 0.02
+        device = devices[-1][1] if shared else f"demo-{wave.pk}-{i}-{seed}"
+        devices.append((response.pk, device))
+        response.device_hash = hashlib.sha256(device.encode()).hexdigest()
+        response.started_at = started
+    PageVisit.objects.bulk_create(visits, batch_size=5000)
+    # Response.started_at is auto_now_add: bulk_update writes the synthetic start times.
+    Response.objects.bulk_update(responses, ["device_hash", "started_at"], batch_size=2000)
 
 
 def write_synthetic_wave(

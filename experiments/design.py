@@ -63,6 +63,10 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
         "version": DESIGN_VERSION,
         "wave": wave.pk,
     }
+    # The power plan promised before opening (analysis.power), frozen with the design.
+    from analysis.datasets import plan_wave_power
+
+    design["power_plan"] = plan_wave_power(wave).to_dict()
     return _sorted(design)
 
 

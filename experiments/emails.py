@@ -180,9 +180,15 @@ def deliver_email(delivery_id: int) -> EmailDelivery:
             delivery.error = "The member withdrew or unsubscribed before the e-mail was sent."
             delivery.save(update_fields=["status", "error", "attempts"])
             return delivery
-        issued = issue_invitation(delivery.wave, member=delivery.member)
+        if delivery.kind in (EmailKind.DEBRIEF, EmailKind.SUMMARY):
+            from experiments.debriefs import compose_debrief_email
+
+            message = compose_debrief_email(delivery)
+        else:
+            issued = issue_invitation(delivery.wave, member=delivery.member)
+            message = compose_email(delivery, link=issued.url)
         try:
-            compose_email(delivery, link=issued.url).send(fail_silently=False)
+            message.send(fail_silently=False)
         except Exception as error:  # any transport failure is recorded, not lost
             delivery.status = DeliveryStatus.FAILED
             delivery.error = f"{type(error).__name__}: {error}"[:2000]

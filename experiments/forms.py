@@ -18,12 +18,14 @@ from experiments.models import (
     Gender,
     Item,
     Qualification,
+    RecalledNudge,
     Satisfaction,
     ThemeAnswer,
     TimeGiven,
 )
 from experiments.questionnaires import ThemePage
 from experiments.responses import AboutYou, ThemeAnswers
+from surveyplatform.bots import HoneypotMixin
 
 # Welsh answers "yes" and "no" with the verb of the question, so the labels depend on it.
 YES_NO_PAST = [
@@ -71,7 +73,14 @@ def _radio(label, choices, error, **kwargs) -> forms.Field:
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(HoneypotMixin, forms.Form):
+    """Consent on the start page; with `honeypot=True` it also carries the bot trap."""
+
+    def __init__(self, *args, honeypot: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if honeypot:
+            self.add_honeypot()
+
     consent = forms.ChoiceField(
         label=_("Do you agree to take part in this survey?"),
         choices=YES_NO_PRESENT,
@@ -86,9 +95,10 @@ class ConsentForm(forms.Form):
 class ThemePageForm(forms.Form):
     """The questions of one theme's page, worded for the wave and the member's language."""
 
-    def __init__(self, *args, page: ThemePage, **kwargs):
+    def __init__(self, *args, page: ThemePage, manipulation_check: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
+        self.manipulation_check = manipulation_check
         for activity in page.activities:
             error = _("Select yes or no for: %(activity)s") % {"activity": activity.text}
             self.fields[f"activity_{activity.id}"] = forms.ChoiceField(
@@ -103,6 +113,17 @@ class ThemePageForm(forms.Form):
             if item == Item.TIME_MORE and not page.asks_time_more:
                 continue
             self.fields[item.value] = _radio(page.question(item), choices.choices, error)
+        if manipulation_check:
+            # Asked last, after the attitude items: what the information box said.
+            error = _("Select what the information box said, or that you do not remember")
+            self.fields["recalled_nudge"] = forms.ChoiceField(
+                label=_(
+                    "At the top of this page, what did the information box say, if there was one?"
+                ),
+                choices=RecalledNudge.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": error, "invalid_choice": error},
+            )
 
     @classmethod
     def initial_from(cls, theme_answer: ThemeAnswer | None) -> dict:
@@ -114,6 +135,8 @@ class ThemePageForm(forms.Form):
             for item in CODED_ITEMS
             if getattr(theme_answer, item.value) is not None
         }
+        if theme_answer.recalled_nudge:
+            initial["recalled_nudge"] = theme_answer.recalled_nudge
         for answer in theme_answer.activity_answers.all():
             if answer.done is not None:
                 initial[f"activity_{answer.activity_id}"] = "yes" if answer.done else "no"
@@ -138,6 +161,7 @@ class ThemePageForm(forms.Form):
             satisfaction_information=data[Item.SATISFACTION_INFORMATION],
             satisfaction_consultation=data[Item.SATISFACTION_CONSULTATION],
             satisfaction_response=data[Item.SATISFACTION_RESPONSE],
+            recalled_nudge=data.get("recalled_nudge", ""),
         )
 
 

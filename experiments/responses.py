@@ -38,6 +38,7 @@ class ThemeAnswers:
     satisfaction_information: int | None = None
     satisfaction_consultation: int | None = None
     satisfaction_response: int | None = None
+    recalled_nudge: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
                 "satisfaction_consultation": answers.satisfaction_consultation,
                 "satisfaction_response": answers.satisfaction_response,
                 "efficacy": answers.efficacy,
+                "recalled_nudge": answers.recalled_nudge,
             },
         )
         for activity_id, done in answers.activities.items():
@@ -218,3 +220,40 @@ def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]
 
 class IncompleteResponse(Exception):
     """A page of the questionnaire is still unanswered."""
+
+
+def ip_prefix(ip: str) -> str:
+    """Return the network part an address shares with its neighbours (IPv4 /24, IPv6 /48)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def device_fingerprint(*, user_agent: str, ip: str) -> str:
+    """Return a salted SHA-256 of the user agent and the IP prefix (never the address itself).
+
+    The salt is derived from SECRET_KEY, so the hash cannot be reversed by trying addresses
+    without it, and it means nothing outside this installation.
+    """
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    salt = hashlib.sha256(f"device-fingerprint:{settings.SECRET_KEY}".encode()).digest()
+    message = f"{user_agent.strip()}|{ip_prefix(ip)}".encode()
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()
+
+
+def record_device(response: Response, *, user_agent: str, ip: str) -> None:
+    """Store the response's device hash once, at its first page; later pages keep the first."""
+    if response.device_hash:
+        return
+    digest = device_fingerprint(user_agent=user_agent, ip=ip)
+    Response.objects.filter(pk=response.pk, device_hash="").update(device_hash=digest)
+    response.device_hash = digest

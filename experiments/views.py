@@ -16,6 +16,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from experiments.debriefs import approved_debriefs
 from experiments.forms import WARD_NOT_SAID, AboutYouForm, ConsentForm, ThemePageForm
 from experiments.invitations import find_invitation
 from experiments.models import (
@@ -26,6 +27,7 @@ from experiments.models import (
     Response,
     ResponseStatus,
     ThemeAnswer,
+    WaveStatus,
 )
 from experiments.questionnaires import ThemePage, needs_welsh, theme_pages
 from experiments.responses import (
@@ -35,6 +37,7 @@ from experiments.responses import (
     begin_response,
     current_nudge_texts,
     record_consent,
+    record_device,
     record_exposures,
     record_page_shown,
     record_page_submitted,
@@ -44,6 +47,7 @@ from experiments.responses import (
 )
 from panel.models import PanelMember
 from ratelimits.limits import client_ip, hit
+from surveyplatform.bots import honeypot_on_invitation_forms
 
 SESSION_KEY = "invitation_id"
 ABOUT_YOU = "about-you"
@@ -55,7 +59,18 @@ def _link_not_valid(request: HttpRequest) -> HttpResponse:
 
 
 def _wave_not_open(request: HttpRequest, wave) -> HttpResponse:
-    return render(request, "experiments/wave_not_open.html", {"wave": wave}, status=410)
+    language = translation.get_language()
+    messages = (
+        [d.text_in(language) for d in approved_debriefs(wave)]
+        if wave.status == WaveStatus.CLOSED
+        else []
+    )
+    return render(
+        request,
+        "experiments/wave_not_open.html",
+        {"wave": wave, "debriefs": messages},
+        status=410,
+    )
 
 
 def _session_invitation(request: HttpRequest) -> Invitation | None:
@@ -173,7 +188,9 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and response.consented_at is not None and "start" not in request.GET:
         return redirect(sitting.resume_url())
     initial = {"consent": "yes"} if response.consented_at else {}
-    form = ConsentForm(request.POST or None, initial=initial)
+    form = ConsentForm(
+        request.POST or None, initial=initial, honeypot=honeypot_on_invitation_forms()
+    )
     declined = False
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["consent"] == "yes":
@@ -185,6 +202,9 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
             return redirect("experiments:theme", 1)
         declined = True
     record_page_shown(response, page="start")
+    record_device(
+        response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
+    )
     return render(
         request,
         "experiments/start.html",
@@ -213,7 +233,10 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         .first()
     )
     form = ThemePageForm(
-        request.POST or None, page=page, initial=ThemePageForm.initial_from(stored)
+        request.POST or None,
+        page=page,
+        initial=ThemePageForm.initial_from(stored),
+        manipulation_check=sitting.wave.manipulation_check,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -307,7 +330,9 @@ def _summary(sitting: Sitting) -> list[dict]:
     sections = []
     for number, page in enumerate(sitting.pages, start=1):
         form = ThemePageForm(
-            page=page, initial=ThemePageForm.initial_from(stored.get(page.theme_id))
+            page=page,
+            initial=ThemePageForm.initial_from(stored.get(page.theme_id)),
+            manipulation_check=sitting.wave.manipulation_check,
         )
         sections.append(
             {

@@ -44,6 +44,7 @@ def open_wave(wave_id: int) -> Wave:
 def close_wave(wave_id: int) -> AnalysisRun:
     """Close an open wave and queue its analysis once the close has committed."""
     from analysis.runs import request_analysis
+    from experiments.debriefs import draft_debrief
 
     with transaction.atomic():
         wave = Wave.objects.select_for_update().get(pk=wave_id)
@@ -52,6 +53,7 @@ def close_wave(wave_id: int) -> AnalysisRun:
         wave.status = WaveStatus.CLOSED
         wave.closed_at = timezone.now()
         wave.save(update_fields=["status", "closed_at"])
+        draft_debrief(wave)
         return request_analysis(wave)
 
 

@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
 # Invitation-token entry per client address: requests per window before 429.
 INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 30)
 INVITATION_RATE_WINDOW = env_int("INVITATION_RATE_WINDOW", 60)
+# Bot protection (surveyplatform/bots.py): off for personal invitation links by default.
+HONEYPOT_ON_INVITATION_FORMS = env_bool("HONEYPOT_ON_INVITATION_FORMS", False)
 # How many proxies in front append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 

@@ -8,6 +8,7 @@ from experiments.models.allocation import (
     ClusterAllocation,
 )
 from experiments.models.councils import Council, CouncilMembership, CouncilRole, Nation
+from experiments.models.debriefs import Debrief, DebriefKind
 from experiments.models.instrument import (
     ETHNIC_GROUP_LABELS_WALES,
     Activity,
@@ -29,6 +30,7 @@ from experiments.models.responses import (
     ActivityAnswer,
     Exposure,
     PageVisit,
+    RecalledNudge,
     Response,
     ResponseStatus,
     ThemeAnswer,
@@ -59,6 +61,8 @@ __all__ = [
     "Council",
     "CouncilMembership",
     "CouncilRole",
+    "Debrief",
+    "DebriefKind",
     "EthnicGroup",
     "Exposure",
     "Frequency",
@@ -71,6 +75,7 @@ __all__ = [
     "NudgeText",
     "PageVisit",
     "Qualification",
+    "RecalledNudge",
     "Response",
     "ResponseStatus",
     "Satisfaction",

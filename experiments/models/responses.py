@@ -34,6 +34,16 @@ def _in_choices(field: str, choices: type[models.IntegerChoices]) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": choices.values})
 
 
+class RecalledNudge(models.TextChoices):
+    """The manipulation check's answer: what the information box on the theme page said."""
+
+    A = "a", _("That many people near me already take part")
+    B = "b", _("That it takes little time")
+    BOTH = "ab", _("Both")
+    NONE = "none", _("There was no box")
+    UNSURE = "unsure", _("I don't remember")
+
+
 class Response(models.Model):
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
     member = models.ForeignKey(
@@ -56,6 +66,9 @@ class Response(models.Model):
     # Progress through the pages, so that the same link resumes where the member left off.
     consented_at = models.DateTimeField(null=True, blank=True)
     about_saved_at = models.DateTimeField(null=True, blank=True)
+    # Salted SHA-256 of the user agent and the IP prefix at the first page, for the
+    # duplicate-device flag (analysis.quality); the raw IP address is never stored.
+    device_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -89,6 +102,10 @@ class ThemeAnswer(models.Model):
         choices=Satisfaction.choices, null=True
     )
     efficacy = models.PositiveSmallIntegerField(choices=Agreement.choices, null=True)
+    # Manipulation check (asked only when the wave has it on): what the box said.
+    recalled_nudge = models.CharField(
+        max_length=10, choices=RecalledNudge.choices, blank=True, default=""
+    )
     saved_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,55 @@ class Wave(models.Model):
     # Options of analysis.plan.AnalysisPlan that differ from its defaults; frozen with the
     # design when the wave opens.
     analysis_plan = models.JSONField(default=dict, blank=True)
+
+    # Power planning (analysis.power): empty fields fall back to the council's earlier
+    # closed waves, else to the documented defaults; the plan is frozen with the design.
+    expected_response_rate = models.FloatField(
+        _("expected response rate"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1)],
+        help_text=_(
+            "Share of active panel members expected to complete, for example 0.3. "
+            "Leave empty to use the council's earlier waves (or 0.3 if there are none)."
+        ),
+    )
+    expected_sd_individual = models.FloatField(
+        _("expected SD of the individual index"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.5)],
+        help_text=_("Leave empty to use earlier waves (or 0.25)."),
+    )
+    expected_sd_collective = models.FloatField(
+        _("expected SD of collective participation"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.5)],
+        help_text=_("Leave empty to use earlier waves (or 0.458, a share of 30 %)."),
+    )
+    hoped_for_effect = models.FloatField(
+        _("hoped-for effect"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.001), MaxValueValidator(1)],
+        help_text=_(
+            "The smallest effect worth finding, as a share: 0.05 means 5 percentage points. "
+            "The planner warns when a theme cannot detect it."
+        ),
+    )
+    intra_cluster_correlation = models.FloatField(
+        _("intra-household correlation"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Used only when households are allocated together. Empty means 0.05."),
+    )
+    manipulation_check = models.BooleanField(
+        _("ask a manipulation check"),
+        default=False,
+        help_text=_("After each theme page, ask what the information box said."),
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -64,3 +64,31 @@ def test_seed_demo_prints_the_logins_results_and_two_links(capsys):
     assert out.count("/results/") == 5
     assert "researcher" in out
     assert out.count("Invitation link:") == 2
+
+
+@pytest.mark.slow
+def test_the_demo_waves_show_the_planner_the_flags_and_a_debrief_ready_to_approve():
+    from analysis.datasets import plan_wave_power
+    from experiments.demo import NEXT_WAVE_TITLE
+    from experiments.models import Debrief
+
+    summary = seed_demo(seed=0)
+
+    swansea = next(d for d in summary.councils if d.council.slug == "swansea")
+    plan = plan_wave_power(Wave.objects.get(council=swansea.council, title=NEXT_WAVE_TITLE))
+    completes = swansea.run.results["quality"]["completes"]
+    assert plan.panel_size == 720
+    assert plan.expected_completes == pytest.approx(completes)
+    assert plan.inputs.response_rate_source == "wave “Co-production survey (closed)”"
+    assert plan.warnings
+    for demo in summary.councils:
+        quality = demo.run.results["quality"]
+        assert quality["speeder_rule_applies"] is True
+        assert quality["flagged_responses"]["flagged"] > 0
+        assert demo.run.results["nudges_excluding_flagged"]["excluded_rows"] > 0
+        kinds = set(
+            Debrief.objects.filter(wave=demo.wave, approved_at__isnull=True).values_list(
+                "kind", flat=True
+            )
+        )
+        assert kinds == {"debrief", "summary"}

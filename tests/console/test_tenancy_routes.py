@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.audit import console_actions
-from experiments.models import CouncilRole, NudgeText, Wave, WaveStatus
+from experiments.models import CouncilRole, Debrief, NudgeText, Wave, WaveStatus
 from panel.models import MemberStatus, PanelMember
 from tests.factories import (
     ActivityFactory,
@@ -70,6 +70,7 @@ def other_council_objects(db):
         "delivery": EmailDeliveryFactory(wave=wave, member=member),
         "reminder": ReminderScheduleFactory(wave=wave),
         "council": wave.council,
+        "debrief": Debrief.objects.create(wave=wave, kind="debrief", text_en="E", text_cy="C"),
     }
 
 
@@ -81,6 +82,7 @@ OBJECT_FOR = {
     "council_id": "council",
     "delivery_id": "delivery",
     "reminder_id": "reminder",
+    "debrief_id": "debrief",
 }
 
 
