@@ -6,6 +6,7 @@ through the ORM, in bulk, so that seeding takes seconds. With the same `--seed` 
 database receives exactly the same answers.
 """
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -210,6 +211,9 @@ class DemoSummary:
     staff_password: str = DEMO_STAFF_PASSWORD
     researcher_username: str = DEMO_RESEARCHER_USERNAME
     researcher_councils: tuple[str, ...] = RESEARCHER_COUNCILS
+    # The Welsh council's open wave, whose members prefer Welsh.
+    welsh_wave: Wave | None = None
+    welsh_invitations: list[IssuedInvitation] = dataclasses.field(default_factory=list)
 
 
 def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> DemoSummary:
@@ -224,7 +228,12 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
         for number, spec in enumerate(STUDY_COUNCILS):
             council, wave, created = _seed_closed_council(spec, seed=seed * 100 + number)
             councils.append((council, wave, created))
-        open_wave, issued = _seed_open_wave(members=members)
+        open_wave, issued = _seed_open_wave(
+            "Bristol City Council", prefix="BRS", language="en", members=members
+        )
+        welsh_wave, welsh_issued = _seed_open_wave(
+            "City and County of Swansea", prefix="SWA", language="cy", members=members
+        )
         admin = _seed_users([c for c, _, _ in councils])
     demo_councils = []
     for council, wave, created in councils:
@@ -235,7 +244,15 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
                 run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
             draft_summary(wave)
         demo_councils.append(DemoCouncil(council, wave, run, f"{council.slug}-admin"))
-    return DemoSummary(open_wave, issued, admin, DEMO_ADMIN_PASSWORD, councils=tuple(demo_councils))
+    return DemoSummary(
+        open_wave,
+        issued,
+        admin,
+        DEMO_ADMIN_PASSWORD,
+        councils=tuple(demo_councils),
+        welsh_wave=welsh_wave,
+        welsh_invitations=welsh_issued,
+    )
 
 
 def _council(name: str) -> Council:
@@ -475,8 +492,10 @@ def _code(value) -> int | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else int(value)
 
 
-def _seed_open_wave(*, members: int) -> tuple[Wave, list[IssuedInvitation]]:
-    council = _council("Bristol City Council")
+def _seed_open_wave(
+    council_name: str, *, prefix: str, language: str, members: int
+) -> tuple[Wave, list[IssuedInvitation]]:
+    council = _council(council_name)
     theme = _theme(council, "Local environment", "environment")
     wave, _ = Wave.objects.get_or_create(
         council=council,
@@ -497,11 +516,11 @@ def _seed_open_wave(*, members: int) -> tuple[Wave, list[IssuedInvitation]]:
     for number in range(1, members + 1):
         member, _ = PanelMember.objects.get_or_create(
             council=council,
-            external_id=f"BRS-{number:04d}",
-            defaults={"preferred_language": "en", "ward": ["Central", "Easton"][number % 2]},
+            external_id=f"{prefix}-{number:04d}",
+            defaults={"preferred_language": language, "ward": ["Central", "East"][number % 2]},
         )
         MemberContact.objects.get_or_create(
-            member=member, defaults={"email": f"member{number}@example.org"}
+            member=member, defaults={"email": f"{prefix.lower()}{number}@example.org"}
         )
         issued.append(issue_invitation(wave, member=member))
     return wave, issued

@@ -39,3 +39,9 @@ class Command(BaseCommand):
         )
         for issued in summary.invitations[:2]:
             self.stdout.write(f"  Invitation link: {issued.url}")
+        if summary.welsh_wave is not None:
+            self.stdout.write(
+                f"  Welsh council's open wave: {summary.welsh_wave} — members prefer Welsh"
+            )
+            for issued in summary.welsh_invitations[:2]:
+                self.stdout.write(f"  Dolen wahodd / invitation link (Cymraeg): {issued.url}")
