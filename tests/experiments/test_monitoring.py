@@ -105,6 +105,9 @@ def test_neutral_labels_are_a_seeded_permutation_of_group_numbers():
 @pytest.mark.django_db
 def test_the_monitor_counts_the_flow_per_arm(invite, open_wave):
     # given five members who opened, two of whom were shown a nudge and one completed
+    # (permuted blocks: any five consecutive openings hold at least three nudged members)
+    open_wave.allocation_scheme = "blocks"
+    open_wave.save(update_fields=["allocation_scheme"])
     issued = [invite() for _ in range(6)]
     assignments = [assign_member(open_wave, member=i.invitation.member) for i in issued[:5]]
     nudged = [a for a in assignments if a.arm != "none"][:2]
