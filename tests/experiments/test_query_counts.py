@@ -57,9 +57,9 @@ def test_a_theme_page_is_saved_in_a_bounded_number_of_queries(
     body = theme_page_answers(themes[0])
 
     # When they send the first theme page, then show and send the second
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         sent = client.post(theme_url(1), body)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         shown = client.get(theme_url(2))
 
     # Then the answers are stored all the same
