@@ -43,6 +43,8 @@ def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[
         REDIS_URL=redis_url,
         VAR_DIR=str(var_dir),
         BENCH_CEILING="1",
+        # Production settings refuse to start without one; generated for this run only.
+        PSEUDONYM_KEY=os.environ.get("PSEUDONYM_KEY") or secrets.token_urlsafe(32),
         LOG_LEVEL="WARNING",
         # As .env.example sets it for production: persistent database connections.
         DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
