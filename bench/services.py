@@ -45,6 +45,9 @@ def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[
         BENCH_CEILING="1",
         # Production settings refuse to start without one; generated for this run only.
         PSEUDONYM_KEY=os.environ.get("PSEUDONYM_KEY") or secrets.token_urlsafe(32),
+        # Every simulated member comes from 127.0.0.1: the per-address limit on opening
+        # links (30 a minute in production) would refuse all but the first few.
+        INVITATION_RATE_LIMIT="1000000",
         LOG_LEVEL="WARNING",
         # As .env.example sets it for production: persistent database connections.
         DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
