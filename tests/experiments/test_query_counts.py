@@ -104,5 +104,7 @@ def test_a_whole_cycle_stays_within_its_query_budget(client, invite, wide_wave):
     assert ThemeAnswer.objects.filter(response=response).count() == THEMES
     assert ActivityAnswer.objects.filter(theme_answer__response=response).count() == 20
     assert ActivityAnswer.objects.filter(theme_answer__response=response, done=True).count() == 10
-    assert counts[3:11] == [10, 15, 10, 15, 10, 15, 10, 15]
-    assert sum(counts) <= 205
+    theme_gets, theme_posts = counts[3:11:2], counts[4:11:2]
+    assert max(theme_gets) <= 12
+    assert max(theme_posts) <= 17
+    assert sum(counts) <= 215
