@@ -4,6 +4,7 @@ Only pre-treatment covariates from the panel record are used for adjustment; att
 are answered after the nudge and would bias the estimates.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -51,17 +52,52 @@ def lin_adjusted(group: pd.DataFrame, outcome: str, plan) -> dict:
     }
 
 
+@functools.cache
+def _counted_ordered_model():
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    class CountedOrderedModel(OrderedModel):
+        """A proportional-odds logit of patterns, each weighing as often as it occurs."""
+
+        def __init__(self, endog, exog, *, counts):
+            super().__init__(endog, exog, distr="logit")
+            self.counts = counts
+
+        def loglike(self, params):
+            return float(np.dot(self.counts, self.loglikeobs(params)))
+
+        @property
+        def start_params(self):
+            # As OrderedModel's, from the category shares of all observations.
+            freq = np.bincount(self.endog, weights=self.counts) / self.counts.sum()
+            start_ppf = self.distr.ppf(np.clip(freq.cumsum(), 0, 1))
+            start_threshold = self.transform_reverse_threshold_params(start_ppf)
+            return np.concatenate((np.zeros(self.k_vars), start_threshold))
+
+    return CountedOrderedModel
+
+
+def _counted_model(endog, exog, *, counts):
+    """Build the counted model (its class is made on first use, importing statsmodels)."""
+    return _counted_ordered_model()(endog, exog, counts=counts)
+
+
 def fit_ordered_logit(y: pd.Series, X: pd.DataFrame) -> dict:
     """Fit a proportional-odds logit (as R's MASS::polr) and return plain values.
 
     `y` holds ordered integer codes; X has no constant. Cut points are returned on polr's
     scale: logit P(Y ≤ j) = ζ_j − Xβ.
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
+    # The likelihood only depends on how often each (y, X) pattern occurs: with arm
+    # dummies there are at most 4 × categories patterns, so fitting the counted patterns
+    # gives the estimates of the full data at a cost that does not grow with n.
+    cells = X.assign(__y=np.asarray(y)).value_counts(sort=False).reset_index(name="__n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = OrderedModel(y, X, distr="logit").fit(method="bfgs", disp=False, maxiter=2000)
+        model = _counted_model(
+            cells["__y"], cells[list(X.columns)], counts=cells["__n"].to_numpy(float)
+        )
+        result = model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
     k = X.shape[1]
     raw = np.asarray(result.params)[k:]
     cuts = np.concatenate([[raw[0]], raw[0] + np.cumsum(np.exp(raw[1:]))])
@@ -75,7 +111,7 @@ def fit_ordered_logit(y: pd.Series, X: pd.DataFrame) -> dict:
             for name in X.columns
         },
         "cut_points": [float(c) for c in cuts],
-        "n": int(result.nobs),
+        "n": len(y),
     }
 
 

@@ -1,107 +1,112 @@
-"""Scenario 4: exports, against Postgres `COPY … TO STDOUT` of the same rows as the ceiling.
+"""Scenario 4: the platform's exporter (`analysis.exports.write_export`) for CSV, Stata and
+SPSS, against Postgres `COPY … TO STDOUT` of the same rows as the ceiling.
 
-The platform's exporter (issue 7) does not exist yet: until it lands, the exporter
-measured here is a PLACEHOLDER, a plain pandas CSV write of the rows, labelled as such
-in the table. Switch EXPORTER in bench.export_probe to the real function when it lands.
+The wave is written with COPY by `bench.exports_memory.create_synthetic_wave`; each format
+is exported in a fresh process (as a Celery worker would run one export job), which
+reports its wall time and its peak resident memory above the process at rest.
 """
 
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 from django.db import connection
 
+from bench.exports_memory import create_synthetic_wave, delete_synthetic_wave
 from bench.report import Row
 from bench.services import ROOT
 
-TABLE = "bench_export_rows"
+FORMATS = {"csv_tidy": "CSV (tidy)", "dta": "Stata", "sav": "SPSS"}
 
 
-def create_rows(rows: int) -> None:
-    """Write `rows` response-shaped rows (one per member × theme) with generate_series."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        cursor.execute(
-            f"""CREATE TABLE {TABLE} AS SELECT
-                g AS response_id, g / 4 AS member_id, 'Bench council'::text AS council,
-                (g %% 4) + 1 AS theme_id, 'Theme ' || ((g %% 4) + 1) AS theme,
-                (ARRAY['ab','a','b','none'])[(g %% 4) + 1] AS arm,
-                (g %% 3) + 1 AS collective, (g %% 5) + 1 AS efficacy,
-                (g %% 4) + 1 AS time_now, (g %% 4) + 1 AS time_more, (g %% 5) + 1 AS conditions,
-                1940 + (g %% 65) AS birth_year, 'en'::text AS language,
-                now() - (g || ' seconds')::interval AS submitted_at
-            FROM generate_series(1, %s) AS g""",
-            [rows],
-        )
-
-
-def copy_seconds(rows: int) -> float:
+def copy_seconds(wave_id: int) -> float:
+    """Time COPY of the wave's answers joined as the tidy export reads them (the ceiling)."""
+    query = (
+        "SELECT r.id, r.member_id, r.language, r.birth_year, r.ward, r.submitted_at, "
+        "s.arm, t.theme_id, t.collective, t.time_now, t.efficacy, a.activity_id, a.done "
+        "FROM experiments_response r "
+        "JOIN experiments_assignment s ON s.wave_id = r.wave_id AND s.member_id = r.member_id "
+        "JOIN experiments_themeanswer t ON t.response_id = r.id "
+        "LEFT JOIN experiments_activityanswer a ON a.theme_answer_id = t.id "
+        f"WHERE r.wave_id = {int(wave_id)} ORDER BY r.id, t.theme_id, a.activity_id"
+    )
     started = time.perf_counter()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY (SELECT * FROM {TABLE} WHERE response_id <= {int(rows)} ORDER BY response_id) "
-            "TO STDOUT WITH (FORMAT csv, HEADER)"
-        ) as copy,
+        cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy,
     ):
         for _ in copy:
             pass
     return time.perf_counter() - started
 
 
-def run(*, sizes: list[int], env: dict) -> list[Row]:
-    create_rows(max(sizes))
-    rows: list[Row] = []
-    peaks = {}
-    for n in sizes:
-        ceiling = copy_seconds(n)
-        answer = subprocess.run(
-            [sys.executable, "-m", "bench.export_probe", "--rows", str(n), "--table", TABLE],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if answer.returncode != 0:
-            raise RuntimeError(f"export probe failed:\n{answer.stderr[-3000:]}")
-        result = json.loads(answer.stdout.strip().splitlines()[-1])
-        peaks[n] = result["peak_rss_mb"] - result["rest_rss_mb"]
-        name = f"export CSV n={n:,}"
-        rows.append(
-            Row(
-                name,
-                "time (PLACEHOLDER exporter)",
-                result["seconds"],
-                "s",
-                "COPY TO STDOUT",
-                ceiling,
-                target="≤ 3.3× COPY",
-                met=result["seconds"] <= ceiling / 0.3,
-                note=f"PLACEHOLDER exporter until issue 7 lands: {result['exporter']}",
-            )
-        )
-        rows.append(
-            Row(
-                name,
-                "peak memory above rest",
-                peaks[n],
-                "MB",
-                f"growth at n={sizes[0]:,}",
-                peaks[sizes[0]],
-                target="≤ 1.5× smallest" if n != sizes[0] else "",
-                met=(peaks[n] <= 1.5 * peaks[sizes[0]]) if n != sizes[0] else None,
-                note="peak RSS above the process at rest (PLACEHOLDER exporter)",
-            )
-        )
-    rows.append(
-        Row(
-            "export Stata / SPSS",
-            "time, memory",
-            None,
-            note="not available yet (issue 7): no platform exporter on this branch",
-        )
+def export_once(wave_id: int, format: str, *, env: dict, directory: str) -> dict:
+    answer = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "exports_memory.py"),
+            "--child",
+            str(wave_id),
+            format,
+            directory,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
+    if answer.returncode != 0:
+        raise RuntimeError(f"export of {format} failed:\n{answer.stderr[-3000:]}")
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def run(*, sizes: list[int], env: dict) -> list[Row]:
+    rows: list[Row] = []
+    growth: dict[str, float] = {}
+    for n in sizes:
+        wave_id, council_id = create_synthetic_wave(responses=n)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            ceiling = copy_seconds(wave_id)
+            with tempfile.TemporaryDirectory() as directory:
+                for format, label in FORMATS.items():
+                    result = export_once(wave_id, format, env=env, directory=directory)
+                    name = f"export {label} n={n:,}"
+                    csv = format == "csv_tidy"
+                    rows.append(
+                        Row(
+                            name,
+                            "time (analysis.exports)",
+                            result["seconds"],
+                            "s",
+                            "COPY TO STDOUT",
+                            ceiling,
+                            target="≤ 3.3× COPY" if csv else "",
+                            met=(result["seconds"] <= ceiling / 0.3) if csv else None,
+                            note=f"{result['file_mb']} MB file",
+                        )
+                    )
+                    above = max(result["peak_mb"] - result["baseline_mb"], 1.0)
+                    growth.setdefault(format, above)
+                    later = n != sizes[0]
+                    rows.append(
+                        Row(
+                            name,
+                            "peak memory above rest",
+                            above,
+                            "MB",
+                            f"same at n={sizes[0]:,}",
+                            growth[format],
+                            target="≤ 1.5× smallest" if later else "",
+                            met=(above <= 1.5 * growth[format]) if later else None,
+                            note=f"peak {result['peak_mb']} MB, rest {result['baseline_mb']} MB",
+                        )
+                    )
+        finally:
+            delete_synthetic_wave(council_id)
     return rows

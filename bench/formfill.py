@@ -37,7 +37,8 @@ class ParsedForm:
         rng = rng or random.Random()
         data = dict(self.hidden)
         for name, values in self.radios.items():
-            data[name] = rng.choice(values)
+            # A member taking part agrees: declining ends the cycle on the start page.
+            data[name] = "yes" if name == "consent" and "yes" in values else rng.choice(values)
         for name, values in self.checkboxes.items():
             data[name] = rng.choice(values)  # one ticked box satisfies a required consent
         for name, values in self.selects.items():

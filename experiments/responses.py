@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from experiments.assignment import assign_member
@@ -15,7 +16,6 @@ from experiments.models import (
     PageVisit,
     Response,
     ResponseStatus,
-    Theme,
     ThemeAnswer,
 )
 
@@ -58,13 +58,11 @@ def begin_response(invitation: Invitation, *, language: str) -> tuple[Response, 
     before anyone sees what it implies.
     """
     assignment = assign_member(invitation.wave, member=invitation.member)
-    try:
-        with transaction.atomic():
-            response, _ = Response.objects.get_or_create(
-                wave=invitation.wave, member=invitation.member, defaults={"language": language}
-            )
-    except IntegrityError:
-        response = Response.objects.get(wave=invitation.wave, member=invitation.member)
+    # get_or_create reads first, and on a concurrent insert catches the IntegrityError
+    # in its own savepoint and reads the row the other request wrote.
+    response, _ = Response.objects.get_or_create(
+        wave=invitation.wave, member=invitation.member, defaults={"language": language}
+    )
     if invitation.first_opened_at is None:
         Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(
             first_opened_at=timezone.now()
@@ -107,6 +105,20 @@ def record_consent(response_id: int) -> Response:
     return response
 
 
+THEME_ANSWER_FIELDS = [
+    "collective",
+    "time_now",
+    "time_more",
+    "conditions",
+    "satisfaction_information",
+    "satisfaction_consultation",
+    "satisfaction_response",
+    "efficacy",
+    "recalled_nudge",
+    "saved_at",
+]
+
+
 def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> ThemeAnswer:
     """Store (or replace) the answers of one theme page; the response stays partial.
 
@@ -115,25 +127,37 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
     """
     with transaction.atomic():
         response = _lock_for_answers(response_id)
-        theme = Theme.objects.get(pk=answers.theme_id)
-        theme_answer, _ = ThemeAnswer.objects.update_or_create(
-            response=response,
-            theme=theme,
-            defaults={
-                "collective": answers.collective,
-                "time_now": answers.time_now,
-                "time_more": answers.time_more,
-                "conditions": answers.conditions,
-                "satisfaction_information": answers.satisfaction_information,
-                "satisfaction_consultation": answers.satisfaction_consultation,
-                "satisfaction_response": answers.satisfaction_response,
-                "efficacy": answers.efficacy,
-                "recalled_nudge": answers.recalled_nudge,
-            },
+        # One upsert for the theme's row and one for all its activities, whatever their
+        # number; the unique constraints make a resent page replace, never add.
+        (theme_answer,) = ThemeAnswer.objects.bulk_create(
+            [
+                ThemeAnswer(
+                    response=response,
+                    theme_id=answers.theme_id,
+                    collective=answers.collective,
+                    time_now=answers.time_now,
+                    time_more=answers.time_more,
+                    conditions=answers.conditions,
+                    satisfaction_information=answers.satisfaction_information,
+                    satisfaction_consultation=answers.satisfaction_consultation,
+                    satisfaction_response=answers.satisfaction_response,
+                    efficacy=answers.efficacy,
+                    recalled_nudge=answers.recalled_nudge,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["response", "theme"],
+            update_fields=THEME_ANSWER_FIELDS,
         )
-        for activity_id, done in answers.activities.items():
-            ActivityAnswer.objects.update_or_create(
-                theme_answer=theme_answer, activity_id=activity_id, defaults={"done": done}
+        if answers.activities:
+            ActivityAnswer.objects.bulk_create(
+                [
+                    ActivityAnswer(theme_answer=theme_answer, activity_id=activity_id, done=done)
+                    for activity_id, done in answers.activities.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["theme_answer", "activity"],
+                update_fields=["done"],
             )
         response.language = language
         response.save(update_fields=["language", "updated_at"])
@@ -179,16 +203,13 @@ def record_page_shown(response: Response, *, page: str) -> PageVisit:
 def record_page_submitted(response: Response, *, page: str) -> None:
     """Stamp the latest unsent visit of the page; a page sent without a visit gets one."""
     now = timezone.now()
-    visit = (
+    latest_unsent = (
         PageVisit.objects.filter(response=response, page=page, submitted_at__isnull=True)
         .order_by("-shown_at")
-        .first()
+        .values("pk")[:1]
     )
-    if visit is None:
+    if not PageVisit.objects.filter(pk=Subquery(latest_unsent)).update(submitted_at=now):
         PageVisit.objects.create(response=response, page=page, shown_at=now, submitted_at=now)
-    else:
-        visit.submitted_at = now
-        visit.save(update_fields=["submitted_at"])
 
 
 def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]:

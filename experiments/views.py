@@ -90,6 +90,7 @@ class Sitting:
     language: str
     nudge_texts: dict[int, list[NudgeText]]
     pages: list[ThemePage]
+    _answered: set[int] | None = None
 
     @property
     def wave(self):
@@ -99,11 +100,20 @@ class Sitting:
     def total_sections(self) -> int:
         return len(self.pages) + 2
 
+    def answered_theme_ids(self) -> set[int]:
+        """The themes answered so far, read once per request and kept up to date here."""
+        if self._answered is None:
+            self._answered = answered_theme_ids(self.response)
+        return self._answered
+
+    def theme_saved(self, theme_id: int) -> None:
+        self.answered_theme_ids().add(theme_id)
+
     def resume_url(self) -> str:
         """Return the first page still unanswered, or check your answers when none is."""
         if self.response.consented_at is None:
             return reverse("experiments:questionnaire")
-        answered = answered_theme_ids(self.response)
+        answered = self.answered_theme_ids()
         for number, page in enumerate(self.pages, start=1):
             if page.theme_id not in answered:
                 return reverse("experiments:theme", args=[number])
@@ -129,12 +139,11 @@ def _begin(request: HttpRequest) -> Sitting | HttpResponse:
     wave = invitation.wave
     if not wave.is_open:
         return _wave_not_open(request, wave)
-    if Response.objects.filter(
-        wave=wave, member=invitation.member, status=ResponseStatus.COMPLETE
-    ).exists():
-        return redirect("experiments:done")
     language = translation.get_language()
+    # A complete response was assigned and opened long ago: begin_response only reads it.
     response, assignment = begin_response(invitation, language=language)
+    if response.status == ResponseStatus.COMPLETE:
+        return redirect("experiments:done")
     nudge_texts = current_nudge_texts(wave.pk, Arm(assignment.arm).nudges)
     pages = theme_pages(wave, language=language, nudge_texts=nudge_texts)
     return Sitting(invitation, response, assignment, language, nudge_texts, pages)
@@ -227,8 +236,11 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         return redirect(sitting.resume_url())
     page = sitting.pages[number - 1]
     response = sitting.response
+    # A POST form is bound to what was sent: the stored answers only fill a page shown anew.
     stored = (
-        ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
+        None
+        if request.method == "POST"
+        else ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
         .prefetch_related("activity_answers")
         .first()
     )
@@ -243,6 +255,7 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
             save_theme_answers(response.pk, answers=form.theme_answers(), language=sitting.language)
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
+        sitting.theme_saved(page.theme_id)
         record_page_submitted(response, page=f"theme-{page.theme_id}")
         if request.GET.get("check") == "1":
             return redirect("experiments:check")

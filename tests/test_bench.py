@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from bench import analysis, data, exports, openings, panel_import, respondent, services
-from bench.analysis_probe import STAGES, synthetic_frame
+from bench.analysis_probe import synthetic_frame
 from bench.formfill import answer_form, parse_forms
 from bench.report import Row, render
 from experiments.models import Response, ResponseStatus, ThemeAnswer
@@ -123,7 +123,19 @@ def test_the_synthetic_frame_has_the_loader_columns_and_ten_cases():
 
     assert list(frame.columns) == CASE_COLUMNS
     assert frame["theme_id"].nunique() == 10
-    assert [name for name, _ in STAGES] == ["indices", "models", "rendering"]
+
+
+def test_the_form_filler_always_consents():
+    # given a start page whose consent is a yes/no radio group
+    page = (
+        '<form method="post"><input type="radio" name="consent" value="yes">'
+        '<input type="radio" name="consent" value="no"></form>'
+    )
+
+    # when it is answered with any seed, then the member takes part
+    assert {answer_form(page, rng=random.Random(seed))[1]["consent"] for seed in range(20)} == {
+        "yes"
+    }
 
 
 def test_the_bench_modules_and_the_locust_users_load():

@@ -1,0 +1,110 @@
+"""Upper bounds on the SQL queries of each respondent page, so a slow save path cannot creep back.
+
+The wave has four themes of five activities: the bounds do not depend on either number.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from experiments.models import ActivityAnswer, Response, ResponseStatus, ThemeAnswer
+from tests.factories import ActivityFactory, NudgeTextFactory, WaveThemeFactory
+from tests.respondent import (
+    ABOUT_YOU,
+    CHECK,
+    QUESTIONNAIRE,
+    about_you_answers,
+    open_link,
+    theme_page_answers,
+    theme_url,
+)
+
+pytestmark = pytest.mark.django_db
+
+THEMES = 4
+ACTIVITIES = 5
+
+
+@pytest.fixture
+def wide_wave(open_wave):
+    """The open wave with four themes in all, each of five activities and both nudges."""
+    themes = [open_wave.wave_themes.get().theme]
+    ActivityFactory.create_batch(ACTIVITIES - 3, theme=themes[0])
+    for position in range(1, THEMES):
+        theme = WaveThemeFactory(wave=open_wave, position=position).theme
+        ActivityFactory.create_batch(ACTIVITIES, theme=theme)
+        NudgeTextFactory(wave=open_wave, theme=theme, nudge="a")
+        NudgeTextFactory(wave=open_wave, theme=theme, nudge="b")
+        themes.append(theme)
+    return open_wave, themes
+
+
+def _queries(call) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return result, len(captured)
+
+
+def test_a_theme_page_is_saved_in_a_bounded_number_of_queries(
+    client, invite, wide_wave, django_assert_max_num_queries
+):
+    # Given a member who has consented
+    _, themes = wide_wave
+    issued = invite()
+    open_link(client, issued.url)
+    client.post(QUESTIONNAIRE, {"consent": "yes"})
+    client.get(theme_url(1))
+    body = theme_page_answers(themes[0])
+
+    # When they send the first theme page, then show and send the second
+    with django_assert_max_num_queries(17):
+        sent = client.post(theme_url(1), body)
+    with django_assert_max_num_queries(12):
+        shown = client.get(theme_url(2))
+
+    # Then the answers are stored all the same
+    assert (sent.status_code, sent["Location"], shown.status_code) == (302, theme_url(2), 200)
+    response = Response.objects.get(member=issued.invitation.member)
+    assert ActivityAnswer.objects.filter(theme_answer__response=response, done=True).count() == 5
+
+
+def test_a_whole_cycle_stays_within_its_query_budget(client, invite, wide_wave):
+    # Given a member with a link to a wave of four themes
+    _, themes = wide_wave
+    issued = invite()
+    counts = []
+
+    # When they answer every page, counting each request's queries
+    path = "/" + issued.url.split("://", 1)[-1].split("/", 1)[1]
+    _, n = _queries(lambda: client.get(path))
+    counts.append(n)
+    bodies = [theme_page_answers(t, done=n % 2 == 0) for n, t in enumerate(themes, start=1)]
+    for call in [
+        lambda: client.get(QUESTIONNAIRE),
+        lambda: client.post(QUESTIONNAIRE, {"consent": "yes"}),
+        *[
+            step
+            for number, body in enumerate(bodies, start=1)
+            for step in (
+                lambda number=number: client.get(theme_url(number)),
+                lambda number=number, body=body: client.post(theme_url(number), body),
+            )
+        ],
+        lambda: client.get(ABOUT_YOU),
+        lambda: client.post(ABOUT_YOU, about_you_answers()),
+        lambda: client.get(CHECK),
+        lambda: client.post(CHECK),
+    ]:
+        _, n = _queries(call)
+        counts.append(n)
+
+    # Then the response is complete with every answer, within the budget for the cycle
+    response = Response.objects.get(member=issued.invitation.member)
+    assert response.status == ResponseStatus.COMPLETE
+    assert ThemeAnswer.objects.filter(response=response).count() == THEMES
+    assert ActivityAnswer.objects.filter(theme_answer__response=response).count() == 20
+    assert ActivityAnswer.objects.filter(theme_answer__response=response, done=True).count() == 10
+    theme_gets, theme_posts = counts[3:11:2], counts[4:11:2]
+    assert max(theme_gets) <= 12
+    assert max(theme_posts) <= 17
+    assert sum(counts) <= 230
