@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from analysis import exports
@@ -53,6 +54,22 @@ class ExportRequestSerializer(StrictSerializer):
     waves = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
     format = serializers.ChoiceField(choices=ExportFormat.choices)
     labels = serializers.ChoiceField(choices=LabelLanguage.choices, default="en")
+
+
+class AnyFileRenderer(BaseRenderer):
+    """Lets a download ask for the file's own type (`Accept: text/csv`) rather than JSON.
+
+    The file itself bypasses renderers; only an error answer is rendered, as JSON.
+    """
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data)
 
 
 class MayExport(BasePermission):
@@ -137,7 +154,7 @@ class ExportViewSet(
             409: OpenApiResponse(ErrorSerializer, description="The export is not done."),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
     def download(self, request, pk=None):
         export = self.get_object()
         if export.status == ExportStatus.FAILED:

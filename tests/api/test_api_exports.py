@@ -69,6 +69,12 @@ def test_a_researcher_requests_polls_and_downloads_an_export(
     assert len(body) == poll.json()["size"]
     # and it is pseudonymised: no panel id of a member appears in it
     assert b"EXTID-" not in body
+    # and a client asking for the file's own type gets it too
+    as_csv = researcher.get(
+        reverse("api:export-download", kwargs={"pk": export.pk}), HTTP_ACCEPT="text/csv"
+    )
+    assert as_csv.status_code == 200
+    assert b"".join(as_csv.streaming_content) == body
 
 
 @pytest.mark.parametrize("status", [ExportStatus.PENDING, ExportStatus.RUNNING])
@@ -81,8 +87,10 @@ def test_an_export_not_yet_done_is_not_downloaded(db, media, status):
     (media / "exports" / f"{export.pk}.csv.part").write_bytes(b"half a fi")
     researcher = client_of(wave.council, CouncilRole.RESEARCHER)
 
-    # When the researcher asks for its file
-    response = researcher.get(reverse("api:export-download", kwargs={"pk": export.pk}))
+    # When the researcher asks for its file, as the file's type
+    response = researcher.get(
+        reverse("api:export-download", kwargs={"pk": export.pk}), HTTP_ACCEPT="text/csv"
+    )
 
     # Then the answer is 409 in the error format, and no file bytes
     assert response.status_code == 409
