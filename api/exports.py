@@ -1,34 +1,33 @@
 """Export routes of the API: create, poll and download research exports.
 
-TODO(exports): NOT WIRED. The `Export` job model and `analysis.exports` are being built
-on the exports branch and are absent here, so nothing imports this module yet. Once
-that branch is merged, register the view set in `api/urls.py`:
-
-    from api.exports import ExportViewSet
-    router.register("exports", ExportViewSet, basename="export")
-
-and add `"export": "export"` to `OBJECT_OF_ROUTE` with an export of council A in the
-fixture of `tests/api/test_api_tenancy.py` (the route walk fails loudly until then),
-plus tests for create (201, 400 for an open wave, 404 for another council's wave),
-poll and download. Written against the exports branch's interface:
-`request_export(user, *, wave_ids, format, labels)`, `can_export(user, council_ids)`,
-`visible_exports(user)`, `export_path(export)`, `download_name(export)`.
+Exports hold pseudonymised member-level data, so they follow the exports rule of
+`analysis.access`: superusers and researchers of every council in the export's scope.
+A council admin without a researcher role is refused with 403; an export or wave outside
+the user's councils answers 404, as everywhere in the API. The file is served only once
+the export is done (it is moved into place complete), never while it is being written.
 """
 
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from analysis import export_models, exports
+from analysis import exports
+from analysis.access import EXPORT_ROLES
+from analysis.export_models import Export, ExportFormat, ExportStatus, LabelLanguage
+from api.errors import Conflict
+from api.schema import ErrorSerializer
 from api.serializers import StrictSerializer
+from experiments.tenancy import councils_for
 
-Export = export_models.Export
-ExportFormat = export_models.ExportFormat
-LabelLanguage = export_models.LabelLanguage
+ID_PATTERN = r"[0-9]+"
+# Media types of the files, without parameters, for the schema.
+DOWNLOAD_TYPES = sorted({value.split(";")[0] for value in exports.CONTENT_TYPES.values()})
 
 
 class ExportSerializer(serializers.ModelSerializer):
@@ -57,6 +56,51 @@ class ExportRequestSerializer(StrictSerializer):
     labels = serializers.ChoiceField(choices=LabelLanguage.choices, default="en")
 
 
+class AnyFileRenderer(BaseRenderer):
+    """Lets a download ask for the file's own type (`Accept: text/csv`) rather than JSON.
+
+    The file itself bypasses renderers; only an error answer is rendered, as JSON.
+    """
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return JSONRenderer().render(data)
+
+
+class MayExport(BasePermission):
+    """Only superusers and researchers may create exports; reading is scoped per export."""
+
+    message = _(
+        "Exports of member-level data are for researchers; your role does not include them."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if view.action != "create" or user.is_superuser:
+            return True
+        return councils_for(user, roles=EXPORT_ROLES).exists()
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ExportRequestSerializer,
+        responses={201: ExportSerializer},
+        summary="Request an export of closed waves",
+        description=(
+            "Answers at once with the export, `pending` until a worker has written it (an "
+            "export of the same unchanged data is reused). Poll it until `done`, then "
+            "download it. Only closed waves of councils you are a researcher of."
+        ),
+    ),
+    retrieve=extend_schema(summary="Poll an export"),
+)
 class ExportViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -66,10 +110,11 @@ class ExportViewSet(
     """Exports whose whole scope lies within the user's councils; others answer 404."""
 
     serializer_class = ExportSerializer
-    lookup_value_regex = r"[0-9]+"
+    permission_classes = [MayExport]
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        # Access to exports is decided in one place, `analysis.exports.can_export`.
+        # Access to each export is decided by `analysis.exports.can_export` (get_object).
         return Export.objects.order_by("-requested_at", "-pk")
 
     def list(self, request, *args, **kwargs):
@@ -82,7 +127,6 @@ class ExportViewSet(
             raise exceptions.NotFound()
         return export
 
-    @extend_schema(request=ExportRequestSerializer, responses={201: ExportSerializer})
     def create(self, request, *args, **kwargs):
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -99,13 +143,29 @@ class ExportViewSet(
             raise exceptions.ValidationError({"waves": [str(error)]}) from error
         return Response(self.get_serializer(export).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        summary="Download a done export",
+        description=(
+            "The complete file, as an attachment, never cached. An export not yet done (or "
+            "failed) answers 409: poll it first."
+        ),
+        responses={
+            **{(200, media_type): OpenApiTypes.BINARY for media_type in DOWNLOAD_TYPES},
+            409: OpenApiResponse(ErrorSerializer, description="The export is not done."),
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
     def download(self, request, pk=None):
         export = self.get_object()
+        if export.status == ExportStatus.FAILED:
+            raise Conflict(_("The export failed; request it again."))
+        if export.status != ExportStatus.DONE:
+            raise Conflict(_("The export is not ready yet; poll it until it is done."))
         path = exports.export_path(export)
         if path is None:
-            raise exceptions.NotFound(_("The export is not ready; poll it until it is done."))
+            raise exceptions.NotFound(
+                _("The file of this export is no longer kept; request it again.")
+            )
         response = FileResponse(
             path.open("rb"),
             as_attachment=True,

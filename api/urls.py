@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from api import views
+from api.exports import ExportViewSet
 
 app_name = "api"
 
@@ -14,8 +15,7 @@ router.register("waves", views.WaveViewSet, basename="wave")
 router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("analysis-runs", views.AnalysisRunViewSet, basename="analysis-run")
 router.register("panel-imports", views.PanelImportViewSet, basename="panel-import")
-# TODO(exports): api/exports.py holds the export routes, written against the exports
-# branch's `analysis.export_models.Export`; register them here once that model is merged.
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

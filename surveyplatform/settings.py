@@ -255,7 +255,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "surveyplatform API",
     "DESCRIPTION": (
         "Councils, themes, waves, panel imports, invitation links, monitoring and analysis "
-        "runs of the councils you hold a role in. Authenticate with "
+        "runs and research exports of the councils you hold a role in. Authenticate with "
         "`Authorization: Token <key>` (keys from `manage.py create_api_token`) or a console "
         "session."
     ),
@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "analysis.export_models.ExportStatus.choices"},
 }
 
 LOGGING = {

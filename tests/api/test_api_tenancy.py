@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from analysis.models import AnalysisRun
+from analysis.models import AnalysisRun, Export
 from api.tokens import issue_token
 from console.models import AuditEntry, PanelUpload
 from experiments.models import Activity, CouncilRole, Invitation, NudgeText, Theme, Wave, WaveTheme
@@ -33,6 +33,7 @@ OBJECT_OF_ROUTE = {
     "wave": "wave",
     "analysis-run": "run",
     "panel-import": "upload",
+    "export": "export",
 }
 
 
@@ -70,13 +71,14 @@ def snapshot():
             PanelUpload,
             AnalysisRun,
             AuditEntry,
+            Export,
         )
     }
 
 
 @pytest.fixture
 def council_a(db):
-    """Council A's objects: an open wave with a theme, an activity, nudges, a member."""
+    """Council A's objects: an open wave with a theme, an activity, nudges, a member, an export."""
     wave = WaveFactory()
     wave_theme = WaveThemeFactory(wave=wave)
     activity = ActivityFactory(theme=wave_theme.theme)
@@ -91,6 +93,12 @@ def council_a(db):
         "member": member,
         "run": AnalysisRun.objects.create(wave=wave),
         "upload": PanelUploadFactory(council=wave.council),
+        "export": Export.objects.create(
+            format="csv_tidy",
+            wave_ids=[wave.pk],
+            council_ids=[wave.council_id],
+            input_hash="0" * 64,
+        ),
     }
 
 
@@ -119,6 +127,9 @@ def test_the_walk_covers_every_api_family():
         "api:analysis-run-detail",
         "api:panel-import-detail",
         "api:panel-import-commit",
+        "api:export-list",
+        "api:export-detail",
+        "api:export-download",
     } <= names
 
 
@@ -128,7 +139,7 @@ def test_every_object_route_and_method_answers_404_to_an_admin_of_another_counci
 ):
     # Given council A's objects, and an admin of council B
     object_routes = [(name, params) for name, params in api_routes() if params]
-    assert len(object_routes) == 11
+    assert len(object_routes) == 13
     body = {
         "title": "Taken over",
         "name_en": "Taken over",
@@ -209,7 +220,31 @@ def test_the_same_routes_answer_their_own_councils_admin(council_a):
         if params
     }
 
-    # Then none is hidden from its own council (routes without GET answer 405)
-    assert {name for name, status in statuses.items() if status == 404} == set()
+    # Then none is hidden from its own council (routes without GET answer 405), except
+    # the exports, which hold member-level data and are for researchers only
+    assert {name for name, status in statuses.items() if status == 404} == {
+        "api:export-detail",
+        "api:export-download",
+    }
     assert statuses["api:wave-detail"] == 200
     assert statuses["api:wave-open"] == 405
+
+
+@pytest.mark.django_db
+def test_the_export_routes_answer_their_own_councils_researcher(council_a):
+    # Given a researcher of council A (the control for the exports)
+    researcher = CouncilMembershipFactory(
+        user__password=None, role=CouncilRole.RESEARCHER, council=council_a["council"]
+    ).user
+    client = APIClient()
+    client.force_authenticate(researcher)
+    url = reverse("api:export-detail", kwargs={"pk": council_a["export"].pk})
+
+    # When they poll council A's export and download it while it is pending
+    poll = client.get(url)
+    download = client.get(reverse("api:export-download", kwargs={"pk": council_a["export"].pk}))
+
+    # Then they see it, and the file is not served before it is done
+    assert poll.status_code == 200
+    assert poll.json()["status"] == "pending"
+    assert download.status_code == 409
