@@ -77,8 +77,10 @@ def test_the_demo_waves_show_the_planner_the_flags_and_a_debrief_ready_to_approv
     swansea = next(d for d in summary.councils if d.council.slug == "swansea")
     plan = plan_wave_power(Wave.objects.get(council=swansea.council, title=NEXT_WAVE_TITLE))
     completes = swansea.run.results["quality"]["completes"]
-    assert plan.panel_size == 720
-    assert plan.expected_completes == pytest.approx(completes)
+    # The panel is the 720 members invited to the closed wave plus the open Welsh wave's.
+    assert plan.panel_size == 720 + len(summary.welsh_invitations)
+    assert plan.inputs.response_rate == pytest.approx(completes / 720)
+    assert plan.expected_completes == pytest.approx(plan.panel_size * completes / 720)
     assert plan.inputs.response_rate_source == "wave “Co-production survey (closed)”"
     assert plan.warnings
     for demo in summary.councils:
