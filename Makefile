@@ -71,7 +71,7 @@ clean:
 	rm -rf $(VENV) var
 
 ## make bench: every benchmark scenario against its same-run baseline, as one table (minutes).
-## make bench-quick: fewer loads and sizes, under 2 minutes. Both need Postgres and Redis and
+## make bench-quick: fewer loads and sizes (target: under 2 minutes). Both need Postgres and Redis and
 ## use a database of their own (BENCH_DATABASE_URL, dropped at the end) and BENCH_REDIS_URL.
 .PHONY: bench bench-quick
 bench: $(INSTALLED) services
