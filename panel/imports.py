@@ -193,6 +193,15 @@ def check_panel_file(content: bytes, *, filename: str) -> PanelFileReport:
 def _check_row(number: int, raw: dict[str, str], first_row_of: dict[str, int]) -> list[Problem]:
     problems = []
     for column, value in raw.items():
+        if "\x00" in value:
+            problems.append(
+                Problem(
+                    number,
+                    column,
+                    _("The cell contains a NUL character, which cannot be stored."),
+                )
+            )
+            continue
         if value.startswith(FORMULA_PREFIXES):
             problems.append(
                 Problem(

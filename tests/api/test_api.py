@@ -666,10 +666,15 @@ def test_a_panel_file_with_a_nul_byte_gets_its_report_not_a_server_error(api):
     # When it is checked
     response = api.post("/api/v1/panel-imports/", {"file": upload}, format="multipart")
 
-    # Then the report names the cell, with the NUL shown as a replacement character
+    # Then the report names the cell
     assert response.status_code == 201
     assert response.json()["problems"] == [
-        {"row": 2, "column": "email", "message": "“x\ufffdy” is not an e-mail address."}
+        {
+            "row": 2,
+            "column": "email",
+            "message": "The cell contains a NUL character, which cannot be stored.",
+        },
+        {"row": 2, "column": "email", "message": "“x\ufffdy” is not an e-mail address."},
     ]
     assert PanelMember.objects.count() == 0
 

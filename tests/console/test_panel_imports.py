@@ -186,3 +186,25 @@ def test_members_of_another_council_with_the_same_id_are_untouched():
     other.refresh_from_db()
     assert other.ward == "Elsewhere"
     assert PanelMember.objects.filter(external_id="P1").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_a_cell_is_reported_and_the_report_can_be_stored():
+    from console.models import PanelUpload
+
+    # Given a file whose name cell holds a NUL byte (Postgres text refuses NUL)
+    council = CouncilFactory()
+    content = (HEADER + "P1,p1@example.org,An\x00n,en,North,,,\n").encode()
+
+    # When it is checked and its report stored, as the console's upload does
+    report = check_panel_file(content, filename="panel.csv")
+    upload = PanelUpload.objects.create(
+        council=council, filename="panel.csv", content=content, report=report.as_dict()
+    )
+
+    # Then the cell is named as a problem, and nothing of the file is imported
+    assert problems(report) == [
+        (2, "name", "The cell contains a NUL character, which cannot be stored."),
+    ]
+    assert report.rows == []
+    assert "\x00" not in str(PanelUpload.objects.get(pk=upload.pk).report)
