@@ -85,42 +85,6 @@ def enqueue_jobs(*, count: int, label: str, seconds: float) -> dict:
     return {"outbox_ids": ids}
 
 
-def create_closed_wave_with_jobs(*, respondents: int) -> dict:
-    """Write a closed wave of synthetic answers, then request its analysis and a CSV export.
-
-    Both jobs go through the outbox in the same transaction as the rows they describe,
-    exactly as closing a wave and asking for an export do.
-    """
-    import dataclasses
-
-    from django.contrib.auth import get_user_model
-
-    from analysis.exports import request_export
-    from analysis.runs import request_analysis
-    from analysis.synthetic import STUDY_COUNCILS
-    from experiments.demo import _seed_closed_council
-    from outbox.models import OutboxMessage
-
-    spec = dataclasses.replace(STUDY_COUNCILS[1], respondents=respondents)
-    _, wave, _ = _seed_closed_council(spec, seed=1)
-    user = get_user_model().objects.create_superuser("faults-researcher", "r@example.org", "x")
-    with transaction.atomic():
-        run = request_analysis(wave)
-        export = request_export(user, wave_ids=[wave.pk], format="csv_tidy", labels="en")
-    jobs = dict(
-        OutboxMessage.objects.filter(
-            task_name__in=["analysis.tasks.run_analysis", "analysis.export_tasks.produce_export"]
-        ).values_list("task_name", "pk")
-    )
-    return {
-        "wave_id": wave.pk,
-        "run_id": run.pk,
-        "export_id": export.pk,
-        "run_job": jobs["analysis.tasks.run_analysis"],
-        "export_job": jobs["analysis.export_tasks.produce_export"],
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,8 +93,6 @@ def main() -> None:
     wave.add_argument("--members", type=int, required=True)
     wave.add_argument("--themes", type=int, default=2)
     wave.add_argument("--prefix", default="F")
-    closed = sub.add_parser("closed_wave_with_jobs")
-    closed.add_argument("--respondents", type=int, required=True)
     jobs = sub.add_parser("jobs")
     jobs.add_argument("--count", type=int, required=True)
     jobs.add_argument("--label", required=True)
@@ -138,8 +100,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "tables":
         result = create_tables()
-    elif args.command == "closed_wave_with_jobs":
-        result = create_closed_wave_with_jobs(respondents=args.respondents)
     elif args.command == "wave":
         result = create_wave(members=args.members, themes=args.themes, prefix=args.prefix)
     else:
