@@ -22,13 +22,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 )
 def produce_export(self, export_id: int, outbox_id: int | None = None) -> None:
     """Produce an export's file; safe to run twice, retried on database hiccups."""
-    try:
-        execute_export(export_id)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as error:
-        message = f"{type(error).__name__}: {error}"
-        mark_failed(export_id, message)
-        outbox.mark_failed(outbox_id, message)
-        raise
-    outbox.mark_done(outbox_id)
+    outbox.run_job(
+        outbox_id,
+        lambda: execute_export(export_id),
+        on_failure=lambda message: mark_failed(export_id, message),
+        transient=TRANSIENT_ERRORS,
+    )

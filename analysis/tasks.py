@@ -20,16 +20,12 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 )
 def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
     """Compute an analysis run; safe to run twice, retried on database hiccups."""
-    try:
-        execute_run(run_id)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as error:
-        message = f"{type(error).__name__}: {error}"
-        mark_failed(run_id, message)
-        outbox.mark_failed(outbox_id, message)
-        raise
-    outbox.mark_done(outbox_id)
+    outbox.run_job(
+        outbox_id,
+        lambda: execute_run(run_id),
+        on_failure=lambda message: mark_failed(run_id, message),
+        transient=TRANSIENT_ERRORS,
+    )
 
 
 from analysis.export_tasks import produce_export  # noqa: E402, F401

@@ -103,3 +103,21 @@ def mark_failed(outbox_id: int | None, error: str) -> None:
     OutboxMessage.objects.filter(pk=outbox_id).exclude(status=MessageStatus.DONE).update(
         status=MessageStatus.FAILED, last_error=error[:2000]
     )
+
+
+def run_job(outbox_id: int | None, work, *, on_failure, transient: tuple) -> None:
+    """Run a job's work and record its outcome on the outbox message.
+
+    Transient errors propagate untouched so that the task's autoretry can act; any other
+    error marks both the job's own row (through `on_failure`) and the message failed.
+    """
+    try:
+        work()
+    except transient:
+        raise
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        on_failure(message)
+        mark_failed(outbox_id, message)
+        raise
+    mark_done(outbox_id)
