@@ -587,7 +587,15 @@ def cell_value(variable: Variable, value):
     if value is None or (value == "" and variable.kind != STRING):
         return None
     if variable.kind == CODED:
-        return variable.text_codes[value] if variable.text_codes else int(value)
+        if not variable.text_codes:
+            return int(value)
+        try:
+            return variable.text_codes[value]
+        except KeyError:
+            raise ExportError(
+                f"The variable {variable.name} holds {value!r}, which is not one of its codes "
+                f"({', '.join(variable.text_codes)}); correct the stored answer and export again."
+            ) from None
     if variable.kind == DATETIME:
         return value.astimezone(UTC).replace(tzinfo=None)
     if variable.kind == STRING:

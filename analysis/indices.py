@@ -103,9 +103,14 @@ def _gender_male(series: pd.Series) -> pd.Series:
     )
 
 
+NOT_SAID = {"", "not_said", "prefer_not_to_say", "prefer not to say"}
+# Qualification codes of a degree or higher: the questionnaire's own, and a plain word.
+DEGREE = {"level_4", "degree"}
+
+
 def _ethnic_minority(series: pd.Series) -> pd.Series:
     lowered = series.fillna("").astype(str).str.strip().str.lower()
-    known = (lowered != "") & (lowered != "prefer_not_to_say") & (lowered != "prefer not to say")
+    known = ~lowered.isin(NOT_SAID)
     return pd.Series(
         np.where(known, (~lowered.str.startswith("white")).astype(float), np.nan),
         index=series.index,
@@ -115,7 +120,7 @@ def _ethnic_minority(series: pd.Series) -> pd.Series:
 def _degree(series: pd.Series) -> pd.Series:
     lowered = series.fillna("").astype(str).str.strip().str.lower()
     return pd.Series(
-        np.where(lowered == "", np.nan, lowered.str.contains("degree").astype(float)),
+        np.where(lowered.isin(NOT_SAID), np.nan, lowered.isin(DEGREE).astype(float)),
         index=series.index,
     )
 

@@ -11,10 +11,13 @@ import numpy as np
 import pandas as pd
 
 ARM_CYCLE = ("ab", "a", "b", "none")
-AGE_BANDS = ("18-34", "35-54", "55-74", "75+")
-GENDERS = ("female", "male")
+# The questionnaire's own stored codes (experiments.models.AgeBand, Gender, EthnicGroup,
+# Qualification), so that generated waves export and analyse like real ones.
+AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
+AGE_BAND_LOWER_BOUNDS = (25, 35, 45, 55, 65, 75)
+GENDERS = ("woman", "man")
 ETHNIC_GROUPS = ("white", "asian", "black", "mixed", "other")
-QUALIFICATIONS = ("none", "gcse", "a_level", "degree")
+QUALIFICATIONS = ("none", "level_1_2", "level_3", "level_4")
 # Stored codes: efficacy Agreement 1 (strongly agree) … 5, 9 don't know.
 EFFICACY_P = (0.14, 0.36, 0.26, 0.14, 0.07, 0.03)
 EFFICACY_CODES = (1, 2, 3, 4, 5, 9)
@@ -72,9 +75,9 @@ def generate_council(spec: CouncilSpec, *, seed: int, wave_year: int = 2026) -> 
     arms = assign_arms(n, rng, experiment=spec.experiment)
     birth_year = wave_year - rng.integers(18, 90, size=n)
     age = wave_year - birth_year
-    age_band = np.select(
-        [age < 35, age < 55, age < 75], list(AGE_BANDS[:3]), default=AGE_BANDS[3]
-    ).astype(object)
+    age_band = np.array(AGE_BANDS, dtype=object)[
+        np.searchsorted(AGE_BAND_LOWER_BOUNDS, age, "right")
+    ]
     respondents = pd.DataFrame(
         {
             "respondent": np.arange(n),

@@ -385,8 +385,8 @@ def write_synthetic_wave(
                 external_id=f"{prefix}-W{wave.pk}-{i + 1:05d}",
                 preferred_language="cy" if council.nation == Nation.WALES and i % 5 == 0 else "en",
                 ward=str(people["ward"].iat[i]) if i < n else ["North", "South"][i % 2],
-                age_band=str(people["age_band"].iat[i]) if i < n else "35-54",
-                gender=str(people["gender"].iat[i]) if i < n else ["female", "male"][i % 2],
+                age_band=str(people["age_band"].iat[i]) if i < n else "45-54",
+                gender=str(people["gender"].iat[i]) if i < n else ["woman", "man"][i % 2],
             )
             for i in range(n + extra)
         ]
