@@ -15,21 +15,16 @@ from bench.memory import peak_mb, reset_peak
 
 def render_results(results: dict) -> str:
     """Render the results page as the view does (`analysis.views.wave_results`)."""
-    from django.template.loader import render_to_string
     from django.utils import timezone
-    from django.utils.safestring import mark_safe
 
     from analysis.models import AnalysisRun
-    from analysis.report import build_report
+    from analysis.report_html import render_results_html
     from experiments.models import Council, Wave
 
     council = Council(pk=1, name="Bench council", slug="bench")
     wave = Wave(pk=1, council=council, title="Bench wave")
     run = AnalysisRun(pk=1, wave=wave, results=results, finished_at=timezone.now())
-    report = build_report(results)
-    for key in ("levels_svg", "forest_svg", "consort_svg"):
-        report[key] = mark_safe(report[key])
-    return render_to_string("analysis/results.html", {"wave": wave, "run": run, "report": report})
+    return render_results_html(wave, run)
 
 
 def synthetic_frame(n: int, *, cases: int = 10, activities: int = 5, seed: int = 1):
