@@ -16,12 +16,12 @@ class PdfUnavailable(Exception):
 
 def html_to_pdf(html: str) -> bytes:
     """Return the PDF of a standalone HTML document (its styles inline, nothing fetched)."""
+    # WeasyPrint logs every step (even of its import) at INFO; the log needs none of them.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     try:
         from weasyprint import HTML
     except OSError as error:  # Pango or its fonts are not installed
         raise PdfUnavailable(str(error)) from error
-    # WeasyPrint logs every layout step at INFO; the worker's log needs none of them.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf()
 
 
@@ -30,8 +30,10 @@ def _no_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The PDF report fetches nothing ({url}).")
 
 
-def render_results_pdf(wave, run, *, request=None) -> bytes:
+def render_results_pdf(wave, run, *, scope=None, request=None) -> bytes:
     """Render the report of `run` (or the no-results page when None) as a PDF."""
     from analysis.report_html import render_results_html
 
-    return html_to_pdf(render_results_html(wave, run, standalone=True, request=request))
+    return html_to_pdf(
+        render_results_html(wave, run, scope=scope, standalone=True, request=request)
+    )
