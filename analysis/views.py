@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from analysis import runs
@@ -61,8 +61,8 @@ class RunRequestForm(forms.Form):
     waves = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        label=_lazy("Closed waves to analyse together (each council × theme is a case)"),
-        error_messages={"required": _lazy("Choose at least one wave.")},
+        label=gettext_lazy("Closed waves to analyse together (each council × theme is a case)"),
+        error_messages={"required": gettext_lazy("Choose at least one wave.")},
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -5,20 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def list_each_runs_wave(apps, schema_editor):
-    """Give every existing run (all of one wave) its wave in `waves` and `wave_key`."""
-    AnalysisRun = apps.get_model("analysis", "AnalysisRun")
-    Through = AnalysisRun.waves.through
-    runs = AnalysisRun.objects.exclude(wave=None).only("pk", "wave_id")
-    for run in runs.iterator(chunk_size=500):
-        run.wave_key = str(run.wave_id)
-        run.save(update_fields=["wave_key"])
-    Through.objects.bulk_create(
-        [Through(analysisrun_id=pk, wave_id=wave_id) for pk, wave_id in runs.values_list("pk", "wave_id")],
-        ignore_conflicts=True,
-    )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,5 +39,4 @@ class Migration(migrations.Migration):
             name='wave',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='analysis_runs', to='experiments.wave'),
         ),
-        migrations.RunPython(list_each_runs_wave, migrations.RunPython.noop),
     ]
