@@ -5,6 +5,7 @@ import io
 import pypdf
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
@@ -150,11 +151,13 @@ def test_the_pdf_of_another_councils_wave_is_not_found(client, analysed_wave):
 def test_the_pdf_in_welsh_has_welsh_headings(client, analysed_wave):
     client.force_login(UserFactory(is_superuser=True))
 
-    response = client.get(
-        reverse("analysis:wave_results", args=[analysed_wave.pk]),
-        {"download": "pdf"},
-        HTTP_ACCEPT_LANGUAGE="cy",
-    )
+    # LocaleMiddleware leaves the request's language active in this thread: restore it after.
+    with translation.override("en"):
+        response = client.get(
+            reverse("analysis:wave_results", args=[analysed_wave.pk]),
+            {"download": "pdf"},
+            HTTP_ACCEPT_LANGUAGE="cy",
+        )
 
     text = pdf_text(response.content)
     assert "Tabl 1. Lefelau cydgynhyrchu unigol a chyfunol" in text
