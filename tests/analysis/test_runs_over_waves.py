@@ -27,6 +27,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Keep the PDFs made by these tests out of the project's media directory."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def spec(council: str, respondents: int) -> CouncilSpec:
     return CouncilSpec(
         council=council,

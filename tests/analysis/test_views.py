@@ -31,6 +31,12 @@ SPEC = CouncilSpec(
 )
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Keep the PDFs made by these tests out of the project's media directory."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def analysed_wave():
     """A closed wave of 80 synthetic respondents with a finished analysis."""
@@ -163,3 +169,22 @@ def test_the_pdf_in_welsh_has_welsh_headings(client, analysed_wave):
     assert "Tabl 1. Lefelau cydgynhyrchu unigol a chyfunol" in text
     assert "Tabl 5. Effeithiau'r hybiau (pwyntiau canran)" in text
     assert "Table 1." not in text
+
+
+def test_the_pdf_is_made_once_and_then_served_from_its_file(client, analysed_wave, tmp_path):
+    client.force_login(UserFactory(is_superuser=True))
+    url = reverse("analysis:wave_results", args=[analysed_wave.pk])
+
+    first = client.get(url, {"download": "pdf"})
+    (kept,) = (tmp_path / "report-pdfs").iterdir()
+    assert kept.read_bytes() == first.content
+    # A second download reads the kept file instead of laying the report out again
+    kept.write_bytes(b"%PDF-kept")
+    second = client.get(url, {"download": "pdf"})
+    # while another language is another document
+    with translation.override("en"):
+        welsh = client.get(url, {"download": "pdf"}, HTTP_ACCEPT_LANGUAGE="cy")
+
+    assert second.content == b"%PDF-kept"
+    assert welsh.content.startswith(b"%PDF-1.")
+    assert len(list((tmp_path / "report-pdfs").iterdir())) == 2
