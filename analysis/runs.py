@@ -23,6 +23,8 @@ from outbox.relay import enqueue
 logger = logging.getLogger(__name__)
 
 SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
+# A run over more waves than this is refused (its sorted ids must fit `wave_key`).
+MAX_WAVES = 100
 
 
 class AnalysisRequestError(Exception):
@@ -56,6 +58,10 @@ def request_analysis_over(user, *, wave_ids) -> AnalysisRun:
     if not key:
         raise AnalysisRequestError(_("Choose at least one wave."))
     ids = [int(part) for part in key.split(",")]
+    if len(ids) > MAX_WAVES:
+        raise AnalysisRequestError(
+            _("Choose at most %(n)s waves for one analysis.") % {"n": MAX_WAVES}
+        )
     with transaction.atomic():
         # Lock the waves (in id order, so two requests cannot deadlock): a second request
         # over the same waves waits here and then finds the first one's run.

@@ -208,7 +208,9 @@ def test_a_changed_answer_queues_a_new_run_which_reuses_equal_results(waves):
     assert second.results["levels"] == first.results["levels"]
 
 
-def test_waves_with_different_plans_or_still_open_are_refused_and_nothing_is_created(waves):
+def test_too_many_no_waves_still_open_or_different_plans_are_refused_and_nothing_is_made(
+    waves,
+):
     avon, brecon = waves["avon_1"], waves["brecon"]
     user = researcher_of(avon.council, brecon.council)
     brecon.analysis_plan = {**brecon.analysis_plan, "min_per_category": 40}
@@ -220,6 +222,10 @@ def test_waves_with_different_plans_or_still_open_are_refused_and_nothing_is_cre
         request_analysis_over(user, wave_ids=[avon.pk, brecon.pk])
     with pytest.raises(AnalysisRequestError, match=open_wave.title):
         request_analysis_over(user, wave_ids=[avon.pk, open_wave.pk])
+    with pytest.raises(AnalysisRequestError, match="at most 100 waves"):
+        request_analysis_over(user, wave_ids=range(1, 102))
+    with pytest.raises(AnalysisRequestError, match="at least one wave"):
+        request_analysis_over(user, wave_ids=[])
 
     assert AnalysisRun.objects.count() == before
 
