@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services browser clean messages gettext
+.PHONY: run test test-slow serve lint format install services browser pdf clean messages gettext
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +31,14 @@ run: $(INSTALLED) messages
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: install and run the whole fast suite against the real Postgres and Redis.
-test: $(INSTALLED) gettext messages services browser
+test: $(INSTALLED) gettext messages services browser pdf
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m "not slow" -p no:cacheprovider
 	$(BIN)/ruff check .
 
 ## make test-slow: the long fault, load and simulation tests.
-test-slow: $(INSTALLED) services browser
+test-slow: $(INSTALLED) services browser pdf
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m slow -p no:cacheprovider
@@ -50,6 +50,10 @@ gettext:
 ## Debian's Chromium for the browser tests (installed with apt when missing).
 browser:
 	@bin/ensure-chromium
+
+## Pango and a font for the PDF report (WeasyPrint), installed with apt when missing.
+pdf:
+	@bin/ensure-pango
 
 ## Start Postgres and Redis if this machine has them installed but stopped.
 services:

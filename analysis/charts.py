@@ -9,9 +9,14 @@ RIGHT = 40
 COLOURS = {"individual": "#1f5f8b", "collective_any": "#c0612b"}
 
 
-def _short(case: str) -> str:
-    """Drop the council from a case name: a report covers one council."""
-    return case.split(" — ", 1)[-1]
+def _short(case: str, cases=()) -> str:
+    """Drop the council from a case name when every case of the chart shares it.
+
+    A wave's report covers one council; a run over several waves may cover several, and
+    then the council tells the cases apart.
+    """
+    councils = {other.split(" — ", 1)[0] for other in cases}
+    return case.split(" — ", 1)[-1] if len(councils) <= 1 else case
 
 
 def _x(value: float, low: float, high: float) -> float:
@@ -33,6 +38,7 @@ def _axis(low: float, high: float, top: float, bottom: float, ticks: list[float]
 
 def levels_chart(levels: list[dict], *, title: str, labels: dict[str, str]) -> str:
     """Dot-and-interval chart of the two indices per case (0–100 %)."""
+    cases = [row["case"] for row in levels]
     rows = []
     for row in levels:
         for key in ("individual", "collective_any"):
@@ -50,7 +56,7 @@ def levels_chart(levels: list[dict], *, title: str, labels: dict[str, str]) -> s
         colour = COLOURS[key]
         parts.append(
             f'<text x="{LEFT - 8}" y="{y + 4}" font-size="11" text-anchor="end">'
-            f"{escape(_short(case))} · {escape(labels[key])}</text>"
+            f"{escape(_short(case, cases))} · {escape(labels[key])}</text>"
             f'<line x1="{_x(low, 0, 1):.1f}" y1="{y}" x2="{_x(high, 0, 1):.1f}" y2="{y}" '
             f'stroke="{colour}" stroke-width="2"/>'
             f'<circle cx="{_x(estimate, 0, 1):.1f}" cy="{y}" r="4" fill="{colour}"/>'
@@ -61,13 +67,14 @@ def levels_chart(levels: list[dict], *, title: str, labels: dict[str, str]) -> s
 
 def forest_plot(nudges: dict, *, title: str, labels: dict[str, str]) -> str:
     """Forest plot of the arm-vs-none effects with their 95 % intervals."""
+    cases = [row["case"] for row in nudges.get("rows", [])]
     rows = []
     for row in nudges.get("rows", []):
         for term in row.get("terms", []):
             if term["kind"] == "arm" and term.get("low") is not None:
                 rows.append(
                     (
-                        f"{_short(row['case'])} · {labels[row['outcome']]} · {term['term']}",
+                        f"{_short(row['case'], cases)} · {labels[row['outcome']]} · {term['term']}",
                         row["outcome"],
                         term["estimate"],
                         term["low"],

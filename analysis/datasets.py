@@ -1,8 +1,12 @@
 """The only module of `analysis` that reads the ORM: it turns a wave into tidy frames."""
 
-import pandas as pd
-from django.db.models import Count, Q
+from collections import Counter
+from dataclasses import dataclass
 
+import pandas as pd
+from django.db.models import Count, Max, Q
+
+from analysis import quality as response_quality
 from experiments.models import (
     Assignment,
     Exposure,
@@ -353,3 +357,97 @@ def load_recall_frame(wave_id: int) -> pd.DataFrame:
         .values_list("response_id", "theme_id", "recalled_nudge")
     )
     return pd.DataFrame.from_records(list(rows), columns=["response_id", "theme_id", "recalled"])
+
+
+@dataclass(frozen=True)
+class RunFrames:
+    """Every frame a run computes from, over all its waves."""
+
+    cases: pd.DataFrame
+    flow: pd.DataFrame
+    items: pd.DataFrame
+    quality: pd.DataFrame
+    recall: pd.DataFrame
+
+
+def case_council_labels(wave_ids: list[int]) -> dict[int, str]:
+    """Return the council label of each wave's cases, unique across the waves of one run.
+
+    A case is a council × theme of a wave: when a run holds two waves of one council, the
+    wave's title (and, if needed, its id) tells their cases apart. A single wave, or waves
+    of different councils, keep the council's name, as in each wave's own run.
+    """
+    waves = list(Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"))
+    per_council = Counter(wave.council_id for wave in waves)
+    labels = {
+        wave.pk: (
+            wave.council.name
+            if per_council[wave.council_id] == 1
+            else f"{wave.council.name} ({wave.title})"
+        )
+        for wave in waves
+    }
+    repeated = Counter(labels.values())
+    return {pk: label if repeated[label] == 1 else f"{label} #{pk}" for pk, label in labels.items()}
+
+
+def load_run_frames(wave_ids: list[int]) -> RunFrames:
+    """Return the stacked frames of these waves, each wave's cases labelled apart.
+
+    Response quality is flagged within each wave (the speeder rule compares a response with
+    its own wave's completes), then stacked like the rest.
+    """
+    labels = case_council_labels(wave_ids) if len(wave_ids) > 1 else {}
+    cases, flows, items, flags, recalls = [], [], [], [], []
+    for wave_id in wave_ids:
+        frame = load_case_frame(wave_id)
+        item_frame = load_item_frame(wave_id)
+        if wave_id in labels:
+            frame["council"] = labels[wave_id]
+            item_frame["council"] = labels[wave_id]
+            item_frame["case"] = labels[wave_id] + " — " + item_frame["theme"].astype(str)
+        visits, devices = load_paradata(wave_id)
+        cases.append(frame)
+        flows.append(load_flow_frame(wave_id))
+        items.append(item_frame)
+        flags.append(response_quality.quality_flags(frame, visits=visits, responses=devices))
+        recalls.append(load_recall_frame(wave_id))
+    if len(wave_ids) == 1:
+        return RunFrames(cases[0], flows[0], items[0], flags[0], recalls[0])
+
+    def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        kept = [frame for frame in frames if len(frame)]
+        return pd.concat(kept, ignore_index=True) if kept else frames[0]
+
+    return RunFrames(stack(cases), stack(flows), stack(items), stack(flags), stack(recalls))
+
+
+def wave_input_facts(wave_ids: list[int]) -> list[list]:
+    """Return cheap facts that change whenever a wave's analysed inputs change.
+
+    Counts and latest change of responses, answers and assignments: a request for a run
+    with the same facts can reuse an earlier run without loading the frames.
+    """
+    facts = []
+    for wave_id in sorted(wave_ids):
+        responses = Response.objects.filter(wave_id=wave_id).aggregate(
+            n=Count("pk"), last=Max("updated_at")
+        )
+        answers = ThemeAnswer.objects.filter(response__wave_id=wave_id).aggregate(
+            n=Count("pk"), last=Max("saved_at")
+        )
+        assignments = Assignment.objects.filter(wave_id=wave_id).aggregate(
+            n=Count("pk"), last=Max("pk")
+        )
+        facts.append(
+            [
+                wave_id,
+                responses["n"],
+                str(responses["last"]),
+                answers["n"],
+                str(answers["last"]),
+                assignments["n"],
+                assignments["last"],
+            ]
+        )
+    return facts

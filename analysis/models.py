@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,11 +11,32 @@ class RunStatus(models.TextChoices):
 
 
 class AnalysisRun(models.Model):
-    """One computation of a wave's results; the Celery task fills it in."""
+    """One computation of the results of a wave, or of a set of waves; the Celery task fills it in.
+
+    A wave's own run (made when it closes) has `wave` set; a run a researcher asks for
+    over several waves has no `wave`. Both list their waves in `waves` and, sorted, in
+    `wave_key`, which finds an earlier run over the same set.
+    """
 
     wave = models.ForeignKey(
-        "experiments.Wave", on_delete=models.CASCADE, related_name="analysis_runs"
+        "experiments.Wave",
+        on_delete=models.CASCADE,
+        related_name="analysis_runs",
+        null=True,
+        blank=True,
     )
+    waves = models.ManyToManyField("experiments.Wave", related_name="covering_runs")
+    wave_key = models.CharField(max_length=1000, blank=True, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="analysis_runs",
+    )
+    # Cheap facts about the inputs (answer counts, last change, plan), known before the
+    # frames are loaded: a request with the same facts reuses the run instead of queuing one.
+    request_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -35,7 +57,13 @@ class AnalysisRun(models.Model):
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
-        return f"Analysis run #{self.pk} of {self.wave}"
+        if self.wave_id:
+            return f"Analysis run #{self.pk} of {self.wave}"
+        return f"Analysis run #{self.pk} of waves {self.wave_key}"
+
+    @property
+    def wave_ids(self) -> list[int]:
+        return [int(part) for part in self.wave_key.split(",") if part]
 
 
 from analysis.export_models import (  # noqa: E402, F401

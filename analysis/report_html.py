@@ -14,11 +14,21 @@ def results_css() -> str:
     return Path(path).read_text(encoding="utf-8") if path else ""
 
 
-def render_results_html(wave, run, *, standalone: bool = False, request=None) -> str:
+def report_heading(wave, scope) -> str:
+    """Name what the report covers: the wave, or every wave of a run over several."""
+    if wave is not None:
+        return f"{wave.title} — {wave.council.name}"
+    waves = scope.waves.select_related("council").order_by("council__name", "pk")
+    return "; ".join(f"{w.title} — {w.council.name}" for w in waves)
+
+
+def render_results_html(wave, run, *, standalone: bool = False, request=None, scope=None) -> str:
     """Render the report of `run` (or the no-results page when None).
 
-    The page links its style sheet (the CSP allows no inline style); a standalone document,
-    opened from disk or from a bundle, carries the same rules inline.
+    `scope` is the run over several waves being shown (then `wave` is None); until it is
+    done the page says how far it got and reloads itself. The page links its style sheet
+    (the CSP allows no inline style); a standalone document, opened from disk or from a
+    bundle, carries the same rules inline.
     """
     report = build_report(run.results) if run else None
     if report:
@@ -30,6 +40,9 @@ def render_results_html(wave, run, *, standalone: bool = False, request=None) ->
         {
             "wave": wave,
             "run": run,
+            "scope": scope,
+            "heading": report_heading(wave, scope),
+            "refresh": scope is not None and run is None and scope.status in ("pending", "running"),
             "report": report,
             "inline_css": inline_css,
             "standalone": standalone,

@@ -1,6 +1,7 @@
-"""Analysis runs: request one for a wave, and execute it (from the Celery task)."""
+"""Analysis runs: request one for a wave or a set of waves; execute it (the Celery task)."""
 
 import hashlib
+import json
 import logging
 import platform
 import time
@@ -9,17 +10,29 @@ from importlib.metadata import PackageNotFoundError, version
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from analysis import datasets, indices, quality
+from analysis import datasets, indices
+from analysis.access import visible_waves
 from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
-from experiments.models import NudgeText, Wave
+from experiments.models import NudgeText, Wave, WaveStatus
 from outbox.relay import enqueue
 
 logger = logging.getLogger(__name__)
 
 SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
+# A run over more waves than this is refused (its sorted ids must fit `wave_key`).
+MAX_WAVES = 100
+
+
+class AnalysisRequestError(Exception):
+    """A request for a run over several waves that cannot be made, with the reason why."""
+
+
+def wave_key(wave_ids) -> str:
+    return ",".join(str(wave_id) for wave_id in sorted({int(w) for w in wave_ids}))
 
 
 def request_analysis(wave: Wave) -> AnalysisRun:
@@ -28,8 +41,65 @@ def request_analysis(wave: Wave) -> AnalysisRun:
     The outbox row commits with the run (and the wave's closing), so the job survives a
     broker outage; the relay hands it to Celery after commit.
     """
-    run = AnalysisRun.objects.create(wave=wave)
+    run = AnalysisRun.objects.create(wave=wave, wave_key=wave_key([wave.pk]))
+    run.waves.set([wave])
     enqueue("analysis.tasks.run_analysis", run_id=run.pk)
+    return run
+
+
+def request_analysis_over(user, *, wave_ids) -> AnalysisRun:
+    """Return a queued or finished run over these waves; reuse one made from the same inputs.
+
+    Every wave must be one whose results the user may read (PermissionError otherwise,
+    which the views answer with 404, nothing created); all must be closed and share one
+    analysis plan, since a run applies one plan to all its cases (AnalysisRequestError).
+    """
+    key = wave_key(wave_ids)
+    if not key:
+        raise AnalysisRequestError(_("Choose at least one wave."))
+    ids = [int(part) for part in key.split(",")]
+    if len(ids) > MAX_WAVES:
+        raise AnalysisRequestError(
+            _("Choose at most %(n)s waves for one analysis.") % {"n": MAX_WAVES}
+        )
+    with transaction.atomic():
+        # Lock the waves (in id order, so two requests cannot deadlock): a second request
+        # over the same waves waits here and then finds the first one's run.
+        waves = list(Wave.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        visible = set(visible_waves(user).filter(pk__in=ids).values_list("pk", flat=True))
+        if len(waves) != len(ids) or visible != set(ids):
+            raise PermissionError("No such waves.")
+        still_open = sorted(wave.title for wave in waves if wave.status != WaveStatus.CLOSED)
+        if still_open:
+            raise AnalysisRequestError(
+                _("Only closed waves can be analysed; still open or in draft: %(waves)s.")
+                % {"waves": ", ".join(still_open)}
+            )
+        plans = {AnalysisPlan.from_dict(wave.analysis_plan).plan_hash for wave in waves}
+        if len(plans) > 1:
+            raise AnalysisRequestError(
+                _("These waves have different analysis plans; choose waves that share one.")
+            )
+        request_hash = hashlib.sha256(
+            json.dumps(
+                {"waves": key, "plan": plans.pop(), "facts": datasets.wave_input_facts(ids)},
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()
+        reusable = (
+            AnalysisRun.objects.filter(
+                wave_key=key,
+                request_hash=request_hash,
+                status__in=[RunStatus.PENDING, RunStatus.RUNNING, RunStatus.DONE],
+            )
+            .order_by("-requested_at")
+            .first()
+        )
+        if reusable is not None:
+            return reusable
+        run = AnalysisRun.objects.create(wave_key=key, requested_by=user, request_hash=request_hash)
+        run.waves.set(waves)
+        enqueue("analysis.tasks.run_analysis", run_id=run.pk)
     return run
 
 
@@ -49,6 +119,33 @@ class PlanContext:
     design_hash: str
     frozen_plan_hash: str
     deviations: list[str]
+
+
+def plan_for_waves(wave_ids: list[int]) -> PlanContext:
+    """Return the plan of a run over these waves, their combined design hash and deviations.
+
+    The waves share one plan (checked when the run is asked for; a run that finds them
+    different fails rather than apply one wave's plan to another's cases).
+    """
+    if len(wave_ids) == 1:
+        return plan_for_wave(wave_ids[0])
+    contexts = [plan_for_wave(wave_id) for wave_id in wave_ids]
+    if len({context.plan.plan_hash for context in contexts}) > 1:
+        raise ValueError("The waves of this run have different analysis plans.")
+    titles = dict(Wave.objects.filter(pk__in=wave_ids).values_list("pk", "title"))
+    frozen = {context.frozen_plan_hash for context in contexts}
+    return PlanContext(
+        plan=contexts[0].plan,
+        design_hash=hashlib.sha256(
+            ",".join(context.design_hash for context in contexts).encode()
+        ).hexdigest(),
+        frozen_plan_hash=frozen.pop() if len(frozen) == 1 else contexts[0].plan.plan_hash,
+        deviations=[
+            f"{titles[wave_id]}: {deviation}"
+            for wave_id, context in zip(wave_ids, contexts, strict=True)
+            for deviation in context.deviations
+        ],
+    )
 
 
 def plan_for_wave(wave_id: int) -> PlanContext:
@@ -87,7 +184,7 @@ def execute_run(run_id: int) -> AnalysisRun:
     A redelivered task (after a worker crash, with acks_late) finds the run still
     pending or running and simply computes it again: the results depend only on the
     stored answers, so a second computation writes the same numbers. A done run of the
-    same wave with the same input and plan hashes is reused instead of recomputed.
+    same waves with the same input and plan hashes is reused instead of recomputed.
     """
     with transaction.atomic():
         run = AnalysisRun.objects.select_for_update().get(pk=run_id)
@@ -96,17 +193,23 @@ def execute_run(run_id: int) -> AnalysisRun:
         run.status = RunStatus.RUNNING
         run.started_at = timezone.now()
         run.attempts += 1
-        run.save(update_fields=["status", "started_at", "attempts"])
+        if not run.wave_key:  # a run created with only its wave covers that wave
+            run.wave_key = wave_key([run.wave_id])
+            run.waves.set([run.wave_id])
+        run.save(update_fields=["status", "started_at", "attempts", "wave_key"])
 
-    context = plan_for_wave(run.wave_id)
+    wave_ids = run.wave_ids
+    context = plan_for_waves(wave_ids)
     plan, design_hash = context.plan, context.design_hash
     started = time.perf_counter()
-    frame = datasets.load_case_frame(run.wave_id)
-    flow = datasets.load_flow_frame(run.wave_id)
-    items = datasets.load_item_frame(run.wave_id)
-    visits, devices = datasets.load_paradata(run.wave_id)
-    flags = quality.quality_flags(frame, visits=visits, responses=devices)
-    recall = datasets.load_recall_frame(run.wave_id)
+    frames = datasets.load_run_frames(wave_ids)
+    frame, flow, items, flags, recall = (
+        frames.cases,
+        frames.flow,
+        frames.items,
+        frames.quality,
+        frames.recall,
+    )
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
         (
@@ -119,7 +222,7 @@ def execute_run(run_id: int) -> AnalysisRun:
 
     previous = (
         AnalysisRun.objects.filter(
-            wave_id=run.wave_id,
+            wave_key=run.wave_key,
             status=RunStatus.DONE,
             input_hash=input_hash,
             plan_hash=plan.plan_hash,
@@ -182,4 +285,15 @@ def latest_done_run(wave_id: int) -> AnalysisRun | None:
 def mark_failed(run_id: int, error: str) -> None:
     AnalysisRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
         status=RunStatus.FAILED, error=error[:5000], finished_at=timezone.now()
+    )
+
+
+def visible_runs_over_waves(user, *, limit: int = 50) -> list[AnalysisRun]:
+    """Return the latest runs over chosen waves whose every wave the user may read."""
+    hidden = Wave.objects.exclude(pk__in=visible_waves(user).values("pk"))
+    return list(
+        AnalysisRun.objects.filter(wave__isnull=True)
+        .exclude(waves__in=hidden)
+        .prefetch_related("waves__council")
+        .order_by("-requested_at", "-pk")[:limit]
     )

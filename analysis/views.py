@@ -1,25 +1,121 @@
-"""The results page of a wave: the five tables, charts and summaries, as HTML."""
+"""The results page of a wave: the five tables, charts and summaries, as HTML or PDF."""
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from analysis.access import can_view_results
+from analysis import runs
+from analysis.access import analysable_waves, can_view_results, can_view_run, visible_waves
+from analysis.models import AnalysisRun, RunStatus
 from analysis.report_html import render_results_html
-from analysis.runs import latest_done_run
+from analysis.report_pdf import PdfUnavailable, render_results_pdf
 from experiments.models import Wave
 
 
 @login_required(login_url="admin:login")
 def wave_results(request: HttpRequest, wave_id: int) -> HttpResponse:
-    """Show the latest finished analysis of a wave; `?download=html` saves it as a file."""
+    """Show the latest finished analysis of a wave; `?download=html` or `pdf` saves it."""
     wave = get_object_or_404(Wave.objects.select_related("council"), pk=wave_id)
     # A wave of another council answers 404, as if it did not exist.
     if not can_view_results(request.user, wave):
         raise Http404
-    download = request.GET.get("download") == "html"
-    html = render_results_html(wave, latest_done_run(wave.pk), standalone=download, request=request)
+    return results_response(
+        request, wave, runs.latest_done_run(wave.pk), filename=f"results-wave-{wave.pk}"
+    )
+
+
+def results_response(
+    request: HttpRequest, wave, done, *, filename: str, scope=None
+) -> HttpResponse:
+    """Answer with the report of the done run as a page, or as an HTML or PDF file to save.
+
+    `scope` is the run over several waves the page is about (finished or not): it names
+    the waves, and its progress shows until it is done.
+    """
+    download = request.GET.get("download")
+    if download == "pdf":
+        try:
+            pdf = render_results_pdf(wave, done, scope=scope, request=request)
+        except PdfUnavailable:
+            return HttpResponse(
+                _("The PDF report cannot be made on this server; download the HTML report."),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return response
+    standalone = download == "html"
+    html = render_results_html(wave, done, scope=scope, standalone=standalone, request=request)
     response = HttpResponse(html)
-    if download:
-        response["Content-Disposition"] = f'attachment; filename="results-wave-{wave.pk}.html"'
+    if standalone:
+        response["Content-Disposition"] = f'attachment; filename="{filename}.html"'
     return response
+
+
+class RunRequestForm(forms.Form):
+    waves = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Closed waves to analyse together (each council × theme is a case)"),
+        error_messages={"required": gettext_lazy("Choose at least one wave.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["waves"]
+        field.queryset = analysable_waves(user).order_by("council__name", "-closed_at", "pk")
+        field.label_from_instance = lambda wave: f"{wave.council.name}: {wave.title}"
+
+
+def _posted_wave_ids(request: HttpRequest) -> list[int]:
+    """Return the wave ids of the form; a wave the user may not see answers 404."""
+    try:
+        ids = {int(value) for value in request.POST.getlist("waves")}
+    except ValueError:
+        return []  # not ids at all: the form says so
+    if len(ids) != visible_waves(request.user).filter(pk__in=ids).count():
+        raise Http404
+    return sorted(ids)
+
+
+@login_required(login_url="admin:login")
+@require_http_methods(["GET", "POST"])
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Ask for an analysis over several closed waves, and list the runs already made."""
+    if not request.user.is_staff:
+        raise Http404
+    if request.method == "POST":
+        _posted_wave_ids(request)
+    form = RunRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = runs.request_analysis_over(
+                request.user, wave_ids=[wave.pk for wave in form.cleaned_data["waves"]]
+            )
+        except PermissionError as error:
+            raise Http404 from error
+        except runs.AnalysisRequestError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("analysis:run_results", run_id=run.pk)
+    return render(
+        request,
+        "analysis/runs.html",
+        {"form": form, "runs": runs.visible_runs_over_waves(request.user)},
+    )
+
+
+@login_required(login_url="admin:login")
+def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Show a run over several waves (or its progress); `?download=html` or `pdf` saves it."""
+    run = get_object_or_404(AnalysisRun.objects.select_related("wave__council"), pk=run_id)
+    # A run holding a wave of another council answers 404, as if it did not exist.
+    if not can_view_run(request.user, run):
+        raise Http404
+    done = run if run.status == RunStatus.DONE else None
+    return results_response(request, run.wave, done, scope=run, filename=f"results-run-{run.pk}")

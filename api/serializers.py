@@ -307,16 +307,31 @@ class MonitorSerializer(serializers.Serializer):
 
 
 class AnalysisRunSerializer(serializers.ModelSerializer):
+    waves = serializers.SerializerMethodField()
+
     class Meta:
         model = AnalysisRun
         fields = [
             "id",
             "wave",
+            "waves",
             "status",
             "requested_at",
             "started_at",
             "finished_at",
+            "input_hash",
+            "plan_hash",
+            "design_hash",
+            "software",
             "results",
             "error",
         ]
         read_only_fields = fields
+
+    def get_waves(self, run: AnalysisRun) -> list[int]:
+        """Return the waves the run covers (a wave's own run: that wave)."""
+        return run.wave_ids or ([run.wave_id] if run.wave_id else [])
+
+
+class AnalysisRunRequestSerializer(StrictSerializer):
+    waves = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)

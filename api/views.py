@@ -8,6 +8,7 @@ import math
 from dataclasses import asdict
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from analysis.models import AnalysisRun, RunStatus
+from analysis.runs import AnalysisRequestError, request_analysis_over
 from api import serializers as s
 from api.errors import Conflict
 from api.permissions import ADMIN, CouncilAdminOnly, CouncilAdminWrites
@@ -472,18 +474,39 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             OpenApiParameter("wave", OpenApiTypes.INT, description="Only this wave's runs."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=RunStatus.values),
         ]
-    )
+    ),
+    create=extend_schema(
+        request=s.AnalysisRunRequestSerializer,
+        responses={201: s.AnalysisRunSerializer},
+        summary="Request an analysis over several closed waves",
+        description=(
+            "Answers at once with the run, `pending` until a worker has computed it; a run "
+            "over the same waves and unchanged answers is reused. Each council × theme of "
+            "each wave is a case. Only closed waves of your councils; others answer 404."
+        ),
+    ),
 )
-class AnalysisRunViewSet(viewsets.ReadOnlyModelViewSet):
+class AnalysisRunViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A wave's own runs, and runs over several waves all of which lie in the user's councils."""
+
     serializer_class = s.AnalysisRunSerializer
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        runs = scoped(
-            AnalysisRun.objects.order_by("-requested_at", "-pk"),
-            self.request.user,
-            council_field="wave__council",
+        councils = councils_for(self.request.user)
+        over_waves = (
+            AnalysisRun.objects.filter(wave__isnull=True, waves__isnull=False)
+            .exclude(waves__in=Wave.objects.exclude(council__in=councils))
+            .values("pk")
         )
+        runs = AnalysisRun.objects.filter(
+            Q(wave__council__in=councils) | Q(pk__in=over_waves)
+        ).order_by("-requested_at", "-pk")
         if self.action == "list":
             wave_id = query_id(self.request, "wave")
             if wave_id is not None:
@@ -492,6 +515,17 @@ class AnalysisRunViewSet(viewsets.ReadOnlyModelViewSet):
             if run_status:
                 runs = runs.filter(status=run_status)
         return runs
+
+    def create(self, request, *args, **kwargs):
+        body = s.AnalysisRunRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            run = request_analysis_over(request.user, wave_ids=body.validated_data["waves"])
+        except PermissionError as error:
+            raise exceptions.NotFound(_("No such waves among yours.")) from error
+        except AnalysisRequestError as error:
+            raise exceptions.ValidationError({"waves": [str(error)]}) from error
+        return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

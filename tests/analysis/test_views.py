@@ -1,12 +1,17 @@
 """The results page: who may see it, and what it shows."""
 
+import io
+
+import pypdf
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
 from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
 from experiments.demo import write_synthetic_wave
+from experiments.models import Response
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,
@@ -24,6 +29,12 @@ SPEC = CouncilSpec(
     experiment=True,
     themes=(ThemeSpec("Local environment", "environment", 3, 0.6, 0.2, 0.3, 0.4, time_now=0.3),),
 )
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Keep the PDFs made by these tests out of the project's media directory."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -91,3 +102,89 @@ def test_the_report_downloads_as_an_html_file(client, analysed_wave):
     assert response["Content-Disposition"] == (
         f'attachment; filename="results-wave-{analysed_wave.pk}.html"'
     )
+
+
+def pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_report_downloads_as_a_pdf_with_the_tables_and_the_waves_numbers(client, analysed_wave):
+    membership = CouncilMembershipFactory(council=analysed_wave.council, role="researcher")
+    client.force_login(membership.user)
+    complete = Response.objects.filter(wave=analysed_wave, status="complete").count()
+
+    response = client.get(
+        reverse("analysis:wave_results", args=[analysed_wave.pk]), {"download": "pdf"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="results-wave-{analysed_wave.pk}.pdf"'
+    )
+    text = pdf_text(response.content)
+    for heading in (
+        "Table 1. Levels of individual and collective co-production",
+        "Table 2. Time given to co-production with others",
+        "Table 3. Correlates of the individual index",
+        "Table 4. Correlates of the collective index",
+        "Table 5. Effects of the nudges (percentage points)",
+        "Balance of pre-treatment panel covariates",
+    ):
+        assert heading in text
+    # The case row of table 1 carries the count of complete responses in the database.
+    assert complete == 80
+    case = f"{analysed_wave.council.name} — Local environment"
+    assert f"{case} {complete}" in " ".join(text.split())
+    # The charts are drawn into the PDF: their labels are text of the page.
+    assert "Local environment · Individual index" in text
+    assert "Download this report" not in text
+
+
+def test_the_pdf_of_another_councils_wave_is_not_found(client, analysed_wave):
+    membership = CouncilMembershipFactory(role="researcher")  # some other council
+    client.force_login(membership.user)
+
+    response = client.get(
+        reverse("analysis:wave_results", args=[analysed_wave.pk]), {"download": "pdf"}
+    )
+
+    assert response.status_code == 404
+    assert response.get("Content-Type") != "application/pdf"
+
+
+def test_the_pdf_in_welsh_has_welsh_headings(client, analysed_wave):
+    client.force_login(UserFactory(is_superuser=True))
+
+    # LocaleMiddleware leaves the request's language active in this thread: restore it after.
+    with translation.override("en"):
+        response = client.get(
+            reverse("analysis:wave_results", args=[analysed_wave.pk]),
+            {"download": "pdf"},
+            HTTP_ACCEPT_LANGUAGE="cy",
+        )
+
+    text = pdf_text(response.content)
+    assert "Tabl 1. Lefelau cydgynhyrchu unigol a chyfunol" in text
+    assert "Tabl 5. Effeithiau'r hybiau (pwyntiau canran)" in text
+    assert "Table 1." not in text
+
+
+def test_the_pdf_is_made_once_and_then_served_from_its_file(client, analysed_wave, tmp_path):
+    client.force_login(UserFactory(is_superuser=True))
+    url = reverse("analysis:wave_results", args=[analysed_wave.pk])
+
+    first = client.get(url, {"download": "pdf"})
+    (kept,) = (tmp_path / "report-pdfs").iterdir()
+    assert kept.read_bytes() == first.content
+    # A second download reads the kept file instead of laying the report out again
+    kept.write_bytes(b"%PDF-kept")
+    second = client.get(url, {"download": "pdf"})
+    # while another language is another document
+    with translation.override("en"):
+        welsh = client.get(url, {"download": "pdf"}, HTTP_ACCEPT_LANGUAGE="cy")
+
+    assert second.content == b"%PDF-kept"
+    assert welsh.content.startswith(b"%PDF-1.")
+    assert len(list((tmp_path / "report-pdfs").iterdir())) == 2

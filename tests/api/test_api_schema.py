@@ -118,4 +118,4 @@ def test_the_schema_is_valid_openapi_and_generates_without_warnings(tmp_path):
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
     )
 
-    assert (tmp_path / "schema.yaml").read_text().count("operationId:") == 35
+    assert (tmp_path / "schema.yaml").read_text().count("operationId:") == 36
