@@ -106,8 +106,14 @@ class ResponseFileReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "to_allocate": self.to_allocate,
+            # A header may hold a NUL byte, which Postgres jsonb refuses: shown as U+FFFD.
             "problems": [
-                {"row": p.row, "column": p.column, "message": p.message} for p in self.problems
+                {
+                    "row": p.row,
+                    "column": p.column.replace("\x00", "\ufffd"),
+                    "message": p.message.replace("\x00", "\ufffd"),
+                }
+                for p in self.problems
             ],
         }
 

@@ -652,3 +652,27 @@ def test_telephone_answers_keep_their_mode_and_language_falls_back_to_the_member
             "activity_id", "done"
         )
     ) == {activities[0].pk: True, activities[1].pk: False}
+
+
+def test_erasing_a_member_empties_the_response_files_that_name_them(db):
+    from console.models import ResponseUpload
+    from panel.erasure import erase_member
+
+    # Given an uploaded file and a stored report that name a member by external id
+    wave, theme, activities = small_wave()
+    member = PanelMemberFactory(council=wave.council, external_id="PAPER-ERASE-ME")
+    issue_invitation(wave, member=member)
+    content = paper_file(wave, theme, activities, [{"external_id": "PAPER-ERASE-ME", "mode": "2"}])
+    report = check_response_file(wave, content=content + b"PAPER-ERASE-ME,2\n", filename="r.csv")
+    upload = ResponseUpload.objects.create(
+        council=wave.council, wave=wave, filename="r.csv", content=content, report=report.as_dict()
+    )
+    assert "PAPER-ERASE-ME" in str(upload.report)
+
+    # When the member is erased
+    erase_member(member, keep_answers=False)
+
+    # Then neither the file nor its report holds the id
+    upload.refresh_from_db()
+    assert bytes(upload.content) == b""
+    assert "PAPER-ERASE-ME" not in str(upload.report)
