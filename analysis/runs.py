@@ -107,6 +107,7 @@ def execute_run(run_id: int) -> AnalysisRun:
     visits, devices = datasets.load_paradata(run.wave_id)
     flags = quality.quality_flags(frame, visits=visits, responses=devices)
     recall = datasets.load_recall_frame(run.wave_id)
+    modes = datasets.load_mode_counts(run.wave_id)
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
         (
@@ -114,6 +115,7 @@ def execute_run(run_id: int) -> AnalysisRun:
             + indices.frame_digest(flow)
             + indices.frame_digest(flags.fillna(-1))
             + indices.frame_digest(recall)
+            + repr(sorted(modes.items()))
         ).encode()
     ).hexdigest()
 
@@ -140,6 +142,8 @@ def execute_run(run_id: int) -> AnalysisRun:
 
     run.results = {
         **results,
+        # Paper and telephone answers are imported (experiments.response_imports).
+        "modes": modes,
         "design": {
             "design_hash": design_hash,
             "frozen_plan_hash": context.frozen_plan_hash,

@@ -676,3 +676,24 @@ def test_erasing_a_member_empties_the_response_files_that_name_them(db):
     upload.refresh_from_db()
     assert bytes(upload.content) == b""
     assert "PAPER-ERASE-ME" not in str(upload.report)
+
+
+def test_the_analysis_of_a_closed_wave_counts_responses_by_mode(db):
+    from analysis.report import build_report
+    from analysis.runs import execute_run
+
+    # Given a closed wave of eight members (member 0 partial) whose last four answered on paper
+    wave, _themes, members = build_wave(members=8)
+    rows = read_rows(as_paper_returns(wide_csv(wave), wave, members))
+    Response.objects.filter(wave=wave, member__in=members[4:]).delete()
+
+    # When those four rows are imported and the analysis it queued runs
+    import_response_file(wave, content=write_rows(rows[4:]), filename="returns.csv")
+    run = execute_run(AnalysisRun.objects.get(wave=wave).pk)
+
+    # Then the results count the complete responses of each mode
+    assert run.results["modes"] == {"web": 3, "paper": 4, "phone": 0}
+    assert build_report(run.results)["modes"] == [
+        {"label": "Online", "n": 3},
+        {"label": "Paper", "n": 4},
+    ]
