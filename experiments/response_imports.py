@@ -28,7 +28,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from analysis.codebook import CODED, DATETIME, INTEGER, STRING, Variable, wide_variables
+from analysis.codebook import (
+    CODED,
+    DATETIME,
+    INTEGER,
+    STRING,
+    Variable,
+    tidy_variables,
+    wide_variables,
+)
 from experiments.assignment import assign_member
 from experiments.models import (
     ActivityAnswer,
@@ -145,6 +153,9 @@ class Layout:
     variables: dict[str, Variable]
     theme_names: dict[int, str]
     activities: dict[int, set[int]]  # theme → its activity ids
+    # The tidy file's columns, and each theme's activities in the order of act1, act2, …
+    tidy: dict[str, Variable]
+    activity_order: dict[int, list[int]]
 
 
 def wave_layout(wave: Wave) -> Layout:
@@ -156,6 +167,8 @@ def wave_layout(wave: Wave) -> Layout:
         variables=variables,
         theme_names={theme.id: theme.name_en for theme in scope.themes},
         activities={theme.id: {a for a, _en, _cy in theme.activities} for theme in scope.themes},
+        tidy={variable.name: variable for variable in tidy_variables(scope)},
+        activity_order={theme.id: [a for a, *_text in theme.activities] for theme in scope.themes},
     )
 
 
@@ -330,6 +343,7 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
     layout = wave_layout(wave)
     header_row, header_cells = numbered[0]
     header = [cell.strip().lstrip("\ufeff").lower() for cell in header_cells]
+    tidy = _is_tidy(header)
     seen: set[str] = set()
     for name in header:
         if not name:
@@ -341,7 +355,11 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
                 )
             )
         seen.add(name)
-        message = _header_problem(name, layout)
+        if tidy:
+            known = name == "external_id" or name in layout.tidy
+            message = None if known else _("Unknown column “%(column)s”.") % {"column": name}
+        else:
+            message = _header_problem(name, layout)
         if message:
             report.problems.append(Problem(header_row, name, message))
     for column in REQUIRED_COLUMNS:
@@ -363,6 +381,9 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
         )
         for number, cells in numbered[1:]
     ]
+    origin: dict[tuple[int, str], tuple[int, str]] = {}
+    if tidy:
+        rows, origin = _fold_tidy_rows(layout, rows, report.problems)
     members = _load_members(
         wave, sorted({raw["external_id"].strip() for _n, raw in rows if raw["external_id"].strip()})
     )
@@ -375,7 +396,10 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
     for number, raw in rows:
         problems: list[Problem] = []
         parsed = _check_row(wave, layout, members, number, raw, first_row_of, problems, now)
-        report.problems.extend(problems)
+        # A tidy file's problem is shown on the row and column the cell came from.
+        report.problems.extend(
+            Problem(*origin.get((p.row, p.column), (p.row, p.column)), p.message) for p in problems
+        )
         if parsed is None or problems:
             continue
         report.rows.append(parsed)
@@ -390,6 +414,97 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
             allocating.add(parsed.member_id)
     report.to_allocate = len(allocating)
     return report
+
+
+def _is_tidy(header: list[str]) -> bool:
+    """Return whether the header is the tidy export's: one row per response × theme."""
+    return "theme" in header and not any(THEME_COLUMN.match(name) for name in header)
+
+
+TIDY_ACTIVITY = re.compile(r"^act(\d+)$")
+
+
+def _fold_tidy_rows(
+    layout: Layout, rows: list[tuple[int, dict[str, str]]], problems: list[Problem]
+) -> tuple[list[tuple[int, dict[str, str]]], dict[tuple[int, str], tuple[int, str]]]:
+    """Fold tidy rows into one wide row per member, remembering where each cell came from.
+
+    A folded row is numbered by the member's first tidy row; `origin` maps (that number,
+    wide column) to (tidy row, tidy column) so that problems point at the cell typed.
+    """
+    response_columns = {name for name in layout.variables if not THEME_COLUMN.match(name)}
+    folded: dict[object, tuple[int, dict[str, str]]] = {}
+    origin: dict[tuple[int, str], tuple[int, str]] = {}
+    theme_row: dict[tuple[object, int], int] = {}
+    for number, raw in rows:
+        external_id = raw.get("external_id", "").strip()
+        key: object = external_id or ("row", number)
+        text = raw.get("theme", "").strip()
+        if not text:
+            problems.append(Problem(number, "theme", _("The theme is empty.")))
+            continue
+        try:
+            theme_id = _coded(layout.tidy["theme"], text)
+        except CellError as error:
+            problems.append(Problem(number, "theme", str(error)))
+            continue
+        if (key, theme_id) in theme_row:
+            problems.append(
+                Problem(
+                    number,
+                    "theme",
+                    _("The member's answers on this theme are already on row %(row)d.")
+                    % {"row": theme_row[(key, theme_id)]},
+                )
+            )
+            continue
+        theme_row[(key, theme_id)] = number
+        first, wide = folded.setdefault(key, (number, {"external_id": raw.get("external_id", "")}))
+        for name, value in raw.items():
+            if name in ("external_id", "theme"):
+                continue
+            if name in response_columns:
+                previous = wide.get(name, "")
+                if value.strip() and previous.strip() and value != previous:
+                    problems.append(
+                        Problem(
+                            number,
+                            name,
+                            _(
+                                "The value differs from the one on row %(row)d: a response "
+                                "has one value for all its themes."
+                            )
+                            % {"row": origin.get((first, name), (first, name))[0]},
+                        )
+                    )
+                elif value.strip() and not previous.strip():
+                    wide[name] = value
+                    origin[(first, name)] = (number, name)
+                else:
+                    wide.setdefault(name, value)
+                continue
+            activity = TIDY_ACTIVITY.match(name)
+            if activity:
+                order = layout.activity_order[theme_id]
+                position = int(activity.group(1))
+                if position > len(order):
+                    if value.strip():
+                        problems.append(
+                            Problem(
+                                number,
+                                name,
+                                _("The theme “%(theme)s” has only %(count)d activities.")
+                                % {"theme": layout.theme_names[theme_id], "count": len(order)},
+                            )
+                        )
+                    continue
+                column = f"t{theme_id}_a{order[position - 1]}"
+            else:
+                column = f"t{theme_id}_{name}"
+            if column in layout.variables:
+                wide[column] = value
+                origin[(first, column)] = (number, name)
+    return list(folded.values()), origin
 
 
 def _check_row(

@@ -697,3 +697,67 @@ def test_the_analysis_of_a_closed_wave_counts_responses_by_mode(db):
         {"label": "Online", "n": 3},
         {"label": "Paper", "n": 4},
     ]
+
+
+# --- The tidy layout ------------------------------------------------------------------------
+
+
+def tidy_csv(wave) -> bytes:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "tidy.csv"
+        exports.write_export(path, wave_ids=[wave.pk], format=ExportFormat.CSV_TIDY)
+        return path.read_bytes()
+
+
+def test_the_tidy_export_imported_again_reproduces_the_analysis_too(db):
+    # Given a closed wave, its tables, and its tidy export (a row per response × theme) keyed
+    wave, _themes, members = build_wave(members=40, seed=11)
+    before = tables(wave)
+    paper = as_paper_returns(tidy_csv(wave), wave, members)
+
+    # When its answers are deleted and the tidy file is imported
+    Response.objects.filter(wave=wave).delete()
+    result = import_response_file(wave, content=paper, filename="returns.csv")
+
+    # Then one response per member is back and every table is the same
+    assert (result.created, result.updated) == (40, 0)
+    assert tables(wave) == before
+
+
+def test_a_tidy_files_problems_point_at_the_row_and_column_typed(db):
+    # Given a tidy export of two members (rows 2–3 the first, 4–5 the second)
+    wave, _themes, members = build_wave(members=2, seed=3)
+    rows = read_rows(as_paper_returns(tidy_csv(wave), wave, members))
+    assert [row["external_id"] for row in rows] == ["PAPER-0000"] * 2 + ["PAPER-0001"] * 2
+    rows[1]["collective"] = "5"  # the first member's second theme
+    rows[3]["act2"] = "x"
+    rows[2]["birth_year"] = str(int(rows[3]["birth_year"]) + 1)
+    rows.append({**rows[0], "act4": "1"})
+    header = [*read_rows(as_paper_returns(tidy_csv(wave), wave, members))[0], "act4"]
+    Response.objects.filter(wave=wave).delete()
+
+    report = check_response_file(wave, content=write_rows(rows, header), filename="r.csv")
+
+    assert [(p.row, p.column) for p in report.problems] == [
+        (1, "act4"),  # an unknown column: the themes have three activities
+    ]
+    header.remove("act4")
+    for row in rows:
+        row.pop("act4", None)
+    rows[-1]["act3"] = ""
+    report = check_response_file(wave, content=write_rows(rows, header), filename="r.csv")
+    assert problems(report) == [
+        (
+            5,
+            "birth_year",
+            "The value differs from the one on row 4: a response has one value for all its themes.",
+        ),
+        (6, "theme", "The member's answers on this theme are already on row 2."),
+        (
+            3,
+            "collective",
+            "“5” is not one of the codes of this question: 1 = Often, 2 = Sometimes, 3 = Never.",
+        ),
+        (5, "act2", "“x” is not one of the codes of this question: 0 = No, 1 = Yes."),
+    ]
+    assert Response.objects.filter(wave=wave).count() == 0
