@@ -533,6 +533,10 @@ def _check_row(
         if variable.name == "pseudonym":
             continue
         try:
+            if variable.name in ("council", "wave"):
+                # Checked below against this wave, with a message better than a code list.
+                values[column] = _whole_number(text.strip())
+                continue
             values[column] = _value(variable, text, now)
         except CellError as error:
             problem(column, str(error))

@@ -494,13 +494,13 @@ def test_rows_of_another_wave_or_council_are_refused(one_member_wave):
         wave, content=write_rows(rows, ["external_id", "mode", "council", "wave"]), filename="r.csv"
     )
 
-    codes = ", ".join(f"{c} = {n}" for c, n in [(wave.council_id, wave.council.name)])
     assert problems(report) == [
-        (2, "council", f"“999999” is not one of the codes of this question: {codes}."),
+        (2, "council", "The row belongs to another council's data, not to this wave's."),
         (
             2,
             "wave",
-            f"“999998” is not one of the codes of this question: {wave.pk} = {wave.title}.",
+            f"The row belongs to wave 999998, not to this wave ({wave.pk}): correct or empty "
+            "the cell.",
         ),
     ]
 
@@ -761,3 +761,25 @@ def test_a_tidy_files_problems_point_at_the_row_and_column_typed(db):
         (5, "act2", "“x” is not one of the codes of this question: 0 = No, 1 = Yes."),
     ]
     assert Response.objects.filter(wave=wave).count() == 0
+
+
+def test_an_xlsx_workbook_is_read_like_the_csv(one_member_wave):
+    import openpyxl
+
+    # Given the same row typed in a spreadsheet, with a real date cell and numeric codes
+    wave, theme, _activities = one_member_wave
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["external_id", "mode", "submitted_at", f"t{theme.pk}_efficacy"])
+    # Spreadsheet cells hold naive times.
+    sheet.append(["P-1", 2, datetime(2026, 3, 5, 18, 30), 1])  # noqa: DTZ001
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    # When it is imported
+    import_response_file(wave, content=buffer.getvalue(), filename="returns.xlsx")
+
+    # Then the codes and the time are stored as typed (times are UTC)
+    response = Response.objects.get(wave=wave)
+    assert response.submitted_at == datetime(2026, 3, 5, 18, 30, tzinfo=UTC)
+    assert ThemeAnswer.objects.get(response=response).efficacy == 1
