@@ -4,7 +4,8 @@ The file is the wide CSV of the platform's research export (`analysis.exports`, 
 per response, theme questions prefixed `t<theme id>_`, codes as in the codebook), plus one
 column the council fills in: `external_id`, the member's id in the council's own panel
 list. The export's `pseudonym` is accepted and never read: letting a council admin test
-pseudonyms against their members would undo the pseudonymisation.
+pseudonyms against their members would undo the pseudonymisation. The tidy export (one
+row per response × theme) is accepted too, folded into one row per member.
 
 `check_response_file` reads the whole file against the wave and reports every problem by
 row and column without writing anything. `import_response_file` refuses a file with

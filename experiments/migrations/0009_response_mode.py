@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='response',
             name='mode',
-            field=models.CharField(choices=[('web', 'Online'), ('paper', 'Paper'), ('phone', 'Telephone')], default='web', max_length=5),
+            field=models.CharField(choices=[('web', 'Online'), ('paper', 'Paper'), ('phone', 'Telephone')], db_default='web', default='web', max_length=5),
+        ),
+        migrations.AddConstraint(
+            model_name='response',
+            constraint=models.CheckConstraint(condition=models.Q(('mode__in', ['web', 'paper', 'phone'])), name='response_mode_valid'),
         ),
     ]

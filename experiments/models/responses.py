@@ -62,7 +62,14 @@ class Response(models.Model):
     )
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
     # Paper and telephone answers are imported (experiments.response_imports).
-    mode = models.CharField(max_length=5, choices=ResponseMode.choices, default=ResponseMode.WEB)
+    # A database default too, so that processes still running older code during a deploy
+    # keep inserting online responses.
+    mode = models.CharField(
+        max_length=5,
+        choices=ResponseMode.choices,
+        default=ResponseMode.WEB,
+        db_default=ResponseMode.WEB,
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -86,6 +93,9 @@ class Response(models.Model):
             models.CheckConstraint(
                 condition=Q(status="partial") | Q(submitted_at__isnull=False),
                 name="complete_response_has_submitted_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=ResponseMode.values), name="response_mode_valid"
             ),
         ]
 

@@ -783,3 +783,14 @@ def test_an_xlsx_workbook_is_read_like_the_csv(one_member_wave):
     response = Response.objects.get(wave=wave)
     assert response.submitted_at == datetime(2026, 3, 5, 18, 30, tzinfo=UTC)
     assert ThemeAnswer.objects.get(response=response).efficacy == 1
+
+
+def test_the_database_refuses_a_mode_outside_its_choices(db):
+    from django.db import IntegrityError, transaction
+
+    wave, _theme, _activities = small_wave()
+    member = PanelMemberFactory(council=wave.council)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Response.objects.create(wave=wave, member=member, mode="fax")
+    assert Response.objects.create(wave=wave, member=member).mode == ResponseMode.WEB
