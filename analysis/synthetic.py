@@ -21,6 +21,12 @@ QUALIFICATIONS = ("none", "level_1_2", "level_3", "level_4")
 # Stored codes: efficacy Agreement 1 (strongly agree) … 5, 9 don't know.
 EFFICACY_P = (0.14, 0.36, 0.26, 0.14, 0.07, 0.03)
 EFFICACY_CODES = (1, 2, 3, 4, 5, 9)
+# Slopes of the individual index, chosen so that over the ten study cases self-efficacy is
+# significantly positive in about six and age significantly negative in about four (the
+# paper's Table 3); collective co-production rises 0.3 on the logit scale per efficacy point.
+INDIVIDUAL_PER_EFFICACY_POINT = 0.02
+INDIVIDUAL_PER_YEAR_OF_AGE = -0.0008
+COLLECTIVE_LOGIT_PER_EFFICACY_POINT = 0.3
 EFFICACY_MEAN_SCORE = sum(
     (6 - c) * p for c, p in zip(EFFICACY_CODES[:5], EFFICACY_P[:5], strict=True)
 ) / sum(EFFICACY_P[:5])
@@ -101,13 +107,22 @@ def generate_council(spec: CouncilSpec, *, seed: int, wave_year: int = 2026) -> 
         any_share = theme.often + theme.sometimes
         # Efficacy acts on the logit scale so that rare collective co-production stays rare;
         # the planted effect is added on the probability scale, as the OLS estimand.
-        p_any = np.clip(_expit(_logit(any_share) + 0.3 * centred) + coll_shift, 0.005, 0.995)
+        p_any = np.clip(
+            _expit(_logit(any_share) + COLLECTIVE_LOGIT_PER_EFFICACY_POINT * centred) + coll_shift,
+            0.005,
+            0.995,
+        )
         joined = rng.random(n) < p_any
         often_given_any = theme.often / any_share if any_share else 0.0
         often = joined & (rng.random(n) < often_given_any)
         collective = np.where(often, 1, np.where(joined, 2, 3))
         p_item = np.clip(
-            theme.individual + 0.03 * centred - 0.002 * (age - 50) + ind_shift, 0.01, 0.99
+            theme.individual
+            + INDIVIDUAL_PER_EFFICACY_POINT * centred
+            + INDIVIDUAL_PER_YEAR_OF_AGE * (age - 50)
+            + ind_shift,
+            0.01,
+            0.99,
         )
         done = rng.random((n, theme.activities)) < p_item[:, None]
         skipped = rng.random((n, theme.activities)) < 0.03

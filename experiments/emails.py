@@ -164,7 +164,7 @@ def deliver_email(delivery_id: int) -> EmailDelivery:
     """Send one queued e-mail with a fresh personal link; safe to call twice.
 
     A link can only be shown when it is issued (the database keeps just its hash), so each
-    e-mail issues a new one, and the newest e-mail's link is the one that works.
+    e-mail issues a new one; the links of earlier e-mails keep working too.
     """
     with transaction.atomic():
         delivery = (

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from experiments.models import Invitation, Wave
+from experiments.models import EarlierInvitationToken, Invitation, Wave
 from panel.models import MemberStatus, PanelMember
 
 
@@ -28,10 +28,11 @@ class IssuedInvitation:
 
 
 def issue_invitation(wave: Wave, *, member: PanelMember) -> IssuedInvitation:
-    """Create the member's invitation to the wave, or give an existing one a fresh token.
+    """Create the member's invitation to the wave, or give an existing one another link.
 
     The plain token exists only in the return value: the database keeps its hash, so a
-    lost link can be replaced but never recovered.
+    lost link can be replaced but never recovered. Earlier links keep working until the
+    invitation expires, because members click whichever e-mail they find first.
     """
     if member.council_id != wave.council_id:
         raise ValueError("A member can only be invited to a wave of their own council.")
@@ -41,6 +42,9 @@ def issue_invitation(wave: Wave, *, member: PanelMember) -> IssuedInvitation:
             wave=wave, member=member, defaults={"token_hash": hash_token(token)}
         )
         if not created:
+            EarlierInvitationToken.objects.create(
+                invitation=invitation, token_hash=invitation.token_hash
+            )
             invitation.token_hash = hash_token(token)
             invitation.save(update_fields=["token_hash"])
     return IssuedInvitation(invitation=invitation, token=token)
@@ -53,11 +57,11 @@ def find_invitation(token: str) -> Invitation | None:
     """
     if not token or len(token) > 100:
         return None
-    invitation = (
-        Invitation.objects.select_related("wave", "member")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    token_hash = hash_token(token)
+    invitations = Invitation.objects.select_related("wave", "member")
+    invitation = invitations.filter(token_hash=token_hash).first()
+    if invitation is None:
+        invitation = invitations.filter(earlier_tokens__token_hash=token_hash).first()
     if invitation is None:
         return None
     if invitation.expires_at is not None and invitation.expires_at <= timezone.now():

@@ -4,8 +4,8 @@ Erasing a member removes everything that identifies them:
 
 - their contact details (`MemberContact`: e-mail and name) are deleted;
 - their external id becomes a random tombstone, and the household key is cleared;
-- every invitation's token hash becomes a random value (the link stops working, and the
-  wave's count of invitations stays true);
+- every invitation's token hash becomes a random value and its earlier links are deleted
+  (the links stop working, and the wave's count of invitations stays true);
 - error texts of their e-mail deliveries (which may quote the address) are cleared;
 - uploaded panel and response files of their council that mention them are emptied, and
   the stored import reports have their values replaced by "[erased]".
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from console.audit import record_action
 from console.models import EmailDelivery, PanelUpload, ResponseUpload
-from experiments.models import Council, Invitation, Response, WaveStatus
+from experiments.models import Council, EarlierInvitationToken, Invitation, Response, WaveStatus
 from panel.models import MemberContact, MemberStatus, PanelMember
 
 ERASED = "[erased]"
@@ -104,6 +104,7 @@ def erase_member(member: PanelMember, *, keep_answers: bool, user=None) -> Erasu
         for invitation in invitations:
             invitation.token_hash = secrets.token_hex(32)
             invitation.save(update_fields=["token_hash"])
+        EarlierInvitationToken.objects.filter(invitation__in=invitations).delete()
         EmailDelivery.objects.filter(member=member).update(error="")
         _scrub_uploads(member.council_id, needles)
 

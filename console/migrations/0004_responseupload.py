@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('console', '0003_merge_20261128_2124'),
-        ('experiments', '0009_response_mode'),
+        ('experiments', '0010_response_mode'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

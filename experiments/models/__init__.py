@@ -25,7 +25,7 @@ from experiments.models.instrument import (
     ThemeKind,
     TimeGiven,
 )
-from experiments.models.invitations import Invitation
+from experiments.models.invitations import EarlierInvitationToken, Invitation
 from experiments.models.responses import (
     ActivityAnswer,
     Exposure,
@@ -64,6 +64,7 @@ __all__ = [
     "CouncilRole",
     "Debrief",
     "DebriefKind",
+    "EarlierInvitationToken",
     "EthnicGroup",
     "Exposure",
     "Frequency",

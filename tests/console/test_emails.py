@@ -149,3 +149,36 @@ def test_invitations_are_refused_for_a_draft_wave():
         queue_invitations(wave)
 
     assert EmailDelivery.objects.count() == 0
+
+
+def _link_token(message) -> str:
+    link = next(line for line in message.body.splitlines() if "/i/" in line).strip()
+    return link.rsplit("/i/", 1)[1].strip("/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_invitation_link_still_works_after_a_reminder_was_sent(open_wave):
+    # Given a member invited, then reminded with a second link
+    person = contact(open_wave)
+    queue_invitations(open_wave)
+    ReminderSchedule.objects.create(wave=open_wave, send_at=timezone.now())
+    send_due_reminders()
+    first, reminder = (_link_token(message) for message in mail.outbox)
+
+    # Then both e-mails' links open the same invitation
+    assert first != reminder
+    assert find_invitation(first).member == person.member
+    assert find_invitation(reminder) == find_invitation(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_earlier_link_works_once_the_invitation_expired(open_wave):
+    person = contact(open_wave)
+    queue_invitations(open_wave)
+    ReminderSchedule.objects.create(wave=open_wave, send_at=timezone.now())
+    send_due_reminders()
+    tokens = [_link_token(message) for message in mail.outbox]
+
+    person.member.invitations.update(expires_at=timezone.now())
+
+    assert [find_invitation(token) for token in tokens] == [None, None]

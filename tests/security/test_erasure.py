@@ -11,7 +11,7 @@ from django.utils import timezone
 from analysis import exports
 from console.models import AuditEntry, EmailDelivery, PanelUpload
 from experiments.invitations import hash_token, issue_invitation
-from experiments.models import CouncilRole, Invitation, Response, WaveStatus
+from experiments.models import CouncilRole, EarlierInvitationToken, Response, WaveStatus
 from panel.erasure import ErasureError, erase_expired_members, erase_member
 from panel.models import MemberContact, MemberStatus, PanelMember
 from tests.factories import (
@@ -62,8 +62,10 @@ def answered_member(client, open_wave):
     EmailDeliveryFactory(wave=open_wave, member=member, error=f"550 {EMAIL}: mailbox full")
     link = issue_invitation(open_wave, member=member)
     answer_whole_questionnaire(client, link.url)
+    # A reminder carried a second link; the first one is kept as an earlier link.
+    issue_invitation(open_wave, member=member)
     token_hash = hash_token(link.token)
-    assert Invitation.objects.filter(token_hash=token_hash).exists()
+    assert EarlierInvitationToken.objects.filter(token_hash=token_hash).exists()
     return member, token_hash
 
 

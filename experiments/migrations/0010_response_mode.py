@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('experiments', '0008_merge_20261128_2124'),
+        ('experiments', '0009_earlier_invitation_tokens'),
     ]
 
     operations = [
