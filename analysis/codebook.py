@@ -22,6 +22,7 @@ STRING, INTEGER, FLOAT, DATETIME, CODED = "string", "integer", "float", "datetim
 # `Response`) so that a free-text column added later cannot leak into exports unreviewed.
 RESPONSE_FIELDS = (
     "status",
+    "mode",
     "language",
     "started_at",
     "submitted_at",
@@ -44,6 +45,10 @@ WORDING = {
     "arm": ("Experimental arm: the information nudges shown", "Cangen yr arbrawf"),
     "theme": ("Theme of the questions", "Thema'r cwestiynau"),
     "status": ("Status of the response", "Statws yr ymateb"),
+    "mode": (
+        "How the answers were collected (online, paper or telephone)",
+        "Sut y casglwyd yr atebion (ar-lein, papur neu ffôn)",
+    ),
     "language": ("Language the questionnaire was answered in", "Iaith yr atebion"),
     "started_at": ("When the response was started (UTC)", "Pryd y dechreuwyd yr ymateb (UTC)"),
     "submitted_at": ("When the response was submitted (UTC)", "Pryd y cyflwynwyd yr ymateb (UTC)"),

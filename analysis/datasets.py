@@ -12,6 +12,7 @@ from experiments.models import (
     Exposure,
     Invitation,
     Response,
+    ResponseMode,
     ResponseStatus,
     ThemeAnswer,
     Wave,
@@ -149,6 +150,16 @@ def load_case_frame(wave_id: int) -> pd.DataFrame:
     ):
         frame[column] = frame[column].astype("Float64").astype(float)
     return frame
+
+
+def load_mode_counts(wave_ids: list[int]) -> dict[str, int]:
+    """Return the waves' complete responses by how they were collected (web, paper, phone)."""
+    counts = dict(
+        Response.objects.filter(wave_id__in=wave_ids, status=ResponseStatus.COMPLETE)
+        .values_list("mode")
+        .annotate(n=Count("pk"))
+    )
+    return {mode: counts.get(mode, 0) for mode in ResponseMode.values}
 
 
 def load_flow_frame(wave_id: int) -> pd.DataFrame:

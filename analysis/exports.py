@@ -69,7 +69,7 @@ from experiments.tenancy import councils_for
 from outbox.relay import enqueue
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"
 EXPORT_DIR = "exports"
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from analysis import charts
 from analysis.tables import CORRELATES
+from experiments.models import ResponseMode
 
 
 def index_labels() -> dict[str, str]:
@@ -311,4 +312,15 @@ def build_report(results: dict) -> dict:
         "randomisation_inference": results.get("randomisation_inference", []),
         "notes": results.get("notes", []),
         "arm_labels": arm_labels(),
+        "modes": mode_rows(results),
     }
+
+
+def mode_rows(results: dict) -> list[dict]:
+    """Return the complete responses by mode (online, paper, telephone), those that occur."""
+    counts = results.get("modes") or {}
+    return [
+        {"label": label, "n": counts[mode]}
+        for mode, label in ResponseMode.choices
+        if counts.get(mode)
+    ]

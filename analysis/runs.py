@@ -210,6 +210,7 @@ def execute_run(run_id: int) -> AnalysisRun:
         frames.quality,
         frames.recall,
     )
+    modes = datasets.load_mode_counts(wave_ids)
     loaded = time.perf_counter()
     input_hash = hashlib.sha256(
         (
@@ -217,6 +218,7 @@ def execute_run(run_id: int) -> AnalysisRun:
             + indices.frame_digest(flow)
             + indices.frame_digest(flags.fillna(-1))
             + indices.frame_digest(recall)
+            + repr(sorted(modes.items()))
         ).encode()
     ).hexdigest()
 
@@ -243,6 +245,8 @@ def execute_run(run_id: int) -> AnalysisRun:
 
     run.results = {
         **results,
+        # Paper and telephone answers are imported (experiments.response_imports).
+        "modes": modes,
         "design": {
             "design_hash": design_hash,
             "frozen_plan_hash": context.frozen_plan_hash,

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.models import AnalysisRun
-from console.models import PanelUpload
+from console.models import PanelUpload, ResponseUpload
 from experiments.models import Activity, AllocationScheme, Council, Theme, Wave, WaveStatus
 
 READ_ONLY_MESSAGE = _("This field is read-only: the platform sets it.")
@@ -234,6 +234,65 @@ class PanelFileSerializer(StrictSerializer):
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
+
+
+class ResponseImportSerializer(serializers.ModelSerializer):
+    ok = serializers.SerializerMethodField()
+    row_count = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResponseUpload
+        fields = [
+            "id",
+            "council",
+            "wave",
+            "filename",
+            "uploaded_at",
+            "imported_at",
+            "ok",
+            "row_count",
+            "summary",
+            "result",
+            "problems",
+        ]
+        read_only_fields = fields
+
+    def get_ok(self, upload) -> bool:
+        return not upload.report.get("problems")
+
+    def get_row_count(self, upload) -> int:
+        return int(upload.report.get("row_count", 0))
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_summary(self, upload) -> dict:
+        """What the import would do: new, updated, unchanged responses; members to allocate."""
+        names = ("new", "updated", "unchanged", "to_allocate")
+        return {name: int(upload.report.get(name, 0)) for name in names}
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, upload):
+        return ProblemSerializer(upload.report.get("problems", []), many=True).data
+
+
+class ResponseFileSerializer(StrictSerializer):
+    wave = serializers.IntegerField(
+        min_value=1, help_text="An open or closed wave of a council you administer."
+    )
+    file = serializers.FileField(
+        help_text=(
+            "CSV (UTF-8) or XLSX in the layout of the wide export, plus external_id; "
+            "mode 2 = paper, 3 = telephone."
+        )
+    )
+
+
+class ResponseImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    allocated = serializers.IntegerField()
 
 
 class InvitationRequestSerializer(StrictSerializer):

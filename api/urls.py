@@ -15,6 +15,7 @@ router.register("waves", views.WaveViewSet, basename="wave")
 router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("analysis-runs", views.AnalysisRunViewSet, basename="analysis-run")
 router.register("panel-imports", views.PanelImportViewSet, basename="panel-import")
+router.register("response-imports", views.ResponseImportViewSet, basename="response-import")
 router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [

@@ -24,7 +24,7 @@ from api import serializers as s
 from api.errors import Conflict
 from api.permissions import ADMIN, CouncilAdminOnly, CouncilAdminWrites
 from console.audit import record_action
-from console.models import PanelUpload
+from console.models import PanelUpload, ResponseUpload
 from experiments.invitations import issue_invitation
 from experiments.models import (
     Activity,
@@ -39,6 +39,11 @@ from experiments.models import (
 )
 from experiments.monitoring import _design_arms as design_arms
 from experiments.monitoring import arm_labels, monitor_wave
+from experiments.response_imports import (
+    ResponseFileError,
+    check_response_file,
+    import_response_file,
+)
 from experiments.tenancy import councils_for, scoped
 from experiments.waves import close_wave, open_wave, opening_problems
 from panel.imports import PanelFileError, check_panel_file, import_panel_file
@@ -600,3 +605,96 @@ class PanelImportViewSet(
             updated=result.updated,
         )
         return Response(s.ImportResultSerializer(result).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": s.ResponseFileSerializer},
+        summary="Upload paper or telephone responses and check them (dry run)",
+        description=(
+            "Nothing is imported: the answer lists every problem by row and column, and "
+            "what the import would do. Commit a file without problems with the `commit` "
+            "action. The wave must be open or closed and belong to a council you administer."
+        ),
+    )
+)
+class ResponseImportViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ResponseImportSerializer
+    permission_classes = [CouncilAdminOnly]
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        uploads = scoped(
+            ResponseUpload.objects.order_by("-uploaded_at", "-pk"), self.request.user, roles=ADMIN
+        )
+        if self.action == "list":
+            wave_id = query_id(self.request, "wave")
+            if wave_id is not None:
+                uploads = uploads.filter(wave_id=wave_id)
+        return uploads
+
+    def create(self, request, *args, **kwargs):
+        body = s.ResponseFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wave = (
+            scoped(Wave.objects.select_related("council"), request.user, roles=ADMIN)
+            .exclude(status=WaveStatus.DRAFT)
+            .filter(pk=body.validated_data["wave"])
+            .first()
+        )
+        if wave is None:
+            raise exceptions.NotFound(_("No such open or closed wave among your councils."))
+        upload = body.validated_data["file"]
+        content = upload.read()
+        report = check_response_file(wave, content=content, filename=upload.name)
+        stored = ResponseUpload.objects.create(
+            council=wave.council,
+            wave=wave,
+            uploaded_by=request.user,
+            filename=without_nul(upload.name)[:255],
+            content=content if report.ok else b"",
+            report=without_nul(report.as_dict()),
+        )
+        return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=s.ResponseImportResultSerializer,
+        summary="Import a checked file of paper or telephone responses",
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        upload = self.get_object()
+        if upload.imported_at is not None or upload.report.get("problems"):
+            raise Conflict(_("This file cannot be imported again; upload it anew."))
+        try:
+            result = import_response_file(
+                upload.wave, content=bytes(upload.content), filename=upload.filename
+            )
+        except ResponseFileError as error:
+            upload.report = without_nul(error.report.as_dict())
+            upload.content = b""
+            upload.save(update_fields=["report", "content"])
+            raise Conflict(_("The file has problems; nothing was imported.")) from error
+        upload.imported_at = timezone.now()
+        upload.content = b""
+        upload.result = asdict(result)
+        upload.save(update_fields=["imported_at", "content", "result"])
+        _audit(
+            request,
+            "import_responses",
+            upload,
+            council=upload.council,
+            summary=(
+                f"{upload.filename} into wave #{upload.wave_id}: {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged"
+            ),
+            **upload.result,
+        )
+        return Response(s.ResponseImportResultSerializer(result).data)

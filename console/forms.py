@@ -164,6 +164,17 @@ class PanelUploadForm(CouncilChoiceMixin, forms.Form):
         self.limit_councils(councils)
 
 
+class ResponseUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Paper or telephone responses (.csv or .xlsx)"),
+        help_text=_(
+            "The layout of the wide CSV export, one row per response, plus a column "
+            "external_id with the member's id in your panel list. Column mode says how the "
+            "answers were collected: 2 = paper, 3 = telephone. The first row holds the names."
+        ),
+    )
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("6-digit code from your authenticator app"),

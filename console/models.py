@@ -111,3 +111,29 @@ class PanelUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ResponseUpload(models.Model):
+    """A file of paper or telephone responses kept between its dry run and the import.
+
+    Scoped to the wave's council like every console object; the content is emptied once
+    imported, and a file with problems is never kept.
+    """
+
+    council = models.ForeignKey("experiments.Council", on_delete=models.CASCADE, related_name="+")
+    wave = models.ForeignKey("experiments.Wave", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    report = models.JSONField(default=dict)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename

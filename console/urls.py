@@ -24,6 +24,12 @@ urlpatterns = [
     path("waves/<int:wave_id>/invitations/", views.send_invitations, name="send_invitations"),
     path("waves/<int:wave_id>/reminders/", views.schedule_reminder, name="schedule_reminder"),
     path("waves/<int:wave_id>/links.csv", views.links_csv, name="links_csv"),
+    path("waves/<int:wave_id>/responses/import/", views.response_import, name="response_import"),
+    path(
+        "waves/<int:wave_id>/responses/import/<int:response_upload_id>/",
+        views.response_import_report,
+        name="response_import_report",
+    ),
     path("debriefs/<int:debrief_id>/", views.debrief_edit, name="debrief_edit"),
     path("debriefs/<int:debrief_id>/approve/", views.debrief_approve, name="debrief_approve"),
     path("debriefs/<int:debrief_id>/send/", views.debrief_send, name="debrief_send"),

@@ -31,11 +31,18 @@ from console.forms import (
     NudgeForm,
     PanelUploadForm,
     ReminderForm,
+    ResponseUploadForm,
     ThemeForm,
     TokenForm,
     WaveForm,
 )
-from console.models import AuditEntry, EmailDelivery, PanelUpload, ReminderSchedule
+from console.models import (
+    AuditEntry,
+    EmailDelivery,
+    PanelUpload,
+    ReminderSchedule,
+    ResponseUpload,
+)
 from experiments.emails import member_for_unsubscribe_token, queue_invitations
 from experiments.forms import ThemePageForm
 from experiments.invitations import issue_invitation
@@ -54,6 +61,11 @@ from experiments.models import (
 from experiments.monitoring import monitor_wave
 from experiments.nudges import set_nudge_text
 from experiments.questionnaires import default_wording, set_item_wording, theme_pages
+from experiments.response_imports import (
+    ResponseFileError,
+    check_response_file,
+    import_response_file,
+)
 from experiments.responses import current_nudge_texts
 from experiments.tenancy import councils_for, get_scoped_or_404, scoped
 from experiments.waves import WaveStateError, close_wave, open_wave
@@ -766,6 +778,103 @@ def panel_import_report(request: HttpRequest, upload_id: int) -> HttpResponse:
         return redirect("console:panel")
     return render(
         request, "console/panel_import_report.html", {"upload": upload, "report": upload.report}
+    )
+
+
+# Paper and telephone responses ---------------------------------------------------------------
+
+
+@console_view
+def response_import(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Upload paper or telephone responses and see the dry run; nothing is imported yet."""
+    wave = _wave(request, wave_id)
+    form = ResponseUploadForm(request.POST or None, request.FILES or None)
+    # A draft wave's page only says why nothing can be imported yet; the check refuses too.
+    if request.method == "POST" and wave.status != WaveStatus.DRAFT and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        report = check_response_file(wave, content=content, filename=upload.name)
+        stored = ResponseUpload.objects.create(
+            council=wave.council,
+            wave=wave,
+            uploaded_by=request.user,
+            filename=upload.name.replace("\x00", "")[:255],
+            content=content if report.ok else b"",
+            report=report.as_dict(),
+        )
+        return redirect(
+            "console:response_import_report", wave_id=wave.pk, response_upload_id=stored.pk
+        )
+    status = 400 if request.method == "POST" else 200
+    uploads = ResponseUpload.objects.filter(wave=wave).order_by("-uploaded_at")[:10]
+    return render(
+        request,
+        "console/response_import.html",
+        {"form": form, "wave": wave, "uploads": uploads},
+        status=status,
+    )
+
+
+@console_view
+def response_import_report(
+    request: HttpRequest, wave_id: int, response_upload_id: int
+) -> HttpResponse:
+    wave = _wave(request, wave_id)
+    upload = get_scoped_or_404(
+        ResponseUpload.objects.filter(wave=wave), request.user, roles=ADMIN, pk=response_upload_id
+    )
+    if request.method == "POST":
+        if upload.imported_at is not None or upload.report.get("problems"):
+            messages.error(request, _("This file cannot be imported again; upload it anew."))
+            return redirect(
+                "console:response_import_report", wave_id=wave.pk, response_upload_id=upload.pk
+            )
+        try:
+            result = import_response_file(
+                wave, content=bytes(upload.content), filename=upload.filename
+            )
+        except ResponseFileError as error:
+            # The panel or the wave changed since the dry run: show the new report.
+            upload.report = error.report.as_dict()
+            upload.content = b""
+            upload.save(update_fields=["report", "content"])
+            messages.error(request, _("The file has problems; nothing was imported."))
+            return redirect(
+                "console:response_import_report", wave_id=wave.pk, response_upload_id=upload.pk
+            )
+        upload.imported_at = timezone.now()
+        upload.content = b""
+        upload.result = {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "allocated": result.allocated,
+        }
+        upload.save(update_fields=["imported_at", "content", "result"])
+        record_action(
+            request.user,
+            action="import_responses",
+            council=wave.council,
+            target=upload,
+            summary=(
+                f"{upload.filename} into wave #{wave.pk}: {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged"
+            ),
+            details=upload.result,
+        )
+        messages.success(
+            request,
+            _(
+                "Imported: %(created)d new responses, %(updated)d corrected, "
+                "%(unchanged)d unchanged."
+            )
+            % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+        )
+        return redirect("console:wave", wave_id=wave.pk)
+    return render(
+        request,
+        "console/response_import_report.html",
+        {"wave": wave, "upload": upload, "report": upload.report},
     )
 
 

@@ -7,8 +7,8 @@ Erasing a member removes everything that identifies them:
 - every invitation's token hash becomes a random value and its earlier links are deleted
   (the links stop working, and the wave's count of invitations stays true);
 - error texts of their e-mail deliveries (which may quote the address) are cleared;
-- uploaded panel files of their council that mention them are emptied, and the stored
-  import report has their values replaced by "[erased]".
+- uploaded panel and response files of their council that mention them are emptied, and
+  the stored import reports have their values replaced by "[erased]".
 
 Their answers (`Response` and everything hanging off it) are deleted too, unless the
 council recorded a research exemption (`Council.research_exemption`) and the caller asks
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from console.audit import record_action
-from console.models import EmailDelivery, PanelUpload
+from console.models import EmailDelivery, PanelUpload, ResponseUpload
 from experiments.models import Council, EarlierInvitationToken, Invitation, Response, WaveStatus
 from panel.models import MemberContact, MemberStatus, PanelMember
 
@@ -64,7 +64,11 @@ def _scrub(value, needles: list[str]):
 def _scrub_uploads(council_id: int, needles: list[str]) -> int:
     """Empty the council's uploaded files that mention the member; scrub their reports."""
     scrubbed = 0
-    for upload in PanelUpload.objects.select_for_update().filter(council_id=council_id):
+    uploads = [
+        *PanelUpload.objects.select_for_update().filter(council_id=council_id),
+        *ResponseUpload.objects.select_for_update().filter(council_id=council_id),
+    ]
+    for upload in uploads:
         content = bytes(upload.content or b"")
         in_content = any(needle.encode() in content for needle in needles)
         report = _scrub(upload.report, needles)

@@ -32,6 +32,7 @@ from experiments.models.responses import (
     PageVisit,
     RecalledNudge,
     Response,
+    ResponseMode,
     ResponseStatus,
     ThemeAnswer,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "Qualification",
     "RecalledNudge",
     "Response",
+    "ResponseMode",
     "ResponseStatus",
     "Satisfaction",
     "Stratification",

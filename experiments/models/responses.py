@@ -34,6 +34,14 @@ def _in_choices(field: str, choices: type[models.IntegerChoices]) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": choices.values})
 
 
+class ResponseMode(models.TextChoices):
+    """How the answers were collected: online through the platform, or offline and imported."""
+
+    WEB = "web", _("Online")
+    PAPER = "paper", _("Paper")
+    PHONE = "phone", _("Telephone")
+
+
 class RecalledNudge(models.TextChoices):
     """The manipulation check's answer: what the information box on the theme page said."""
 
@@ -53,6 +61,15 @@ class Response(models.Model):
         max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.PARTIAL
     )
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    # Paper and telephone answers are imported (experiments.response_imports).
+    # A database default too, so that processes still running older code during a deploy
+    # keep inserting online responses.
+    mode = models.CharField(
+        max_length=5,
+        choices=ResponseMode.choices,
+        default=ResponseMode.WEB,
+        db_default=ResponseMode.WEB,
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +93,9 @@ class Response(models.Model):
             models.CheckConstraint(
                 condition=Q(status="partial") | Q(submitted_at__isnull=False),
                 name="complete_response_has_submitted_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=ResponseMode.values), name="response_mode_valid"
             ),
         ]
 

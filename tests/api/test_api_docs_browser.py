@@ -48,7 +48,7 @@ def test_the_api_docs_render_with_no_csp_violation_and_no_outside_request(live_s
             browser.close()
 
     assert title.startswith("surveyplatform API")
-    assert operations == 35
+    assert operations == 40
     assert violations == []
     assert [text for text in console_errors if "Content Security Policy" in text] == []
     assert "script-src 'self'" in csp_header

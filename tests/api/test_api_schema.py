@@ -24,7 +24,7 @@ from schemathesis.checks import (
 
 from analysis.models import AnalysisRun, Export
 from api.tokens import issue_token
-from console.models import PanelUpload
+from console.models import PanelUpload, ResponseUpload
 from experiments.models import Activity, CouncilMembership, CouncilRole, Theme, Wave, WaveStatus
 from panel.models import PanelMember
 
@@ -81,6 +81,13 @@ def admin_world(db):
                 content=b"external_id,email\nP2,p2@example.org\n",
                 report={"row_count": 1, "problems": []},
             ).pk,
+            "response-imports": ResponseUpload.objects.create(
+                council=council,
+                wave=wave,
+                filename="returns.csv",
+                content=b"external_id,mode\nP1,2\n",
+                report={"row_count": 1, "problems": []},
+            ).pk,
             # Exports are for researchers: the admin's polls and downloads answer 404 and
             # their requests 403, both documented.
             "exports": Export.objects.create(
@@ -118,4 +125,4 @@ def test_the_schema_is_valid_openapi_and_generates_without_warnings(tmp_path):
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
     )
 
-    assert (tmp_path / "schema.yaml").read_text().count("operationId:") == 36
+    assert (tmp_path / "schema.yaml").read_text().count("operationId:") == 40

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from analysis.models import AnalysisRun, Export
 from api.tokens import issue_token
-from console.models import AuditEntry, PanelUpload
+from console.models import AuditEntry, PanelUpload, ResponseUpload
 from experiments.models import Activity, CouncilRole, Invitation, NudgeText, Theme, Wave, WaveTheme
 from panel.models import MemberContact, PanelMember
 from tests.console.test_tenancy_routes import walk
@@ -33,6 +33,7 @@ OBJECT_OF_ROUTE = {
     "wave": "wave",
     "analysis-run": "run",
     "panel-import": "upload",
+    "response-import": "response_upload",
     "export": "export",
 }
 
@@ -69,6 +70,7 @@ def snapshot():
             PanelMember,
             MemberContact,
             PanelUpload,
+            ResponseUpload,
             AnalysisRun,
             AuditEntry,
             Export,
@@ -93,6 +95,9 @@ def council_a(db):
         "member": member,
         "run": AnalysisRun.objects.create(wave=wave),
         "upload": PanelUploadFactory(council=wave.council),
+        "response_upload": ResponseUpload.objects.create(
+            council=wave.council, wave=wave, filename="returns.csv", content=b"", report={}
+        ),
         "export": Export.objects.create(
             format="csv_tidy",
             wave_ids=[wave.pk],
@@ -127,6 +132,8 @@ def test_the_walk_covers_every_api_family():
         "api:analysis-run-detail",
         "api:panel-import-detail",
         "api:panel-import-commit",
+        "api:response-import-detail",
+        "api:response-import-commit",
         "api:export-list",
         "api:export-detail",
         "api:export-download",
@@ -139,7 +146,7 @@ def test_every_object_route_and_method_answers_404_to_an_admin_of_another_counci
 ):
     # Given council A's objects, and an admin of council B
     object_routes = [(name, params) for name, params in api_routes() if params]
-    assert len(object_routes) == 13
+    assert len(object_routes) == 15
     body = {
         "title": "Taken over",
         "name_en": "Taken over",

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.audit import console_actions
+from console.models import ResponseUpload
 from experiments.models import CouncilRole, Debrief, NudgeText, Wave, WaveStatus
 from panel.models import MemberStatus, PanelMember
 from tests.factories import (
@@ -67,6 +68,9 @@ def other_council_objects(db):
         "theme": wave_theme.theme,
         "member": member,
         "upload": PanelUploadFactory(council=wave.council),
+        "response_upload": ResponseUpload.objects.create(
+            council=wave.council, wave=wave, filename="returns.csv", content=b"", report={}
+        ),
         "delivery": EmailDeliveryFactory(wave=wave, member=member),
         "reminder": ReminderScheduleFactory(wave=wave),
         "council": wave.council,
@@ -79,6 +83,7 @@ OBJECT_FOR = {
     "theme_id": "theme",
     "member_id": "member",
     "upload_id": "upload",
+    "response_upload_id": "response_upload",
     "council_id": "council",
     "delivery_id": "delivery",
     "reminder_id": "reminder",

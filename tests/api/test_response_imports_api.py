@@ -1,0 +1,102 @@
+"""The API's dry run and commit of paper and telephone responses."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from console.models import ResponseUpload
+from experiments.invitations import issue_invitation
+from experiments.models import Assignment, Response, WaveStatus
+from tests.factories import (
+    ActivityFactory,
+    CouncilMembershipFactory,
+    PanelMemberFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
+
+
+@pytest.fixture
+def wave(api):
+    wave = WaveFactory(council=api.council, status=WaveStatus.CLOSED)
+    theme = WaveThemeFactory(wave=wave).theme
+    ActivityFactory(theme=theme)
+    member = PanelMemberFactory(council=wave.council, external_id="PAPER-1")
+    issue_invitation(wave, member=member)
+    wave.theme = theme
+    return wave
+
+
+def returns(wave, efficacy="2") -> SimpleUploadedFile:
+    text = f"external_id,mode,t{wave.theme.pk}_efficacy\nPAPER-1,3,{efficacy}\n"
+    return SimpleUploadedFile("returns.csv", text.encode(), content_type="text/csv")
+
+
+@pytest.mark.django_db
+def test_responses_are_checked_then_imported_once(api, wave):
+    checked = api.post(
+        "/api/v1/response-imports/", {"wave": wave.pk, "file": returns(wave)}, format="multipart"
+    )
+    responses_after_check = Response.objects.count()
+    committed = api.post(f"/api/v1/response-imports/{checked.json()['id']}/commit/")
+    again = api.post(f"/api/v1/response-imports/{checked.json()['id']}/commit/")
+
+    assert checked.status_code == 201
+    body = checked.json()
+    assert (body["ok"], body["row_count"], body["wave"], body["problems"]) == (
+        True,
+        1,
+        wave.pk,
+        [],
+    )
+    assert body["summary"] == {"new": 1, "updated": 0, "unchanged": 0, "to_allocate": 1}
+    assert responses_after_check == 0
+    assert committed.json() == {"created": 1, "updated": 0, "unchanged": 0, "allocated": 1}
+    assert again.status_code == 409
+    response = Response.objects.get()
+    assert (response.mode, response.wave_id) == ("phone", wave.pk)
+    assert Assignment.objects.filter(wave=wave).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_file_with_problems_lists_them_and_cannot_be_committed(api, wave):
+    checked = api.post(
+        "/api/v1/response-imports/",
+        {"wave": wave.pk, "file": returns(wave, efficacy="6")},
+        format="multipart",
+    )
+    committed = api.post(f"/api/v1/response-imports/{checked.json()['id']}/commit/")
+
+    assert checked.json()["ok"] is False
+    assert checked.json()["problems"] == [
+        {
+            "row": 2,
+            "column": f"t{wave.theme.pk}_efficacy",
+            "message": "“6” is not one of the codes of this question: 1 = Strongly agree, "
+            "2 = Agree, 3 = Neither agree nor disagree, 4 = Disagree, 5 = Strongly disagree, "
+            "9 = Don't know.",
+        }
+    ]
+    assert committed.status_code == 409
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_another_councils_wave_and_uploads_answer_404(api):
+    other = CouncilMembershipFactory().council
+    their_wave = WaveFactory(council=other, status=WaveStatus.OPEN)
+    WaveThemeFactory(wave=their_wave)
+    theirs = ResponseUpload.objects.create(
+        council=other, wave=their_wave, filename="r.csv", content=b"x", report={}
+    )
+    upload = SimpleUploadedFile("r.csv", b"external_id,mode\n", content_type="text/csv")
+
+    created = api.post(
+        "/api/v1/response-imports/", {"wave": their_wave.pk, "file": upload}, format="multipart"
+    )
+    read = api.get(f"/api/v1/response-imports/{theirs.pk}/")
+    committed = api.post(f"/api/v1/response-imports/{theirs.pk}/commit/")
+    listed = api.get("/api/v1/response-imports/")
+
+    assert (created.status_code, read.status_code, committed.status_code) == (404, 404, 404)
+    assert listed.json()["results"] == []
+    assert ResponseUpload.objects.count() == 1
