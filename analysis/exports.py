@@ -7,9 +7,9 @@ Exports are cached by the hash of their inputs: the same request over the same d
 returns the file already made.
 
 The data are read with streaming server-side cursors, merged response by response, so
-that CSV exports hold one response in memory at a time. Stata and SPSS files need a
-whole DataFrame (pyreadstat writes from one), so those columns are preallocated with
-compact dtypes instead of being built from Python rows.
+that exports hold one response in memory at a time: CSV is written row by row, and the
+Stata and SPSS writers of `labelled_files` spool their rows to disk rather than build a
+DataFrame of the whole wave.
 """
 
 import contextlib
@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
-from analysis import pseudonyms
+from analysis import labelled_files, pseudonyms
 from analysis.access import EXPORT_ROLES
 from analysis.codebook import (
     CODED,
@@ -390,8 +390,8 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
         write_csv(path, wide_variables(scope), wide_records(scope, wave_ids))
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
-        frame = tidy_frame(scope, wave_ids, variables)
-        write_labelled(path, frame, variables, format=format, labels=labels)
+        records = tidy_records(scope, wave_ids)
+        write_labelled(path, records, variables, format=format, labels=labels)
     elif format == ExportFormat.CODEBOOK_HTML:
         path.write_bytes(render_codebook_html(scope))
     elif format == ExportFormat.CODEBOOK_CSV:
@@ -625,80 +625,45 @@ def write_csv(path: Path, variables: list[Variable], records: Iterator[dict]) ->
             )
 
 
-def tidy_frame(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> pd.DataFrame:
-    """Return the tidy data as a DataFrame with compact dtypes, filled in place.
-
-    Codes and counts are nullable Int16 (2 bytes plus a 1-byte missing mask; Stata gets
-    integer variables, which its value labels require), ids of councils, waves and themes
-    int32, the index float64, times datetime64; repeated strings share one object.
-    """
-    rows = ThemeAnswer.objects.filter(response__wave_id__in=wave_ids).count()
-    values: dict[str, np.ndarray] = {}
-    masks: dict[str, np.ndarray] = {}
-    for variable in variables:
-        if variable.name in ("council", "wave", "theme"):
-            values[variable.name] = np.zeros(rows, dtype=np.int32)
-        elif variable.kind in (CODED, INTEGER):
-            values[variable.name] = np.zeros(rows, dtype=np.int16)
-            masks[variable.name] = np.ones(rows, dtype=bool)
-        elif variable.kind == FLOAT:
-            values[variable.name] = np.full(rows, np.nan, dtype=np.float64)
-        elif variable.kind == DATETIME:
-            values[variable.name] = np.full(rows, np.datetime64("NaT"), dtype="datetime64[ns]")
-        else:
-            values[variable.name] = np.full(rows, "", dtype=object)
-    interned: dict[str, str] = {}
-    count = 0
-    for index, record in enumerate(tidy_records(scope, wave_ids)):
-        if index >= rows:
-            raise ExportError("The wave's answers changed while exporting; try again.")
-        for variable in variables:
-            value = cell_value(variable, record.get(variable.name))
-            if value is None:
-                continue
-            if variable.kind == STRING:
-                value = interned.setdefault(value, value)
-            values[variable.name][index] = value
-            if variable.name in masks:
-                masks[variable.name][index] = False
-        count = index + 1
-    columns = {
-        name: pd.arrays.IntegerArray(array, masks[name]) if name in masks else array
-        for name, array in values.items()
-    }
-    frame = pd.DataFrame(columns, copy=False)
-    return frame.iloc[:count] if count < rows else frame
+def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterator[tuple]:
+    """Yield each record as a row of exported cells, in the order of the variables."""
+    for record in records:
+        yield tuple(cell_value(variable, record.get(variable.name)) for variable in variables)
 
 
 def write_labelled(
-    path: Path, frame: pd.DataFrame, variables: list[Variable], *, format: str, labels: str
+    path: Path, records: Iterator[dict], variables: list[Variable], *, format: str, labels: str
 ) -> None:
-    """Write a Stata or SPSS file with variable labels and value labels in one language."""
-    import pyreadstat
+    """Write a Stata or SPSS file with variable labels and value labels in one language.
 
+    The writers stream the rows through a spool file, so memory does not grow with the wave.
+    """
     # Labels carry admin-written names (council, theme, activity): guarded like cells, since
     # Stata and SPSS users copy labelled tables into spreadsheets.
-    column_labels = [guard_text(variable.label(labels)) for variable in variables]
-    value_labels = {
-        variable.name: {
-            code: guard_text(str(label)) for code, label in variable.value_labels(labels).items()
-        }
-        for variable in variables
-        if variable.codes
+    kinds = {
+        CODED: labelled_files.INTEGER,
+        INTEGER: labelled_files.INTEGER,
+        FLOAT: labelled_files.FLOAT,
+        DATETIME: labelled_files.DATETIME,
+        STRING: labelled_files.STRING,
     }
-    if format == ExportFormat.STATA:
-        # Stata keeps labels up to 80 characters.
-        pyreadstat.write_dta(
-            frame,
-            str(path),
-            column_labels=[label[:80] for label in column_labels],
-            variable_value_labels=value_labels,
-            version=15,
+    columns = [
+        labelled_files.Column(
+            name=variable.name,
+            label=guard_text(variable.label(labels)),
+            kind=kinds[variable.kind],
+            value_labels={
+                code: guard_text(str(label))
+                for code, label in variable.value_labels(labels).items()
+            },
         )
-    else:
-        pyreadstat.write_sav(
-            frame, str(path), column_labels=column_labels, variable_value_labels=value_labels
-        )
+        for variable in variables
+    ]
+    writer = labelled_files.write_dta if format == ExportFormat.STATA else labelled_files.write_sav
+    try:
+        writer(path, columns, labelled_rows(records, variables))
+    except labelled_files.LabelledFileError as error:
+        raise ExportError(str(error)) from error
 
 
 def results_json(wave_ids: list[int]) -> bytes:
@@ -795,7 +760,6 @@ def write_allocation_log(path: Path, wave_ids: list[int]) -> None:
 
 
 def library_versions() -> dict[str, str]:
-    import pyreadstat
     import statsmodels
 
     return {
@@ -804,7 +768,6 @@ def library_versions() -> dict[str, str]:
         "pandas": pd.__version__,
         "numpy": np.__version__,
         "statsmodels": statsmodels.__version__,
-        "pyreadstat": pyreadstat.__version__,
     }
 
 

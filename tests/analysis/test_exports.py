@@ -224,8 +224,9 @@ def test_stata_and_spss_files_carry_values_variable_labels_and_value_labels(
     coded = {"collective", "time_now", "time_more", "conditions", "efficacy", "status"}
     assert coded <= set(values)
     # Codes are stored as integers, which Stata's value labels need.
+    # Stata picks the smallest integer type holding the codes; SPSS stores every number as double.
     assert meta.readstat_variable_types["collective"] == (
-        "int32" if format == ExportFormat.STATA else "double"
+        "int8" if format == ExportFormat.STATA else "double"
     )
 
 
