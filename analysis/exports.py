@@ -15,22 +15,16 @@ DataFrame of the whole wave.
 import contextlib
 import csv
 import hashlib
-import io
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-import django
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
@@ -337,7 +331,7 @@ def execute_export(export_id: int) -> Export:
         write_export(
             Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
         )
-        digest, size = _digest(Path(temporary))
+        digest, size = file_digest(Path(temporary))
         os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -371,7 +365,8 @@ def mark_failed(export_id: int, error: str) -> None:
     )
 
 
-def _digest(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int]:
+    """Return the SHA-256 and size of a file, read in blocks."""
     sha = hashlib.sha256()
     size = 0
     with path.open("rb") as stream:
@@ -399,6 +394,8 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
     elif format == ExportFormat.RESULTS_JSON:
         path.write_bytes(results_json(wave_ids))
     elif format == ExportFormat.BUNDLE:
+        from analysis.export_bundle import write_bundle  # the bundle writes the other formats
+
         write_bundle(path, scope=scope, wave_ids=wave_ids, labels=labels)
     else:
         raise ExportError(f"Unknown export format {format!r}.")
@@ -518,7 +515,9 @@ def _done_code(done: bool | None) -> int | None:
     return None if done is None else int(done)
 
 
-class _Pseudonymiser:
+class Pseudonymiser:
+    """Pseudonymise members, deriving each council's key once per export."""
+
     def __init__(self):
         self.keys: dict[int, bytes] = {}
 
@@ -528,7 +527,7 @@ class _Pseudonymiser:
         return pseudonyms.pseudonym(member_id, key=self.keys[council_id])
 
 
-def _response_values(response: ResponseAnswers, pseudonymise: _Pseudonymiser) -> dict:
+def _response_values(response: ResponseAnswers, pseudonymise: Pseudonymiser) -> dict:
     values = {
         "pseudonym": pseudonymise(response.council_id, response.member_id),
         "council": response.council_id,
@@ -542,7 +541,7 @@ def _response_values(response: ResponseAnswers, pseudonymise: _Pseudonymiser) ->
 def tidy_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
     """Yield one record per response × theme answered, keyed by source name."""
     themes = {theme.id: theme for theme in scope.themes}
-    pseudonymise = _Pseudonymiser()
+    pseudonymise = Pseudonymiser()
     for response in iter_responses(wave_ids):
         base = _response_values(response, pseudonymise)
         for answers in response.themes:
@@ -557,7 +556,7 @@ def tidy_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
 def wide_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
     """Yield one record per response, keyed by column name (theme items prefixed)."""
     themes = {theme.id: theme for theme in scope.themes}
-    pseudonymise = _Pseudonymiser()
+    pseudonymise = Pseudonymiser()
     for response in iter_responses(wave_ids):
         record = _response_values(response, pseudonymise)
         for answers in response.themes:
@@ -684,138 +683,3 @@ def results_json(wave_ids: list[int]) -> bytes:
             }
         )
     return json.dumps({"waves": waves}, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-# --- The reproducibility bundle -----------------------------------------------------------
-
-
-def frozen_design(wave: Wave) -> dict:
-    """Return the design recorded when the wave opened, with its hash, and any later edits.
-
-    The design holds a commitment to the seed (its SHA-256), never the seed itself.
-    """
-    from experiments.design import ensure_design_frozen
-
-    digest, design = ensure_design_frozen(wave)
-    deviations = [
-        {"theme_id": t, "nudge": n, "version": v, "text_en": en, "text_cy": cy, "created_at": at}
-        for t, n, v, en, cy, at in wave.nudge_texts.filter(is_deviation=True)
-        .order_by("theme_id", "nudge", "version")
-        .values_list("theme_id", "nudge", "version", "text_en", "text_cy", "created_at")
-    ]
-    return {
-        "design_hash": digest,
-        "design": design,
-        "deviations": [{**d, "created_at": d["created_at"].isoformat()} for d in deviations],
-    }
-
-
-ALLOCATION_COLUMNS = [
-    "pseudonym",
-    "wave",
-    "arm",
-    "scheme",
-    "stratum",
-    "block",
-    "position",
-    "assigned_at",
-]
-
-
-def write_allocation_log(path: Path, wave_ids: list[int]) -> None:
-    """Write every assignment of the waves, members only by pseudonym."""
-    pseudonymise = _Pseudonymiser()
-    rows = (
-        Assignment.objects.filter(wave_id__in=wave_ids)
-        .order_by("wave_id", "assigned_at", "pk")
-        .values_list(
-            "wave__council_id",
-            "member_id",
-            "wave_id",
-            "arm",
-            "scheme",
-            "stratum",
-            "block",
-            "position_in_block",
-            "assigned_at",
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow(ALLOCATION_COLUMNS)
-        for council_id, member_id, wave_id, arm, scheme, stratum, block, position, at in rows:
-            writer.writerow(
-                [
-                    pseudonymise(council_id, member_id),
-                    wave_id,
-                    arm,
-                    scheme,
-                    guard_text(stratum),
-                    "" if block is None else block,
-                    "" if position is None else position,
-                    at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                ]
-            )
-
-
-def library_versions() -> dict[str, str]:
-    import statsmodels
-
-    return {
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "pandas": pd.__version__,
-        "numpy": np.__version__,
-        "statsmodels": statsmodels.__version__,
-    }
-
-
-def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) -> None:
-    """Write the zip: data in every format, codebook, design, allocation log, results."""
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".partial-bundle-") as work:
-        work_dir = Path(work)
-        files = {
-            "data/tidy.csv": ExportFormat.CSV_TIDY,
-            "data/wide.csv": ExportFormat.CSV_WIDE,
-            "data/tidy.dta": ExportFormat.STATA,
-            "data/tidy.sav": ExportFormat.SPSS,
-            "codebook.html": ExportFormat.CODEBOOK_HTML,
-            "codebook.csv": ExportFormat.CODEBOOK_CSV,
-            "results.json": ExportFormat.RESULTS_JSON,
-        }
-        written: dict[str, Path] = {}
-        for name, format in files.items():
-            target = work_dir / name.replace("/", "_")
-            write_export(target, wave_ids=wave_ids, format=format, labels=labels)
-            written[name] = target
-        design = {
-            str(wave.pk): frozen_design(wave) for wave in Wave.objects.filter(pk__in=wave_ids)
-        }
-        target = work_dir / "design.json"
-        target.write_text(json.dumps(design, indent=2, ensure_ascii=False), encoding="utf-8")
-        written["design/design.json"] = target
-        target = work_dir / "allocation.csv"
-        write_allocation_log(target, wave_ids)
-        written["design/allocation.csv"] = target
-
-        manifest = {
-            "export_version": EXPORT_VERSION,
-            "generated_at": timezone.now().isoformat(),
-            "waves": wave_ids,
-            "labels": labels,
-            "versions": library_versions(),
-            "files": {
-                name: dict(zip(("sha256", "size"), _digest(file), strict=True))
-                for name, file in written.items()
-            },
-        }
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            for name, file in written.items():
-                bundle.write(file, name)
-            bundle.writestr("manifest.json", json.dumps(manifest, indent=2))
-
-
-def read_manifest(bundle: bytes) -> dict:
-    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-        return json.loads(archive.read("manifest.json"))

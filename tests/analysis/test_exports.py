@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import exports
+from analysis import export_bundle, exports
 from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, RunStatus
 from analysis.pseudonyms import council_key, pseudonym
 from experiments.invitations import issue_invitation
@@ -402,7 +402,7 @@ def test_bundle_manifest_hashes_match_its_files(db):
         }
     assert set(manifest["versions"]) >= {"python", "django", "pandas", "statsmodels"}
     allocation = read_csv(files["design/allocation.csv"])
-    assert list(allocation.columns) == exports.ALLOCATION_COLUMNS
+    assert list(allocation.columns) == export_bundle.ALLOCATION_COLUMNS
     assert sorted(allocation["arm"]) == sorted(ARMS * 2)
 
 
