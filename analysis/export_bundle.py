@@ -1,9 +1,10 @@
 """The reproducibility bundle: every export of the waves in one zip, with a manifest.
 
 Beside the data, codebook and results, the bundle holds what is needed to check them:
-the design frozen when each wave opened (with its hash), the allocation log with members
-only by pseudonym, and a manifest giving the SHA-256 of every file and the versions of
-the software that wrote them.
+the design frozen when each wave opened (with its hash), the analysis plan frozen with
+it, the report of each wave's analysis, the allocation log with members only by
+pseudonym, and a manifest giving the SHA-256 of every file and the versions of the
+software that wrote them.
 """
 
 import csv
@@ -18,7 +19,7 @@ from pathlib import Path
 import django
 import numpy as np
 import pandas as pd
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analysis.codebook import Scope
 from analysis.exports import (
@@ -27,9 +28,12 @@ from analysis.exports import (
     Pseudonymiser,
     file_digest,
     guard_text,
+    latest_runs,
     write_export,
 )
 from analysis.models import ExportFormat
+from analysis.plan import AnalysisPlan
+from analysis.report_html import render_results_html
 from experiments.models import Assignment, Wave
 
 
@@ -115,8 +119,44 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def frozen_analysis_plan(wave: Wave) -> dict:
+    """Return the analysis plan frozen with the wave's design at opening, with its hash.
+
+    The plan a run used may differ (a deviation the report lists); the bundle holds the
+    one promised, so that a reader can compare the two.
+    """
+    from experiments.design import ensure_design_frozen
+
+    digest, design = ensure_design_frozen(wave)
+    plan = design.get("analysis_plan")
+    return {
+        "wave_id": wave.pk,
+        "design_hash": digest,
+        "plan_hash": AnalysisPlan.from_dict(plan).plan_hash if plan is not None else None,
+        "analysis_plan": plan,
+    }
+
+
+def write_reports_and_plans(work_dir: Path, *, wave_ids: list[int], labels: str) -> dict:
+    """Write each wave's report (standalone HTML) and frozen plan; return them by zip name."""
+    runs = latest_runs(wave_ids)
+    written = {}
+    for wave in Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"):
+        with translation.override(labels):
+            html = render_results_html(wave, runs.get(wave.pk), standalone=True)
+        report = work_dir / f"report-{wave.pk}.html"
+        report.write_text(html, encoding="utf-8")
+        written[f"report/wave-{wave.pk}.html"] = report
+        plan = work_dir / f"plan-{wave.pk}.json"
+        plan.write_text(
+            json.dumps(frozen_analysis_plan(wave), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        written[f"plan/wave-{wave.pk}.json"] = plan
+    return written
+
+
 def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) -> None:
-    """Write the zip: data in every format, codebook, design, allocation log, results."""
+    """Write the zip: data in every format, codebook, design, plan, log, results, reports."""
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".partial-bundle-") as work:
         work_dir = Path(work)
         files = {
@@ -142,6 +182,7 @@ def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) 
         target = work_dir / "allocation.csv"
         write_allocation_log(target, wave_ids)
         written["design/allocation.csv"] = target
+        written.update(write_reports_and_plans(work_dir, wave_ids=wave_ids, labels=labels))
 
         manifest = {
             "export_version": EXPORT_VERSION,

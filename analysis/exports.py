@@ -63,7 +63,7 @@ from experiments.tenancy import councils_for
 from outbox.relay import enqueue
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"
 EXPORT_DIR = "exports"
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -183,7 +183,8 @@ def load_scope(wave_ids: list[int]) -> Scope:
     )
 
 
-def _latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+def latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+    """Return each wave's latest done analysis run, the one every export reports."""
     runs = {}
     for run in AnalysisRun.objects.filter(wave_id__in=wave_ids, status=RunStatus.DONE).order_by(
         "wave_id", "-finished_at", "-pk"
@@ -195,7 +196,7 @@ def _latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
 def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
     """Hash everything an export's content depends on, for the cache."""
     facts = []
-    runs = _latest_runs(wave_ids)
+    runs = latest_runs(wave_ids)
     for wave in Wave.objects.filter(pk__in=wave_ids).order_by("pk"):
         responses = Response.objects.filter(wave=wave).aggregate(
             n=Count("pk"), last=Max("updated_at")
@@ -667,7 +668,7 @@ def write_labelled(
 
 def results_json(wave_ids: list[int]) -> bytes:
     """Return the results of each wave's latest done analysis run."""
-    runs = _latest_runs(wave_ids)
+    runs = latest_runs(wave_ids)
     waves = []
     for wave in Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"):
         run = runs.get(wave.pk)
