@@ -645,7 +645,10 @@ def test_the_list_shows_exports_of_the_users_councils_only(
     # Then they see the first council's export and may choose only its wave
     assert response.status_code == 200
     assert response.context["exports"] == [mine]
-    assert list(response.context["form"].fields["waves"].queryset) == [wave_one]
+    choices = response.context["form"].fields["waves"].choices
+    assert [(council, [pk for pk, _label in waves]) for council, waves in choices] == [
+        (wave_one.council.name, [wave_one.pk])
+    ]
 
 
 def test_leftovers_of_killed_workers_are_swept_when_old(db, media):
