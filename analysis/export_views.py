@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -19,9 +20,10 @@ LOGIN_URL = "admin:login"
 def wave_choices(user) -> list[tuple[str, list[tuple[int, str]]]]:
     """Return the closed waves the user may export, grouped under their council's name."""
     groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    for wave in exports.exportable_waves(user).order_by(
-        "council__name", "council_id", "-closed_at"
-    ):
+    waves = exports.exportable_waves(user).order_by(
+        "council__name", "council_id", F("closed_at").desc(nulls_last=True), "-pk"
+    )
+    for wave in waves:
         label = wave.title
         if wave.closed_at:
             label = gettext("%(title)s, closed %(date)s") % {

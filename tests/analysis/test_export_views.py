@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from analysis import exports
 from analysis.models import Export, ExportStatus
@@ -19,6 +20,13 @@ CLOSED = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards(settings):
+    """Restore the default language, which a request in Welsh leaves active in this thread."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def researcher_of(*councils):
