@@ -47,22 +47,11 @@ class _Spool:
         self.widths = [0] * len(columns)  # UTF-8 bytes of the longest string
         self.low: list[int | None] = [None] * len(columns)
         self.high: list[int | None] = [None] * len(columns)
-        strings = [i for i, column in enumerate(columns) if column.kind == STRING]
-        integers = [i for i, column in enumerate(columns) if column.kind == INTEGER]
+        self._strings = [i for i, column in enumerate(columns) if column.kind == STRING]
+        self._integers = [i for i, column in enumerate(columns) if column.kind == INTEGER]
         chunk = []
         for row in rows:
-            row = tuple(row)
-            for i in strings:
-                if row[i] is not None:
-                    self.widths[i] = max(self.widths[i], len(row[i].encode("utf-8")))
-            for i in integers:
-                value = row[i]
-                if value is not None:
-                    if self.low[i] is None or value < self.low[i]:
-                        self.low[i] = value
-                    if self.high[i] is None or value > self.high[i]:
-                        self.high[i] = value
-            chunk.append(row)
+            chunk.append(tuple(row))
             if len(chunk) == SPOOL_CHUNK:
                 self._dump(chunk)
                 chunk = []
@@ -70,6 +59,16 @@ class _Spool:
             self._dump(chunk)
 
     def _dump(self, chunk: list[tuple]) -> None:
+        """Measure a chunk column by column, then append it to the spool."""
+        for i in self._strings:
+            lengths = [len(value.encode("utf-8")) for value in _present(chunk, i)]
+            self.widths[i] = max([self.widths[i], *lengths])
+        for i in self._integers:
+            values = _present(chunk, i)
+            if values:
+                low, high = min(values), max(values)
+                self.low[i] = low if self.low[i] is None else min(self.low[i], low)
+                self.high[i] = high if self.high[i] is None else max(self.high[i], high)
         pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += len(chunk)
 
@@ -81,6 +80,10 @@ class _Spool:
             except EOFError:
                 return
             yield from chunk
+
+
+def _present(chunk: list[tuple], index: int) -> list:
+    return [row[index] for row in chunk if row[index] is not None]
 
 
 def _truncate(text: str, limit: int) -> bytes:
@@ -233,21 +236,22 @@ class _DtaWriter:
         write(struct.pack("<14Q", *(self.offsets[section] for section in _DTA_SECTIONS)))
 
     def _write_rows(self) -> None:
-        kinds = [column.kind for column in self.columns]
         missing = self.missing
+        strings = [i for i, column in enumerate(self.columns) if column.kind == STRING]
+        times = [i for i, column in enumerate(self.columns) if column.kind == DATETIME]
         pack = self.row.pack
         buffer = []
         for row in self.spool:
-            cells = []
-            for kind, empty, value in zip(kinds, missing, row, strict=True):
-                if value is None:
-                    cells.append(empty)
-                elif kind == STRING:
-                    cells.append(value.encode("utf-8"))
-                elif kind == DATETIME:
-                    cells.append((value - _STATA_EPOCH).total_seconds() * 1000)
-                else:
-                    cells.append(value)
+            # Most cells are numbers that go in as they are; strings and times are fixed after.
+            cells = [
+                empty if value is None else value for value, empty in zip(row, missing, strict=True)
+            ]
+            for i in strings:
+                if row[i] is not None:
+                    cells[i] = row[i].encode("utf-8")
+            for i in times:
+                if row[i] is not None:
+                    cells[i] = (row[i] - _STATA_EPOCH).total_seconds() * 1000
             buffer.append(pack(*cells))
             if len(buffer) == SPOOL_CHUNK:
                 self.stream.write(b"".join(buffer))
@@ -403,20 +407,21 @@ class _SavWriter:
             for width, slots in zip(self.widths, self.slots, strict=True)
         )
         pack = struct.Struct("<" + codes).pack
-        kinds = [column.kind for column in self.columns]
-        sizes = [slots * 8 for slots in self.slots]
+        strings = [
+            (i, slots * 8)
+            for i, (column, slots) in enumerate(zip(self.columns, self.slots, strict=True))
+            if column.kind == STRING
+        ]
+        times = [i for i, column in enumerate(self.columns) if column.kind == DATETIME]
         buffer = []
         for row in self.spool:
-            cells = []
-            for kind, size, value in zip(kinds, sizes, row, strict=True):
-                if kind == STRING:
-                    cells.append(_fixed((value or "").encode("utf-8"), size, b" "))
-                elif value is None:
-                    cells.append(_SAV_SYSMIS)
-                elif kind == DATETIME:
-                    cells.append((value - _SPSS_EPOCH).total_seconds())
-                else:
-                    cells.append(float(value))
+            # SPSS stores every number as a double, a missing one as the system-missing value.
+            cells = [_SAV_SYSMIS if value is None else value for value in row]
+            for i, size in strings:
+                cells[i] = (row[i] or "").encode("utf-8").ljust(size, b" ")
+            for i in times:
+                if row[i] is not None:
+                    cells[i] = (row[i] - _SPSS_EPOCH).total_seconds()
             buffer.append(pack(*cells))
             if len(buffer) == SPOOL_CHUNK:
                 self.stream.write(b"".join(buffer))
