@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,12 +17,33 @@ from console.audit import record_action
 LOGIN_URL = "admin:login"
 
 
+def wave_choices(user) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Return the closed waves the user may export, grouped under their council's name."""
+    groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    waves = exports.exportable_waves(user).order_by(
+        "council__name", "council_id", F("closed_at").desc(nulls_last=True), "-pk"
+    )
+    for wave in waves:
+        label = wave.title
+        if wave.closed_at:
+            label = gettext("%(title)s, closed %(date)s") % {
+                "title": wave.title,
+                "date": date_format(wave.closed_at, "j F Y"),
+            }
+        groups.setdefault((wave.council.name, wave.council_id), []).append((wave.pk, label))
+    return [(name, waves) for (name, _id), waves in groups.items()]
+
+
 class ExportRequestForm(forms.Form):
-    waves = forms.ModelMultipleChoiceField(
-        queryset=None,
+    waves = forms.TypedMultipleChoiceField(
+        coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        label=_("Closed waves (several are pooled into one file)"),
-        error_messages={"required": _("Choose at least one wave to export.")},
+        label=_("Closed waves, by council (several are pooled into one file)"),
+        error_messages={
+            "required": _("Choose at least one wave to export."),
+            # A wave of another council, or not closed: the same answer as an unknown id.
+            "invalid_choice": _("No such waves among yours."),
+        },
     )
     format = forms.ChoiceField(choices=ExportFormat.choices, label=_("Format"))
     labels = forms.ChoiceField(
@@ -30,7 +54,15 @@ class ExportRequestForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["waves"].queryset = exports.exportable_waves(user).order_by("-closed_at")
+        self.fields["waves"].choices = wave_choices(user)
+
+    def wave_groups(self) -> list[tuple[str, list[tuple[int, str, bool]]]]:
+        """Return each council with its waves and whether each is ticked, for one fieldset each."""
+        ticked = {str(value) for value in self["waves"].value() or ()}
+        return [
+            (council, [(pk, label, str(pk) in ticked) for pk, label in waves])
+            for council, waves in self.fields["waves"].choices
+        ]
 
 
 def _visible_export(request: HttpRequest, export_id: int) -> Export:
@@ -49,10 +81,12 @@ def export_list(request: HttpRequest) -> HttpResponse:
         try:
             export = exports.request_export(
                 request.user,
-                wave_ids=[wave.pk for wave in form.cleaned_data["waves"]],
+                wave_ids=form.cleaned_data["waves"],
                 format=form.cleaned_data["format"],
                 labels=form.cleaned_data["labels"],
             )
+        except PermissionError:
+            form.add_error("waves", gettext("No such waves among yours."))
         except exports.ExportError as error:
             form.add_error(None, str(error))
         else:

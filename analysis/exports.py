@@ -7,36 +7,30 @@ Exports are cached by the hash of their inputs: the same request over the same d
 returns the file already made.
 
 The data are read with streaming server-side cursors, merged response by response, so
-that CSV exports hold one response in memory at a time. Stata and SPSS files need a
-whole DataFrame (pyreadstat writes from one), so those columns are preallocated with
-compact dtypes instead of being built from Python rows.
+that exports hold one response in memory at a time: CSV is written row by row, and the
+Stata and SPSS writers of `labelled_files` spool their rows to disk rather than build a
+DataFrame of the whole wave.
 """
 
 import contextlib
 import csv
 import hashlib
-import io
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-import django
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
-from analysis import pseudonyms
+from analysis import labelled_files, pseudonyms
 from analysis.access import EXPORT_ROLES
 from analysis.codebook import (
     CODED,
@@ -69,7 +63,7 @@ from experiments.tenancy import councils_for
 from outbox.relay import enqueue
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"
 EXPORT_DIR = "exports"
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -189,7 +183,8 @@ def load_scope(wave_ids: list[int]) -> Scope:
     )
 
 
-def _latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+def latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+    """Return each wave's latest done analysis run, the one every export reports."""
     runs = {}
     for run in AnalysisRun.objects.filter(wave_id__in=wave_ids, status=RunStatus.DONE).order_by(
         "wave_id", "-finished_at", "-pk"
@@ -201,7 +196,7 @@ def _latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
 def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
     """Hash everything an export's content depends on, for the cache."""
     facts = []
-    runs = _latest_runs(wave_ids)
+    runs = latest_runs(wave_ids)
     for wave in Wave.objects.filter(pk__in=wave_ids).order_by("pk"):
         responses = Response.objects.filter(wave=wave).aggregate(
             n=Count("pk"), last=Max("updated_at")
@@ -337,7 +332,7 @@ def execute_export(export_id: int) -> Export:
         write_export(
             Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
         )
-        digest, size = _digest(Path(temporary))
+        digest, size = file_digest(Path(temporary))
         os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -371,7 +366,8 @@ def mark_failed(export_id: int, error: str) -> None:
     )
 
 
-def _digest(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int]:
+    """Return the SHA-256 and size of a file, read in blocks."""
     sha = hashlib.sha256()
     size = 0
     with path.open("rb") as stream:
@@ -390,8 +386,8 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
         write_csv(path, wide_variables(scope), wide_records(scope, wave_ids))
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
-        frame = tidy_frame(scope, wave_ids, variables)
-        write_labelled(path, frame, variables, format=format, labels=labels)
+        records = tidy_records(scope, wave_ids)
+        write_labelled(path, records, variables, format=format, labels=labels)
     elif format == ExportFormat.CODEBOOK_HTML:
         path.write_bytes(render_codebook_html(scope))
     elif format == ExportFormat.CODEBOOK_CSV:
@@ -399,6 +395,8 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
     elif format == ExportFormat.RESULTS_JSON:
         path.write_bytes(results_json(wave_ids))
     elif format == ExportFormat.BUNDLE:
+        from analysis.export_bundle import write_bundle  # the bundle writes the other formats
+
         write_bundle(path, scope=scope, wave_ids=wave_ids, labels=labels)
     else:
         raise ExportError(f"Unknown export format {format!r}.")
@@ -518,7 +516,9 @@ def _done_code(done: bool | None) -> int | None:
     return None if done is None else int(done)
 
 
-class _Pseudonymiser:
+class Pseudonymiser:
+    """Pseudonymise members, deriving each council's key once per export."""
+
     def __init__(self):
         self.keys: dict[int, bytes] = {}
 
@@ -528,7 +528,7 @@ class _Pseudonymiser:
         return pseudonyms.pseudonym(member_id, key=self.keys[council_id])
 
 
-def _response_values(response: ResponseAnswers, pseudonymise: _Pseudonymiser) -> dict:
+def _response_values(response: ResponseAnswers, pseudonymise: Pseudonymiser) -> dict:
     values = {
         "pseudonym": pseudonymise(response.council_id, response.member_id),
         "council": response.council_id,
@@ -542,7 +542,7 @@ def _response_values(response: ResponseAnswers, pseudonymise: _Pseudonymiser) ->
 def tidy_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
     """Yield one record per response × theme answered, keyed by source name."""
     themes = {theme.id: theme for theme in scope.themes}
-    pseudonymise = _Pseudonymiser()
+    pseudonymise = Pseudonymiser()
     for response in iter_responses(wave_ids):
         base = _response_values(response, pseudonymise)
         for answers in response.themes:
@@ -557,7 +557,7 @@ def tidy_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
 def wide_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
     """Yield one record per response, keyed by column name (theme items prefixed)."""
     themes = {theme.id: theme for theme in scope.themes}
-    pseudonymise = _Pseudonymiser()
+    pseudonymise = Pseudonymiser()
     for response in iter_responses(wave_ids):
         record = _response_values(response, pseudonymise)
         for answers in response.themes:
@@ -625,85 +625,50 @@ def write_csv(path: Path, variables: list[Variable], records: Iterator[dict]) ->
             )
 
 
-def tidy_frame(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> pd.DataFrame:
-    """Return the tidy data as a DataFrame with compact dtypes, filled in place.
-
-    Codes and counts are nullable Int16 (2 bytes plus a 1-byte missing mask; Stata gets
-    integer variables, which its value labels require), ids of councils, waves and themes
-    int32, the index float64, times datetime64; repeated strings share one object.
-    """
-    rows = ThemeAnswer.objects.filter(response__wave_id__in=wave_ids).count()
-    values: dict[str, np.ndarray] = {}
-    masks: dict[str, np.ndarray] = {}
-    for variable in variables:
-        if variable.name in ("council", "wave", "theme"):
-            values[variable.name] = np.zeros(rows, dtype=np.int32)
-        elif variable.kind in (CODED, INTEGER):
-            values[variable.name] = np.zeros(rows, dtype=np.int16)
-            masks[variable.name] = np.ones(rows, dtype=bool)
-        elif variable.kind == FLOAT:
-            values[variable.name] = np.full(rows, np.nan, dtype=np.float64)
-        elif variable.kind == DATETIME:
-            values[variable.name] = np.full(rows, np.datetime64("NaT"), dtype="datetime64[ns]")
-        else:
-            values[variable.name] = np.full(rows, "", dtype=object)
-    interned: dict[str, str] = {}
-    count = 0
-    for index, record in enumerate(tidy_records(scope, wave_ids)):
-        if index >= rows:
-            raise ExportError("The wave's answers changed while exporting; try again.")
-        for variable in variables:
-            value = cell_value(variable, record.get(variable.name))
-            if value is None:
-                continue
-            if variable.kind == STRING:
-                value = interned.setdefault(value, value)
-            values[variable.name][index] = value
-            if variable.name in masks:
-                masks[variable.name][index] = False
-        count = index + 1
-    columns = {
-        name: pd.arrays.IntegerArray(array, masks[name]) if name in masks else array
-        for name, array in values.items()
-    }
-    frame = pd.DataFrame(columns, copy=False)
-    return frame.iloc[:count] if count < rows else frame
+def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterator[tuple]:
+    """Yield each record as a row of exported cells, in the order of the variables."""
+    for record in records:
+        yield tuple(cell_value(variable, record.get(variable.name)) for variable in variables)
 
 
 def write_labelled(
-    path: Path, frame: pd.DataFrame, variables: list[Variable], *, format: str, labels: str
+    path: Path, records: Iterator[dict], variables: list[Variable], *, format: str, labels: str
 ) -> None:
-    """Write a Stata or SPSS file with variable labels and value labels in one language."""
-    import pyreadstat
+    """Write a Stata or SPSS file with variable labels and value labels in one language.
 
+    The writers stream the rows through a spool file, so memory does not grow with the wave.
+    """
     # Labels carry admin-written names (council, theme, activity): guarded like cells, since
     # Stata and SPSS users copy labelled tables into spreadsheets.
-    column_labels = [guard_text(variable.label(labels)) for variable in variables]
-    value_labels = {
-        variable.name: {
-            code: guard_text(str(label)) for code, label in variable.value_labels(labels).items()
-        }
-        for variable in variables
-        if variable.codes
+    kinds = {
+        CODED: labelled_files.INTEGER,
+        INTEGER: labelled_files.INTEGER,
+        FLOAT: labelled_files.FLOAT,
+        DATETIME: labelled_files.DATETIME,
+        STRING: labelled_files.STRING,
     }
-    if format == ExportFormat.STATA:
-        # Stata keeps labels up to 80 characters.
-        pyreadstat.write_dta(
-            frame,
-            str(path),
-            column_labels=[label[:80] for label in column_labels],
-            variable_value_labels=value_labels,
-            version=15,
+    columns = [
+        labelled_files.Column(
+            name=variable.name,
+            label=guard_text(variable.label(labels)),
+            kind=kinds[variable.kind],
+            value_labels={
+                code: guard_text(str(label))
+                for code, label in variable.value_labels(labels).items()
+            },
         )
-    else:
-        pyreadstat.write_sav(
-            frame, str(path), column_labels=column_labels, variable_value_labels=value_labels
-        )
+        for variable in variables
+    ]
+    writer = labelled_files.write_dta if format == ExportFormat.STATA else labelled_files.write_sav
+    try:
+        writer(path, columns, labelled_rows(records, variables))
+    except labelled_files.LabelledFileError as error:
+        raise ExportError(str(error)) from error
 
 
 def results_json(wave_ids: list[int]) -> bytes:
     """Return the results of each wave's latest done analysis run."""
-    runs = _latest_runs(wave_ids)
+    runs = latest_runs(wave_ids)
     waves = []
     for wave in Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"):
         run = runs.get(wave.pk)
@@ -719,140 +684,3 @@ def results_json(wave_ids: list[int]) -> bytes:
             }
         )
     return json.dumps({"waves": waves}, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-# --- The reproducibility bundle -----------------------------------------------------------
-
-
-def frozen_design(wave: Wave) -> dict:
-    """Return the design recorded when the wave opened, with its hash, and any later edits.
-
-    The design holds a commitment to the seed (its SHA-256), never the seed itself.
-    """
-    from experiments.design import ensure_design_frozen
-
-    digest, design = ensure_design_frozen(wave)
-    deviations = [
-        {"theme_id": t, "nudge": n, "version": v, "text_en": en, "text_cy": cy, "created_at": at}
-        for t, n, v, en, cy, at in wave.nudge_texts.filter(is_deviation=True)
-        .order_by("theme_id", "nudge", "version")
-        .values_list("theme_id", "nudge", "version", "text_en", "text_cy", "created_at")
-    ]
-    return {
-        "design_hash": digest,
-        "design": design,
-        "deviations": [{**d, "created_at": d["created_at"].isoformat()} for d in deviations],
-    }
-
-
-ALLOCATION_COLUMNS = [
-    "pseudonym",
-    "wave",
-    "arm",
-    "scheme",
-    "stratum",
-    "block",
-    "position",
-    "assigned_at",
-]
-
-
-def write_allocation_log(path: Path, wave_ids: list[int]) -> None:
-    """Write every assignment of the waves, members only by pseudonym."""
-    pseudonymise = _Pseudonymiser()
-    rows = (
-        Assignment.objects.filter(wave_id__in=wave_ids)
-        .order_by("wave_id", "assigned_at", "pk")
-        .values_list(
-            "wave__council_id",
-            "member_id",
-            "wave_id",
-            "arm",
-            "scheme",
-            "stratum",
-            "block",
-            "position_in_block",
-            "assigned_at",
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow(ALLOCATION_COLUMNS)
-        for council_id, member_id, wave_id, arm, scheme, stratum, block, position, at in rows:
-            writer.writerow(
-                [
-                    pseudonymise(council_id, member_id),
-                    wave_id,
-                    arm,
-                    scheme,
-                    guard_text(stratum),
-                    "" if block is None else block,
-                    "" if position is None else position,
-                    at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                ]
-            )
-
-
-def library_versions() -> dict[str, str]:
-    import pyreadstat
-    import statsmodels
-
-    return {
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "pandas": pd.__version__,
-        "numpy": np.__version__,
-        "statsmodels": statsmodels.__version__,
-        "pyreadstat": pyreadstat.__version__,
-    }
-
-
-def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) -> None:
-    """Write the zip: data in every format, codebook, design, allocation log, results."""
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".partial-bundle-") as work:
-        work_dir = Path(work)
-        files = {
-            "data/tidy.csv": ExportFormat.CSV_TIDY,
-            "data/wide.csv": ExportFormat.CSV_WIDE,
-            "data/tidy.dta": ExportFormat.STATA,
-            "data/tidy.sav": ExportFormat.SPSS,
-            "codebook.html": ExportFormat.CODEBOOK_HTML,
-            "codebook.csv": ExportFormat.CODEBOOK_CSV,
-            "results.json": ExportFormat.RESULTS_JSON,
-        }
-        written: dict[str, Path] = {}
-        for name, format in files.items():
-            target = work_dir / name.replace("/", "_")
-            write_export(target, wave_ids=wave_ids, format=format, labels=labels)
-            written[name] = target
-        design = {
-            str(wave.pk): frozen_design(wave) for wave in Wave.objects.filter(pk__in=wave_ids)
-        }
-        target = work_dir / "design.json"
-        target.write_text(json.dumps(design, indent=2, ensure_ascii=False), encoding="utf-8")
-        written["design/design.json"] = target
-        target = work_dir / "allocation.csv"
-        write_allocation_log(target, wave_ids)
-        written["design/allocation.csv"] = target
-
-        manifest = {
-            "export_version": EXPORT_VERSION,
-            "generated_at": timezone.now().isoformat(),
-            "waves": wave_ids,
-            "labels": labels,
-            "versions": library_versions(),
-            "files": {
-                name: dict(zip(("sha256", "size"), _digest(file), strict=True))
-                for name, file in written.items()
-            },
-        }
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            for name, file in written.items():
-                bundle.write(file, name)
-            bundle.writestr("manifest.json", json.dumps(manifest, indent=2))
-
-
-def read_manifest(bundle: bytes) -> dict:
-    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-        return json.loads(archive.read("manifest.json"))

@@ -96,7 +96,9 @@ class MayExport(BasePermission):
         description=(
             "Answers at once with the export, `pending` until a worker has written it (an "
             "export of the same unchanged data is reused). Poll it until `done`, then "
-            "download it. Only closed waves of councils you are a researcher of."
+            "download it. Only closed waves of councils you are a researcher of; several "
+            "waves (of one council or more) are pooled into one file. A wave you may not "
+            "see answers 404 and nothing is created."
         ),
     ),
     retrieve=extend_schema(summary="Poll an export"),

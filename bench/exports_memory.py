@@ -6,7 +6,8 @@
 The database must be migrated (`manage.py migrate`); the synthetic council is inserted with
 COPY and deleted again afterwards. Each export runs in a fresh Python process that imports
 Django, records its resident set size, writes the file and then reports its peak RSS
-(`ru_maxrss`), so the figures are those a Celery worker would see for that one job.
+(`VmHWM`, reset once Django is up), so the figures are those a Celery worker would see for
+that one job.
 Call `measure_export_memory(responses=...)` from other benchmark code for the same numbers.
 """
 
@@ -184,26 +185,26 @@ def delete_synthetic_wave(council_id: int) -> None:
 
 
 def _child(wave_id: int, format: str, directory: str) -> None:
-    import resource
-
     _setup_django()
     from analysis import exports
+    from bench.memory import peak_mb, reset_peak
 
-    status = Path("/proc/self/status").read_text()
-    baseline_kb = int(status.split("VmRSS:")[1].split()[0])
+    # Not ru_maxrss: a child started by fork and exec inherits its parent's peak there, so
+    # the process that inserted the wave would set the figure. VmHWM belongs to this image.
+    baseline_mb = reset_peak()
     path = Path(directory) / f"bench-{wave_id}.{exports.EXTENSIONS[format]}"
     started = time.perf_counter()
     exports.write_export(path, wave_ids=[wave_id], format=format)
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_mb()
     size = path.stat().st_size
     path.unlink()
     print(
         json.dumps(
             {
                 "format": format,
-                "baseline_mb": round(baseline_kb / 1024, 1),
-                "peak_mb": round(peak_kb / 1024, 1),
+                "baseline_mb": round(baseline_mb, 1),
+                "peak_mb": round(peak, 1),
                 "seconds": round(seconds, 1),
                 "file_mb": round(size / 2**20, 1),
             }

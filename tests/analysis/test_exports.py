@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import html
 import io
 import json
 import os
@@ -13,11 +14,16 @@ import pandas as pd
 import pyreadstat
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from analysis import exports
+from analysis import export_bundle, exports
 from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, RunStatus
+from analysis.plan import AnalysisPlan
 from analysis.pseudonyms import council_key, pseudonym
+from analysis.runs import execute_run
+from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
+from experiments.demo import write_synthetic_wave
+from experiments.design import ensure_design_frozen
 from experiments.invitations import issue_invitation
 from experiments.models import (
     ActivityAnswer,
@@ -33,6 +39,7 @@ from tests.factories import (
     CouncilMembershipFactory,
     MemberContactFactory,
     PanelMemberFactory,
+    ThemeFactory,
     UserFactory,
     WaveFactory,
     WaveThemeFactory,
@@ -52,6 +59,10 @@ WARDS = [
 GUARDED = {ward: ("'" + ward if ward[0] in "=+-@\t\r" else ward) for ward in WARDS}
 ARMS = ["ab", "a", "b", "none"]
 ARM_CODES = {"ab": 1, "a": 2, "b": 3, "none": 4}
+NO_ANALYSIS_YET = (
+    "No finished analysis yet. The analysis runs when the wave closes; this page shows it "
+    "once it is done."
+)
 # Activity answers of member i on activity j follow DONE[(i + j) % 3].
 DONE = [True, False, None]
 
@@ -224,8 +235,9 @@ def test_stata_and_spss_files_carry_values_variable_labels_and_value_labels(
     coded = {"collective", "time_now", "time_more", "conditions", "efficacy", "status"}
     assert coded <= set(values)
     # Codes are stored as integers, which Stata's value labels need.
+    # Stata picks the smallest integer type holding the codes; SPSS stores every number as double.
     assert meta.readstat_variable_types["collective"] == (
-        "int32" if format == ExportFormat.STATA else "double"
+        "int8" if format == ExportFormat.STATA else "double"
     )
 
 
@@ -392,6 +404,8 @@ def test_bundle_manifest_hashes_match_its_files(db):
             "results.json",
             "design/design.json",
             "design/allocation.csv",
+            f"report/wave-{wave.pk}.html",
+            f"plan/wave-{wave.pk}.json",
         }
     )
     for name, data in files.items():
@@ -401,8 +415,74 @@ def test_bundle_manifest_hashes_match_its_files(db):
         }
     assert set(manifest["versions"]) >= {"python", "django", "pandas", "statsmodels"}
     allocation = read_csv(files["design/allocation.csv"])
-    assert list(allocation.columns) == exports.ALLOCATION_COLUMNS
+    assert list(allocation.columns) == export_bundle.ALLOCATION_COLUMNS
     assert sorted(allocation["arm"]) == sorted(ARMS * 2)
+
+
+def analysed_wave(**wave_fields):
+    """Return a closed wave of 80 synthetic respondents with a finished analysis."""
+    wave = WaveFactory(status="closed", **wave_fields)
+    theme = ThemeFactory(council=wave.council, name_en="Local environment")
+    for position in range(3):
+        ActivityFactory(theme=theme, position=position)
+    wave.wave_themes.create(theme=theme)
+    spec = CouncilSpec(
+        council="Testshire",
+        respondents=80,
+        experiment=True,
+        themes=(ThemeSpec("Local environment", "environment", 3, 0.6, 0.2, 0.3, 0.4),),
+    )
+    write_synthetic_wave(
+        wave, generate_council(spec, seed=2), themes={"Local environment": theme}, seed=2
+    )
+    return wave
+
+
+def test_bundle_holds_each_waves_report_and_the_plan_frozen_at_opening(db):
+    # Given a wave whose design (with its plan) was frozen at opening, whose plan was then
+    # changed, and which was analysed under the changed plan
+    wave = analysed_wave(analysis_plan={"ri_draws": 500})
+    digest, design = ensure_design_frozen(wave)
+    promised = design["analysis_plan"]
+    wave.analysis_plan = {"ri_draws": 800}
+    wave.save(update_fields=["analysis_plan"])
+    run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
+
+    # When the bundle is exported
+    files = bundle_files(export_bytes([wave.pk], ExportFormat.BUNDLE))
+
+    # Then the report is the wave's analysis, naming the plan the run used
+    report = files[f"report/wave-{wave.pk}.html"].decode("utf-8")
+    assert "Table 1. Levels of individual and collective co-production" in report
+    assert run.plan_hash[:12] in report
+    assert "<style>" in report  # standalone: readable from the zip without the server
+    # And the plan is the one frozen at opening, not the one changed afterwards
+    plan = json.loads(files[f"plan/wave-{wave.pk}.json"])
+    assert promised["ri_draws"] == 500
+    assert plan == {
+        "wave_id": wave.pk,
+        "design_hash": digest,
+        "plan_hash": AnalysisPlan.from_dict(promised).plan_hash,
+        "analysis_plan": promised,
+    }
+    assert plan["plan_hash"] != run.plan_hash
+    # And both are listed in the manifest with their SHA-256
+    manifest = json.loads(files["manifest.json"])
+    for name in (f"report/wave-{wave.pk}.html", f"plan/wave-{wave.pk}.json"):
+        assert manifest["files"][name]["sha256"] == hashlib.sha256(files[name]).hexdigest()
+
+
+def test_bundle_report_of_a_wave_without_analysis_says_so_in_the_labels_language(db):
+    wave, _theme, _activities, _members = build_closed_wave()
+
+    files = bundle_files(export_bytes([wave.pk], ExportFormat.BUNDLE, labels="cy"))
+
+    report = html.unescape(files[f"report/wave-{wave.pk}.html"].decode("utf-8"))
+    with translation.override("cy"):
+        welsh = translation.gettext(NO_ANALYSIS_YET)
+    assert welsh != NO_ANALYSIS_YET
+    assert welsh in report
+    assert NO_ANALYSIS_YET not in report
 
 
 def test_pooled_export_of_two_councils_needs_access_to_both(
@@ -565,7 +645,10 @@ def test_the_list_shows_exports_of_the_users_councils_only(
     # Then they see the first council's export and may choose only its wave
     assert response.status_code == 200
     assert response.context["exports"] == [mine]
-    assert list(response.context["form"].fields["waves"].queryset) == [wave_one]
+    choices = response.context["form"].fields["waves"].choices
+    assert [(council, [pk for pk, _label in waves]) for council, waves in choices] == [
+        (wave_one.council.name, [wave_one.pk])
+    ]
 
 
 def test_leftovers_of_killed_workers_are_swept_when_old(db, media):

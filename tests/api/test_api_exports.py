@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from analysis.export_models import Export, ExportStatus
 from experiments.models import CouncilRole, WaveStatus
-from tests.analysis.test_exports import build_closed_wave
+from tests.analysis.test_exports import build_closed_wave, read_csv
 from tests.factories import CouncilFactory, CouncilMembershipFactory, UserFactory, WaveFactory
 
 EXPORTS = reverse("api:export-list")
@@ -197,6 +197,39 @@ def test_another_councils_wave_and_export_answer_404(db, media):
     assert list(Export.objects.values_list("pk", flat=True)) == [export.pk]
 
 
+def test_a_researcher_of_two_councils_pools_their_waves_into_one_file(
+    db, media, django_capture_on_commit_callbacks
+):
+    # Given closed waves of two councils and a researcher of both
+    first, *_ = build_closed_wave(CouncilFactory(), wards=["Central", "North"])
+    second, *_ = build_closed_wave(CouncilFactory(), wards=["South"])
+    user = CouncilMembershipFactory(council=first.council, role=CouncilRole.RESEARCHER).user
+    CouncilMembershipFactory(user=user, council=second.council, role=CouncilRole.RESEARCHER)
+    researcher = APIClient()
+    researcher.force_authenticate(user)
+
+    # When they request both pooled and download the file
+    with django_capture_on_commit_callbacks(execute=True):
+        created = researcher.post(
+            EXPORTS, {"waves": [second.pk, first.pk], "format": "csv_tidy"}, format="json"
+        )
+    export = Export.objects.get()
+    download = researcher.get(reverse("api:export-download", kwargs={"pk": export.pk}))
+
+    # Then one export covers both waves, and its file holds the rows of each
+    assert created.status_code == 201
+    assert created.json()["waves"] == sorted([first.pk, second.pk])
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="waves-{min(first.pk, second.pk)}-{max(first.pk, second.pk)}'
+        '-tidy.csv"'
+    )
+    frame = read_csv(b"".join(download.streaming_content))
+    assert sorted(frame["wave"]) == sorted([first.pk, first.pk, second.pk])
+    assert sorted(frame["ward"]) == ["Central", "North", "South"]
+    assert sorted(set(frame["council"])) == sorted([first.council_id, second.council_id])
+
+
 def test_a_pooled_export_needs_a_researcher_role_in_every_council(db, media):
     # Given closed waves of two councils and a researcher of only the first
     first = WaveFactory(status=WaveStatus.CLOSED)
@@ -210,6 +243,7 @@ def test_a_pooled_export_needs_a_researcher_role_in_every_council(db, media):
 
     # Then the answer is 404 and nothing was created
     assert response.status_code == 404
+    assert response.json()["error"]["message"] == "No such waves among yours."
     assert Export.objects.count() == 0
 
 

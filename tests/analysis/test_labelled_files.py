@@ -1,0 +1,123 @@
+"""The streaming Stata and SPSS writers, read back with pyreadstat and pandas."""
+
+from datetime import datetime
+
+import pandas as pd
+import pyreadstat
+import pytest
+
+from analysis import labelled_files
+from analysis.labelled_files import DATETIME, FLOAT, INTEGER, STRING, Column
+
+COLUMNS = [
+    Column("pseudonym", "Pseudonym", STRING),
+    Column("council", "Council", INTEGER, {70000: "Cyngor Sir Ynys Môn", 70001: "Powys"}),
+    Column("satisfaction_information", "Satisfied with information", INTEGER, {1: "Yes"}),
+    Column("satisfaction_consultation", "Satisfied with consultation", INTEGER, {9: "Don't know"}),
+    Column("index", "Index " + "ŵ" * 120, FLOAT),
+    Column("submitted_at", "Submitted", DATETIME),
+    Column("ward", "Ward", STRING),
+]
+WHEN = datetime(2026, 3, 1, 9, 30, 15, 250000)  # noqa: DTZ001 - exported times are naive UTC
+
+
+def planted_rows(count: int):
+    """Yield rows whose every cell follows from its row number, with planted gaps."""
+    for i in range(count):
+        yield (
+            f"p{i:06d}",
+            70000 + i % 2,
+            None if i % 7 == 0 else 1,
+            -5 if i == 3 else 9,
+            None if i % 5 == 0 else i / 8,
+            None if i % 11 == 0 else WHEN,
+            "" if i % 3 == 0 else "Llanfair ŵŷ" * (1 + i % 4),
+        )
+
+
+def expected_frame(count: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        list(planted_rows(count)),
+        columns=[c.name for c in COLUMNS],
+    )
+
+
+# More rows than one spool chunk, so the rows cross chunk boundaries.
+ROWS = labelled_files.SPOOL_CHUNK * 2 + 17
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [
+        (labelled_files.write_dta, pyreadstat.read_dta),
+        (labelled_files.write_sav, pyreadstat.read_sav),
+    ],
+)
+def test_every_cell_and_label_reads_back_with_pyreadstat(tmp_path, writer, reader):
+    path = tmp_path / "data.out"
+
+    writer(path, COLUMNS, planted_rows(ROWS))
+    frame, meta = reader(str(path))
+
+    expected = expected_frame(ROWS)
+    assert list(frame.columns) == [c.name for c in COLUMNS]
+    assert len(frame) == ROWS
+    assert list(frame["pseudonym"]) == list(expected["pseudonym"])
+    assert list(frame["ward"]) == list(expected["ward"])
+    assert list(frame["council"]) == list(expected["council"])
+    for name in ("satisfaction_information", "satisfaction_consultation", "index"):
+        pd.testing.assert_series_equal(
+            frame[name].astype(float), expected[name].astype(float), check_names=False
+        )
+    times = frame["submitted_at"]
+    assert times.isna().sum() == len(range(0, ROWS, 11))
+    assert set(times.dropna()) == {pd.Timestamp(WHEN)}
+    assert meta.column_names_to_labels["council"] == "Council"
+    assert meta.variable_value_labels["council"] == {70000: "Cyngor Sir Ynys Môn", 70001: "Powys"}
+    assert meta.variable_value_labels["satisfaction_consultation"] == {9: "Don't know"}
+    assert set(meta.variable_value_labels) == {
+        "council",
+        "satisfaction_information",
+        "satisfaction_consultation",
+    }
+
+
+def test_stata_file_reads_back_with_pandas_and_keeps_labels_of_80_characters(tmp_path):
+    path = tmp_path / "data.dta"
+
+    labelled_files.write_dta(path, COLUMNS, planted_rows(50))
+    with pd.io.stata.StataReader(path) as reader:
+        frame = reader.read(convert_categoricals=False)
+        labels = reader.variable_labels()
+        value_labels = reader.value_labels()
+
+    expected = expected_frame(50)
+    assert list(frame["pseudonym"]) == list(expected["pseudonym"])
+    assert list(frame["council"]) == list(expected["council"])
+    assert labels["index"] == ("Index " + "ŵ" * 120)[:80]
+    assert value_labels["council"] == {70000: "Cyngor Sir Ynys Môn", 70001: "Powys"}
+
+
+def test_an_empty_table_is_a_valid_file_of_no_rows(tmp_path):
+    for writer, reader, name in (
+        (labelled_files.write_dta, pyreadstat.read_dta, "empty.dta"),
+        (labelled_files.write_sav, pyreadstat.read_sav, "empty.sav"),
+    ):
+        writer(tmp_path / name, COLUMNS, iter(()))
+        frame, meta = reader(str(tmp_path / name))
+        assert len(frame) == 0
+        assert meta.column_names == [c.name for c in COLUMNS]
+
+
+def test_codes_beyond_stata_integers_are_refused_with_the_variables_name(tmp_path):
+    columns = [Column("council", "Council", INTEGER, {3_000_000_000: "Too large"})]
+
+    with pytest.raises(labelled_files.LabelledFileError, match="council"):
+        labelled_files.write_dta(tmp_path / "data.dta", columns, iter([(3_000_000_000,)]))
+
+
+def test_text_longer_than_spss_takes_is_refused_with_the_variables_name(tmp_path):
+    columns = [Column("ward", "Ward", STRING)]
+
+    with pytest.raises(labelled_files.LabelledFileError, match="ward"):
+        labelled_files.write_sav(tmp_path / "data.sav", columns, iter([("ŵ" * 128,)]))
