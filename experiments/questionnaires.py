@@ -5,8 +5,11 @@ Welsh (through the translation catalogue); a council may replace any item's word
 wave with an `ItemWording`, which then needs both languages too.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +22,7 @@ from experiments.models import (
     Theme,
     ThemeKind,
     Wave,
+    WaveTheme,
 )
 from experiments.responses import current_nudge_texts
 
@@ -259,6 +263,75 @@ def theme_pages(
                     asks_time_more=wave.asks_time_more,
                 )
             )
+    return pages
+
+
+def questionnaire_stamp(wave_id: int) -> str:
+    """Return a digest of everything the wave's theme pages show, in one query.
+
+    It covers the wave's themes and their order, their activities, every nudge text version
+    and the council's item wordings, however they were edited (console, API, admin), so a
+    copy of the pages kept under this digest is never shown after any of them changed.
+    """
+    tables = {
+        "wave_theme": WaveTheme._meta.db_table,
+        "theme": Theme._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "nudge": NudgeText._meta.db_table,
+        "wording": ItemWording._meta.db_table,
+    }
+    sql = """
+        SELECT md5(concat_ws('|',
+          (SELECT string_agg(concat_ws(',', wt.position, t.id, t.kind, t.name_en, t.name_cy),
+                             ';' ORDER BY wt.position, t.id)
+             FROM {wave_theme} wt JOIN {theme} t ON t.id = wt.theme_id WHERE wt.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', a.id, a.theme_id, a.position, a.text_en, a.text_cy),
+                             ';' ORDER BY a.id)
+             FROM {activity} a JOIN {wave_theme} wt ON wt.theme_id = a.theme_id
+            WHERE wt.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', n.id, n.theme_id, n.nudge, n.version, n.text_en,
+                                       n.text_cy), ';' ORDER BY n.id)
+             FROM {nudge} n WHERE n.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', i.id, i.theme_id, i.item, i.text_en, i.text_cy),
+                             ';' ORDER BY i.id)
+             FROM {wording} i WHERE i.wave_id = %(w)s)))
+    """.format(**tables)
+    if connection.vendor != "postgresql":
+        # The embedded demo database: no md5(); build the pages afresh every time.
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"w": wave_id})
+        return cursor.fetchone()[0]
+
+
+# The theme pages of recently answered waves, per language and arm, in this process.
+_pages: OrderedDict[tuple, tuple[ThemePage, ...]] = OrderedDict()
+_pages_lock = threading.Lock()
+PAGES_CACHED = 64
+
+
+def respondent_pages(wave: Wave, *, language: str, nudges: tuple[str, ...]) -> list[ThemePage]:
+    """Return the pages a member of an arm sees, built once per process until they change.
+
+    Building them takes four queries and the wording of every item; checking that a kept
+    copy is current takes one (`questionnaire_stamp`).
+    """
+    stamp = questionnaire_stamp(wave.pk)
+    key = (wave.pk, stamp, language, wave.time_questions, tuple(nudges))
+    if stamp:
+        with _pages_lock:
+            kept = _pages.get(key)
+            if kept is not None:
+                _pages.move_to_end(key)
+                return list(kept)
+    pages = theme_pages(
+        wave, language=language, nudge_texts=current_nudge_texts(wave.pk, tuple(nudges))
+    )
+    if stamp:
+        with _pages_lock:
+            _pages[key] = tuple(pages)
+            while len(_pages) > PAGES_CACHED:
+                _pages.popitem(last=False)
     return pages
 
 

@@ -9,6 +9,7 @@ the same invitation link resumes where the member left off, on any device.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,26 +22,23 @@ from experiments.forms import WARD_NOT_SAID, AboutYouForm, ConsentForm, ThemePag
 from experiments.invitations import find_invitation
 from experiments.models import (
     Arm,
-    Assignment,
     Invitation,
-    NudgeText,
     Response,
     ResponseStatus,
     ThemeAnswer,
     WaveStatus,
 )
-from experiments.questionnaires import ThemePage, needs_welsh, theme_pages
+from experiments.questionnaires import ThemePage, needs_welsh, respondent_pages
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
     answered_theme_ids,
-    begin_response,
-    current_nudge_texts,
     record_consent,
     record_device,
     record_exposures,
     record_page_shown,
     record_page_submitted,
+    resume_response,
     save_about_you,
     save_theme_answers,
     submit_response,
@@ -77,7 +75,13 @@ def _session_invitation(request: HttpRequest) -> Invitation | None:
     invitation_id = request.session.get(SESSION_KEY)
     if invitation_id is None:
         return None
-    return Invitation.objects.select_related("wave", "member").filter(pk=invitation_id).first()
+    # The frozen design and the analysis options are large and no respondent page reads them.
+    return (
+        Invitation.objects.select_related("wave__council", "member")
+        .defer("wave__design", "wave__analysis_plan")
+        .filter(pk=invitation_id)
+        .first()
+    )
 
 
 @dataclass
@@ -86,9 +90,8 @@ class Sitting:
 
     invitation: Invitation
     response: Response
-    assignment: Assignment
+    arm: str
     language: str
-    nudge_texts: dict[int, list[NudgeText]]
     pages: list[ThemePage]
     _answered: set[int] | None = None
 
@@ -140,13 +143,12 @@ def _begin(request: HttpRequest) -> Sitting | HttpResponse:
     if not wave.is_open:
         return _wave_not_open(request, wave)
     language = translation.get_language()
-    # A complete response was assigned and opened long ago: begin_response only reads it.
-    response, assignment = begin_response(invitation, language=language)
+    # Assigns and opens the response at the first visit; afterwards one query reads both.
+    response, arm = resume_response(invitation, language=language)
     if response.status == ResponseStatus.COMPLETE:
         return redirect("experiments:done")
-    nudge_texts = current_nudge_texts(wave.pk, Arm(assignment.arm).nudges)
-    pages = theme_pages(wave, language=language, nudge_texts=nudge_texts)
-    return Sitting(invitation, response, assignment, language, nudge_texts, pages)
+    pages = respondent_pages(wave, language=language, nudges=Arm(arm).nudges)
+    return Sitting(invitation, response, arm, language, pages)
 
 
 def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
@@ -175,7 +177,10 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
         response = _link_not_valid(request)
         response["Referrer-Policy"] = "no-referrer"
         return response
-    request.session.cycle_key()
+    if request.session.session_key is not None:
+        # A session that came with the request gets a new key (no fixation); without one,
+        # the session is created once, with the invitation in it, when the response is sent.
+        request.session.cycle_key()
     request.session[SESSION_KEY] = invitation.pk
     response = redirect("experiments:questionnaire")
     if not request.COOKIES.get("django_language"):
@@ -204,16 +209,18 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["consent"] == "yes":
             try:
-                record_consent(response.pk)
+                with transaction.atomic():
+                    record_consent(response.pk)
+                    record_page_submitted(response, page="start")
             except AnswersNotAccepted:
                 return _answers_refused(request, sitting)
-            record_page_submitted(response, page="start")
             return redirect("experiments:theme", 1)
         declined = True
-    record_page_shown(response, page="start")
-    record_device(
-        response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
-    )
+    with transaction.atomic():  # one commit for what the page records
+        record_page_shown(response, page="start")
+        record_device(
+            response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
+        )
     return render(
         request,
         "experiments/start.html",
@@ -252,17 +259,21 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            save_theme_answers(response.pk, answers=form.theme_answers(), language=sitting.language)
+            with transaction.atomic():
+                save_theme_answers(
+                    response.pk, answers=form.theme_answers(), language=sitting.language
+                )
+                record_page_submitted(response, page=f"theme-{page.theme_id}")
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         sitting.theme_saved(page.theme_id)
-        record_page_submitted(response, page=f"theme-{page.theme_id}")
         if request.GET.get("check") == "1":
             return redirect("experiments:check")
         return redirect(sitting.resume_url())
     # The assignment is already committed (in _begin); only now is the nudge shown.
-    record_exposures(response, sitting.nudge_texts.get(page.theme_id, []))
-    record_page_shown(response, page=f"theme-{page.theme_id}")
+    with transaction.atomic():
+        record_exposures(response, page.nudge_text_ids)
+        record_page_shown(response, page=f"theme-{page.theme_id}")
     back = (
         reverse("experiments:theme", args=[number - 1])
         if number > 1
@@ -311,10 +322,11 @@ def about_you(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            save_about_you(response.pk, about=form.about_you(), language=sitting.language)
+            with transaction.atomic():
+                save_about_you(response.pk, about=form.about_you(), language=sitting.language)
+                record_page_submitted(response, page=ABOUT_YOU)
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
-        record_page_submitted(response, page=ABOUT_YOU)
         return redirect("experiments:check")
     record_page_shown(response, page=ABOUT_YOU)
     return render(
@@ -391,12 +403,13 @@ def check_answers(request: HttpRequest) -> HttpResponse:
         return redirect(sitting.resume_url())
     if request.method == "POST":
         try:
-            submit_response(sitting.response.pk, language=sitting.language)
+            with transaction.atomic():
+                submit_response(sitting.response.pk, language=sitting.language)
+                record_page_submitted(sitting.response, page=CHECK)
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         except IncompleteResponse:
             return redirect(sitting.resume_url())
-        record_page_submitted(sitting.response, page=CHECK)
         return redirect("experiments:done")
     record_page_shown(sitting.response, page=CHECK)
     return render(
