@@ -31,10 +31,9 @@ class Plan:
     analysis_sizes: list[int]
     load_sizes: list[int]
     export_sizes: list[int]
-    web_workers: int
 
 
-QUICK = Plan([8, 32], 10, 1500, 200, [10_000], [10_000], [5_000, 20_000], 3)
+QUICK = Plan([8, 32], 10, 1500, 200, [10_000], [10_000], [5_000, 20_000])
 FULL = Plan(
     [8, 32, 64],
     30,
@@ -43,7 +42,6 @@ FULL = Plan(
     [10_000, 100_000, 1_000_000],
     [10_000, 100_000],
     [20_000, 200_000],
-    3,
 )
 
 
@@ -130,9 +128,7 @@ def main() -> int:
         scenario("queries", lambda: queries.run(token=queries_wave.tokens[0]))
         if _wanted(only, "respondent") or _wanted(only, "openings"):
             services.start_celery_worker(stack, env=env, logs=out)
-            host = services.start_gunicorn(
-                stack, env=env, port=services.free_port(), workers=plan.web_workers, logs=out
-            )
+            host = services.start_gunicorn(stack, env=env, port=services.free_port(), logs=out)
             token_files = []
             for index, _ in enumerate(plan.loads):
                 chunk = respondent_wave.tokens[

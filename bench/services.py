@@ -106,8 +106,12 @@ def wait_for_log(log: Path, needle: str, *, process: subprocess.Popen, timeout=6
     raise RuntimeError(f"{needle!r} did not appear in {log} within {timeout:.0f} s")
 
 
-def start_gunicorn(stack: ExitStack, *, env: dict, port: int, workers: int, logs: Path) -> str:
-    """Start gunicorn as bin/serve does (sync workers, no access log), return its base URL."""
+def start_gunicorn(stack: ExitStack, *, env: dict, port: int, logs: Path) -> str:
+    """Start gunicorn as bin/serve does, return its base URL.
+
+    Workers, threads and the timeout are production's own: gunicorn.conf.py at the
+    repository root, read from the working directory. No access log, as in production.
+    """
     log = logs / "gunicorn.log"
     process = start(
         stack,
@@ -116,10 +120,6 @@ def start_gunicorn(stack: ExitStack, *, env: dict, port: int, workers: int, logs
             "surveyplatform.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "60",
             "--backlog",
             "2048",
         ],

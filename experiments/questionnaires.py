@@ -266,13 +266,17 @@ def theme_pages(
     return pages
 
 
-def questionnaire_stamp(wave_id: int) -> str:
-    """Return a digest of everything the wave's theme pages show, in one query.
+def questionnaire_stamp_sql() -> str | None:
+    """Return the SQL of a digest of everything the wave's theme pages show (None: no digest).
 
     It covers the wave's themes and their order, their activities, every nudge text version
     and the council's item wordings, however they were edited (console, API, admin), so a
     copy of the pages kept under this digest is never shown after any of them changed.
+    The one parameter, %(w)s, is the wave's id. The embedded demo database (SQLite) has no
+    md5(): its pages are built afresh every time.
     """
+    if connection.vendor != "postgresql":
+        return None
     tables = {
         "wave_theme": WaveTheme._meta.db_table,
         "theme": Theme._meta.db_table,
@@ -295,13 +299,30 @@ def questionnaire_stamp(wave_id: int) -> str:
           (SELECT string_agg(concat_ws(',', i.id, i.theme_id, i.item, i.text_en, i.text_cy),
                              ';' ORDER BY i.id)
              FROM {wording} i WHERE i.wave_id = %(w)s)))
-    """.format(**tables)
-    if connection.vendor != "postgresql":
-        # The embedded demo database: no md5(); build the pages afresh every time.
+    """
+    return sql.format(**tables)
+
+
+def questionnaire_stamp(wave_id: int) -> str:
+    """Return the digest of `questionnaire_stamp_sql` for the wave ("" without one)."""
+    sql = questionnaire_stamp_sql()
+    if sql is None:
         return ""
     with connection.cursor() as cursor:
         cursor.execute(sql, {"w": wave_id})
         return cursor.fetchone()[0]
+
+
+def questionnaire_stamp_expression(wave_id: int):
+    """Return the digest as an annotation, so the caller's query reads it in passing."""
+    from django.db.models import CharField, Value
+    from django.db.models.expressions import RawSQL
+
+    sql = questionnaire_stamp_sql()
+    if sql is None:
+        return Value("", output_field=CharField())
+    # RawSQL takes positional parameters.
+    return RawSQL(sql.replace("%(w)s", "%s"), [wave_id] * sql.count("%(w)s"), CharField())
 
 
 # The theme pages of recently answered waves, per language and arm, in this process.
@@ -310,13 +331,16 @@ _pages_lock = threading.Lock()
 PAGES_CACHED = 64
 
 
-def respondent_pages(wave: Wave, *, language: str, nudges: tuple[str, ...]) -> list[ThemePage]:
+def respondent_pages(
+    wave: Wave, *, language: str, nudges: tuple[str, ...], stamp: str | None = None
+) -> list[ThemePage]:
     """Return the pages a member of an arm sees, built once per process until they change.
 
     Building them takes four queries and the wording of every item; checking that a kept
-    copy is current takes one (`questionnaire_stamp`).
+    copy is current takes the digest (`questionnaire_stamp`), read here unless given.
     """
-    stamp = questionnaire_stamp(wave.pk)
+    if stamp is None:
+        stamp = questionnaire_stamp(wave.pk)
     key = (wave.pk, stamp, language, wave.time_questions, tuple(nudges))
     if stamp:
         with _pages_lock:

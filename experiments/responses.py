@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -70,11 +70,21 @@ def begin_response(invitation: Invitation, *, language: str) -> tuple[Response, 
     return response, assignment
 
 
-def resume_response(invitation: Invitation, *, language: str) -> tuple[Response, str]:
-    """Return the member's response and arm: one query once both exist, else begin_response.
+def resume_response(
+    invitation: Invitation, *, language: str, **annotations
+) -> tuple[Response, str, set[int] | None]:
+    """Return the member's response, arm and answered themes; else begin_response.
 
-    Every page after the first finds both; only a first opening assigns and creates.
+    Every page after the first finds the response and arm in one query, which also reads
+    the themes answered so far (on Postgres; None elsewhere) and any further annotations
+    the caller passes. Only a first opening assigns and creates.
     """
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        annotations["answered_theme_ids"] = ArraySubquery(
+            ThemeAnswer.objects.filter(response_id=OuterRef("pk")).values("theme_id")
+        )
     response = (
         Response.objects.filter(wave_id=invitation.wave_id, member_id=invitation.member_id)
         .annotate(
@@ -82,14 +92,16 @@ def resume_response(invitation: Invitation, *, language: str) -> tuple[Response,
                 Assignment.objects.filter(
                     wave_id=OuterRef("wave_id"), member_id=OuterRef("member_id")
                 ).values("arm")[:1]
-            )
+            ),
+            **annotations,
         )
         .first()
     )
     if response is not None and response.assigned_arm is not None:
-        return response, response.assigned_arm
+        answered = getattr(response, "answered_theme_ids", None)
+        return response, response.assigned_arm, set(answered) if answered is not None else None
     response, assignment = begin_response(invitation, language=language)
-    return response, assignment.arm
+    return response, assignment.arm, None
 
 
 def current_nudge_texts(wave_id: int, nudges: tuple[str, ...]) -> dict[int, list[NudgeText]]:
@@ -223,6 +235,34 @@ def answered_theme_ids(response: Response) -> set[int]:
 
 def record_page_shown(response: Response, *, page: str) -> PageVisit:
     return PageVisit.objects.create(response=response, page=page, shown_at=timezone.now())
+
+
+def record_page_shown_with_exposures(
+    response: Response, *, page: str, nudge_text_ids: list[int]
+) -> None:
+    """Record a page shown and the nudge text versions on it, committed together.
+
+    On Postgres one statement writes both (the page visit and every exposure), so showing
+    a theme page costs one round trip and one commit; elsewhere, one transaction.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            record_exposures(response, nudge_text_ids)
+            record_page_shown(response, page=page)
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH shown AS (
+              INSERT INTO {Exposure._meta.db_table} (response_id, nudge_text_id, shown_at)
+              SELECT %s, text_id, %s FROM unnest(%s::bigint[]) AS text_id
+            )
+            INSERT INTO {PageVisit._meta.db_table} (response_id, page, shown_at)
+            VALUES (%s, %s, %s)
+            """,
+            [response.pk, now, list(nudge_text_ids), response.pk, page, now],
+        )
 
 
 def record_page_submitted(response: Response, *, page: str) -> None:

@@ -28,15 +28,20 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
-from experiments.questionnaires import ThemePage, needs_welsh, respondent_pages
+from experiments.questionnaires import (
+    ThemePage,
+    needs_welsh,
+    questionnaire_stamp_expression,
+    respondent_pages,
+)
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
     answered_theme_ids,
     record_consent,
     record_device,
-    record_exposures,
     record_page_shown,
+    record_page_shown_with_exposures,
     record_page_submitted,
     resume_response,
     save_about_you,
@@ -143,12 +148,20 @@ def _begin(request: HttpRequest) -> Sitting | HttpResponse:
     if not wave.is_open:
         return _wave_not_open(request, wave)
     language = translation.get_language()
-    # Assigns and opens the response at the first visit; afterwards one query reads both.
-    response, arm = resume_response(invitation, language=language)
+    # Assigns and opens the response at the first visit; afterwards one query reads the
+    # response, the arm, the themes answered and the digest of the pages' content.
+    response, arm, answered = resume_response(
+        invitation, language=language, pages_stamp=questionnaire_stamp_expression(wave.pk)
+    )
     if response.status == ResponseStatus.COMPLETE:
         return redirect("experiments:done")
-    pages = respondent_pages(wave, language=language, nudges=Arm(arm).nudges)
-    return Sitting(invitation, response, arm, language, pages)
+    pages = respondent_pages(
+        wave,
+        language=language,
+        nudges=Arm(arm).nudges,
+        stamp=getattr(response, "pages_stamp", None),
+    )
+    return Sitting(invitation, response, arm, language, pages, answered)
 
 
 def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
@@ -243,10 +256,11 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         return redirect(sitting.resume_url())
     page = sitting.pages[number - 1]
     response = sitting.response
-    # A POST form is bound to what was sent: the stored answers only fill a page shown anew.
+    # A POST form is bound to what was sent: the stored answers only fill a page shown anew,
+    # and only a page answered before has any.
     stored = (
         None
-        if request.method == "POST"
+        if request.method == "POST" or page.theme_id not in sitting.answered_theme_ids()
         else ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
         .prefetch_related("activity_answers")
         .first()
@@ -271,9 +285,9 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
             return redirect("experiments:check")
         return redirect(sitting.resume_url())
     # The assignment is already committed (in _begin); only now is the nudge shown.
-    with transaction.atomic():
-        record_exposures(response, page.nudge_text_ids)
-        record_page_shown(response, page=f"theme-{page.theme_id}")
+    record_page_shown_with_exposures(
+        response, page=f"theme-{page.theme_id}", nudge_text_ids=page.nudge_text_ids
+    )
     back = (
         reverse("experiments:theme", args=[number - 1])
         if number > 1
