@@ -7,6 +7,7 @@ wave with an `ItemWording`, which then needs both languages too.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -357,6 +358,30 @@ def respondent_pages(
             while len(_pages) > PAGES_CACHED:
                 _pages.popitem(last=False)
     return pages
+
+
+_fragments: OrderedDict[tuple, str] = OrderedDict()
+FRAGMENTS_KEPT = 256
+
+
+def kept_fragment(key: tuple, render: Callable[[], str]) -> str:
+    """Return HTML rendered once per process for a key that names everything it shows.
+
+    The caller's key must hold the pages' digest (`questionnaire_stamp`), the language and
+    whatever else the fragment depends on; only fragments that are the same for every
+    member (a blank form: no answers, no errors, no token) may be kept.
+    """
+    with _pages_lock:
+        kept = _fragments.get(key)
+        if kept is not None:
+            _fragments.move_to_end(key)
+            return kept
+    html = render()
+    with _pages_lock:
+        _fragments[key] = html
+        while len(_fragments) > FRAGMENTS_KEPT:
+            _fragments.popitem(last=False)
+    return html
 
 
 def _lacks_welsh_translation(text) -> bool:

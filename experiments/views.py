@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -30,6 +31,7 @@ from experiments.models import (
 )
 from experiments.questionnaires import (
     ThemePage,
+    kept_fragment,
     needs_welsh,
     questionnaire_stamp_expression,
     respondent_pages,
@@ -99,6 +101,7 @@ class Sitting:
     language: str
     pages: list[ThemePage]
     _answered: set[int] | None = None
+    pages_stamp: str = ""
 
     @property
     def wave(self):
@@ -161,7 +164,8 @@ def _begin(request: HttpRequest) -> Sitting | HttpResponse:
         nudges=Arm(arm).nudges,
         stamp=getattr(response, "pages_stamp", None),
     )
-    return Sitting(invitation, response, arm, language, pages, answered)
+    stamp = getattr(response, "pages_stamp", "") or ""
+    return Sitting(invitation, response, arm, language, pages, answered, stamp)
 
 
 def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
@@ -288,6 +292,23 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
     record_page_shown_with_exposures(
         response, page=f"theme-{page.theme_id}", nudge_text_ids=page.nudge_text_ids
     )
+    # A page shown blank is the same for every member: its questions are rendered once.
+    questions = None
+    if request.method == "GET" and stored is None and sitting.pages_stamp:
+        wave = sitting.wave
+        questions = kept_fragment(
+            key=(
+                "theme",
+                sitting.pages_stamp,
+                sitting.language,
+                page.theme_id,
+                wave.time_questions,
+                wave.manipulation_check,
+            ),
+            render=lambda: render_to_string(
+                "experiments/theme_questions.html", {"form": form, "page": page}
+            ),
+        )
     back = (
         reverse("experiments:theme", args=[number - 1])
         if number > 1
@@ -302,6 +323,7 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
             "section": number,
             "sitting": sitting,
             "back_url": back,
+            "questions": questions,
         },
         status=400 if request.method == "POST" else 200,
     )
