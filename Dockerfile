@@ -15,4 +15,5 @@ RUN pip install --no-cache-dir -e .
 COPY . .
 RUN DEBUG=1 python manage.py collectstatic --no-input -v 0
 EXPOSE 8000
-CMD ["gunicorn", "surveyplatform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers and threads: gunicorn.conf.py (WEB_CONCURRENCY, WEB_THREADS).
+CMD ["gunicorn", "surveyplatform.wsgi:application", "--bind", "0.0.0.0:8000"]

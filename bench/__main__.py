@@ -31,19 +31,40 @@ class Plan:
     analysis_sizes: list[int]
     load_sizes: list[int]
     export_sizes: list[int]
-    web_workers: int
+    export_formats: tuple[str, ...]
+    panel_rows: int
+    warm_up_seconds: int
+    # How long Locust lets a member finish the cycle under way once the run time is up.
+    stop_timeout: int
 
 
-QUICK = Plan([8, 32], 10, 1500, 200, [10_000], [10_000], [5_000, 20_000], 3)
+# Every scenario, at the load and sizes of its target where it has one, with short runs
+# and small sizes elsewhere: under two minutes.
+QUICK = Plan(
+    loads=[32],
+    seconds=8,
+    members_per_load=600,
+    openings=200,
+    analysis_sizes=[2_000],
+    load_sizes=[2_000],
+    export_sizes=[1_000, 3_000],
+    export_formats=("csv_tidy",),
+    panel_rows=10_000,
+    warm_up_seconds=3,
+    stop_timeout=6,
+)
 FULL = Plan(
-    [8, 32, 64],
-    30,
-    5000,
-    200,
-    [10_000, 100_000, 1_000_000],
-    [10_000, 100_000],
-    [20_000, 200_000],
-    3,
+    loads=[8, 32, 64],
+    seconds=30,
+    members_per_load=5000,
+    openings=200,
+    analysis_sizes=[10_000, 100_000, 1_000_000],
+    load_sizes=[10_000, 100_000],
+    export_sizes=[20_000, 200_000],
+    export_formats=("csv_tidy", "dta", "sav"),
+    panel_rows=50_000,
+    warm_up_seconds=6,
+    stop_timeout=10,
 )
 
 
@@ -82,7 +103,8 @@ def main() -> int:
     started = time.perf_counter()
 
     with ExitStack() as stack:
-        services.create_database(stack, database_url)
+        fingerprint = services.migrations_fingerprint()
+        needs_migrating = services.create_database(stack, database_url, fingerprint=fingerprint)
         os.environ.update(env)
         import django
 
@@ -91,8 +113,13 @@ def main() -> int:
         from django.db import connections
 
         stack.callback(connections.close_all)  # before the database is dropped
-        call_command("migrate", interactive=False, verbosity=0)
-        print(f"Migrated in {time.perf_counter() - started:.0f} s.", flush=True)
+        if needs_migrating:
+            call_command("migrate", interactive=False, verbosity=0)
+            connections.close_all()
+            services.save_template(database_url, fingerprint=fingerprint)
+            print(f"Migrated in {time.perf_counter() - started:.0f} s.", flush=True)
+        else:
+            print(f"Copied the migrated database in {time.perf_counter() - started:.0f} s.")
         services.collect_static_if_stale(var_dir / "static")
 
         from bench import analysis, data, exports, openings, panel_import, queries, respondent
@@ -130,9 +157,7 @@ def main() -> int:
         scenario("queries", lambda: queries.run(token=queries_wave.tokens[0]))
         if _wanted(only, "respondent") or _wanted(only, "openings"):
             services.start_celery_worker(stack, env=env, logs=out)
-            host = services.start_gunicorn(
-                stack, env=env, port=services.free_port(), workers=plan.web_workers, logs=out
-            )
+            host = services.start_gunicorn(stack, env=env, port=services.free_port(), logs=out)
             token_files = []
             for index, _ in enumerate(plan.loads):
                 chunk = respondent_wave.tokens[
@@ -154,6 +179,8 @@ def main() -> int:
                     loads=plan.loads,
                     seconds=plan.seconds,
                     warm_up_file=warm_up_file,
+                    warm_up_seconds=plan.warm_up_seconds,
+                    stop_timeout=plan.stop_timeout,
                 ),
             )
             if args.keep_up:
@@ -169,8 +196,11 @@ def main() -> int:
             "analysis",
             lambda: analysis.run(sizes=plan.analysis_sizes, load_sizes=plan.load_sizes, env=env),
         )
-        scenario("exports", lambda: exports.run(sizes=plan.export_sizes, env=env))
-        scenario("panel", panel_import.run)
+        scenario(
+            "exports",
+            lambda: exports.run(sizes=plan.export_sizes, formats=plan.export_formats, env=env),
+        )
+        scenario("panel", lambda: panel_import.run(rows=plan.panel_rows))
 
         # Printed before the servers stop and the database is dropped, so it is never lost.
         print()

@@ -64,7 +64,7 @@ def export_once(wave_id: int, format: str, *, env: dict, directory: str) -> dict
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
-def run(*, sizes: list[int], env: dict) -> list[Row]:
+def run(*, sizes: list[int], env: dict, formats: tuple[str, ...] = tuple(FORMATS)) -> list[Row]:
     rows: list[Row] = []
     growth: dict[str, float] = {}
     for n in sizes:
@@ -74,7 +74,8 @@ def run(*, sizes: list[int], env: dict) -> list[Row]:
                 cursor.execute("ANALYZE")
             ceiling = copy_seconds(wave_id)
             with tempfile.TemporaryDirectory() as directory:
-                for format, label in FORMATS.items():
+                for format in formats:
+                    label = FORMATS[format]
                     result = export_once(wave_id, format, env=env, directory=directory)
                     name = f"export {label} n={n:,}"
                     csv = format == "csv_tidy"

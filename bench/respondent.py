@@ -35,6 +35,7 @@ def run_locust(
     env: dict,
     out: Path,
     tokens_file: Path | None = None,
+    stop_timeout: int = 10,
 ) -> LocustResult:
     """Run Locust headless in a subprocess and read its aggregated statistics."""
     prefix = out / f"{user_class.lower()}_{users}"
@@ -57,7 +58,7 @@ def run_locust(
         "--run-time",
         f"{seconds}s",
         "--stop-timeout",
-        "10",
+        str(stop_timeout),
         "--host",
         host,
         "--csv",
@@ -77,7 +78,7 @@ def run_locust(
             start_new_session=True,
         )
         try:
-            process.wait(timeout=seconds + 60)
+            process.wait(timeout=seconds + stop_timeout + 60)
         finally:
             stop_process(process)
     with open(f"{prefix}_stats.csv") as handle:
@@ -133,6 +134,8 @@ def run(
     loads: list[int],
     seconds: int,
     warm_up_file: Path | None = None,
+    warm_up_seconds: int = 6,
+    stop_timeout: int = 10,
 ) -> list[Row]:
     """Measure the ceiling, then the respondent cycle, at each load; fresh members per load.
 
@@ -142,10 +145,25 @@ def run(
     rows: list[Row] = []
     if warm_up_file is not None:
         run_locust(
-            "Respondent", users=6, seconds=6, host=host, env=env, out=out, tokens_file=warm_up_file
+            "Respondent",
+            users=6,
+            seconds=warm_up_seconds,
+            host=host,
+            env=env,
+            out=out,
+            tokens_file=warm_up_file,
+            stop_timeout=stop_timeout,
         )
     for users, tokens_file in zip(loads, token_files, strict=True):
-        ceiling = run_locust("Ceiling", users=users, seconds=seconds, host=host, env=env, out=out)
+        ceiling = run_locust(
+            "Ceiling",
+            users=users,
+            seconds=seconds,
+            host=host,
+            env=env,
+            out=out,
+            stop_timeout=stop_timeout,
+        )
         ceiling_lost = len(ceiling.acknowledged) - count_stored_ceiling_rows(ceiling.acknowledged)
         cycle = run_locust(
             "Respondent",
@@ -155,6 +173,7 @@ def run(
             env=env,
             out=out,
             tokens_file=tokens_file,
+            stop_timeout=stop_timeout,
         )
         stored = count_stored_submissions(wave, cycle.acknowledged)
         lost = len(cycle.acknowledged) - stored

@@ -37,10 +37,12 @@ so it can be re-derived by anyone holding the seed:
 
 Concurrency
 -----------
-Within a stratum, allocations are serialised by a row lock (``SELECT … FOR UPDATE``) on
-the stratum's `AllocationState`, which counts the units already allocated. The lock lives
-in the database, so it holds across threads, processes and machines; different strata
-proceed in parallel. The unique constraints on (wave, member) and (wave, household) are
+Within a stratum, allocations are serialised by a row lock on the stratum's
+`AllocationState`, which counts the units already allocated: taken by the upsert that
+increments the count (``INSERT … ON CONFLICT DO UPDATE``, or ``SELECT … FOR UPDATE`` for
+households) and held only for that statement, the assignment's insert and the commit. The
+lock lives in the database, so it holds across threads, processes and machines; different
+strata proceed in parallel. The unique constraints on (wave, member) and (wave, household) are
 the backstop: a member who opens twice at once gets the row the first opening wrote.
 """
 
@@ -52,7 +54,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from experiments.models import (
     AllocationScheme,
@@ -180,13 +182,16 @@ def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
         return existing
     from experiments.design import ensure_design_frozen
 
-    if Wave.objects.filter(pk=wave.pk, status=WaveStatus.DRAFT).exists():
+    # Read afresh, never from the caller's copy: the status, design and seed as stored.
+    status, design_hash, design, seed = Wave.objects.values_list(
+        "status", "design_hash", "design", "seed"
+    ).get(pk=wave.pk)
+    if status == WaveStatus.DRAFT:
         # Allocating would freeze a design the council is still editing.
         raise AllocationError("A draft wave allocates nobody; open it first.")
-
-    design_hash, design = ensure_design_frozen(wave)
+    if not design_hash:
+        design_hash, design = ensure_design_frozen(wave)
     allocation = design["allocation"]
-    seed = Wave.objects.values_list("seed", flat=True).get(pk=wave.pk)
     fields = {"design_hash": design_hash}
     if not design["experiment_on"]:
         return _store(wave, member, arm=Arm.NONE, scheme=AllocationScheme.OFF, **fields)
@@ -200,8 +205,8 @@ def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
             return _assign_cluster(wave, member, seed=seed, stratum=stratum, **fields)
         return _assign_in_blocks(wave, member, seed=seed, stratum=stratum, **fields)
     except IntegrityError:
-        # Only if the member's panel record moved strata between two concurrent openings:
-        # the other opening's row stands, and this transaction consumed no slot.
+        # Two openings of the same member at once: the other opening's row stands, and
+        # this transaction, rolled back, consumed no slot.
         return Assignment.objects.get(wave=wave, member=member)
 
 
@@ -221,18 +226,38 @@ def _locked_state(wave: Wave, stratum: str) -> AllocationState:
     return AllocationState.objects.select_for_update().get(wave=wave, stratum=stratum)
 
 
+def _take_slot(wave: Wave, stratum: str) -> int:
+    """Count one more unit in the stratum and return its index (from 0), in one statement.
+
+    The upsert creates the stratum's row at its first allocation, and otherwise locks and
+    increments it: the lock is taken and held until the caller's transaction ends, so the
+    critical section is this statement, one insert and the commit.
+    """
+    table = AllocationState._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (wave_id, stratum, allocated) VALUES (%s, %s, 1)
+            ON CONFLICT (wave_id, stratum) DO UPDATE SET allocated = {table}.allocated + 1
+            RETURNING allocated
+            """,
+            [wave.pk, stratum],
+        )
+        (allocated,) = cursor.fetchone()
+    return allocated - 1
+
+
 def _assign_in_blocks(
     wave: Wave, member: PanelMember, *, seed: str, stratum: str, design_hash: str
 ) -> Assignment:
+    # Everything that does not need the lock (the design, the seed, the member's stratum,
+    # the sequence's cache) was read before. A concurrent opening of the same member that
+    # committed while this one waited makes the insert fail on (wave, member): the whole
+    # transaction rolls back, the count with it, and the caller reads the stored row.
     with transaction.atomic():
-        state = _locked_state(wave, stratum)
-        # Read again under the lock: a concurrent opening of the same member may have
-        # committed while this one waited, and must not consume a second slot.
-        existing = Assignment.objects.filter(wave=wave, member=member).first()
-        if existing is not None:
-            return existing
-        slot = sequence_slot(seed, stratum, state.allocated)
-        assignment = Assignment.objects.create(
+        index = _take_slot(wave, stratum)
+        slot = sequence_slot(seed, stratum, index)
+        return Assignment.objects.create(
             wave=wave,
             member=member,
             arm=slot.arm,
@@ -242,9 +267,6 @@ def _assign_in_blocks(
             position_in_block=slot.position,
             design_hash=design_hash,
         )
-        state.allocated += 1
-        state.save(update_fields=["allocated"])
-    return assignment
 
 
 def _assign_cluster(

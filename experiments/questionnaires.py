@@ -5,8 +5,12 @@ Welsh (through the translation catalogue); a council may replace any item's word
 wave with an `ItemWording`, which then needs both languages too.
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +23,7 @@ from experiments.models import (
     Theme,
     ThemeKind,
     Wave,
+    WaveTheme,
 )
 from experiments.responses import current_nudge_texts
 
@@ -260,6 +265,123 @@ def theme_pages(
                 )
             )
     return pages
+
+
+def questionnaire_stamp_sql() -> str | None:
+    """Return the SQL of a digest of everything the wave's theme pages show (None: no digest).
+
+    It covers the wave's themes and their order, their activities, every nudge text version
+    and the council's item wordings, however they were edited (console, API, admin), so a
+    copy of the pages kept under this digest is never shown after any of them changed.
+    The one parameter, %(w)s, is the wave's id. The embedded demo database (SQLite) has no
+    md5(): its pages are built afresh every time.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    tables = {
+        "wave_theme": WaveTheme._meta.db_table,
+        "theme": Theme._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "nudge": NudgeText._meta.db_table,
+        "wording": ItemWording._meta.db_table,
+    }
+    sql = """
+        SELECT md5(concat_ws('|',
+          (SELECT string_agg(concat_ws(',', wt.position, t.id, t.kind, t.name_en, t.name_cy),
+                             ';' ORDER BY wt.position, t.id)
+             FROM {wave_theme} wt JOIN {theme} t ON t.id = wt.theme_id WHERE wt.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', a.id, a.theme_id, a.position, a.text_en, a.text_cy),
+                             ';' ORDER BY a.id)
+             FROM {activity} a JOIN {wave_theme} wt ON wt.theme_id = a.theme_id
+            WHERE wt.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', n.id, n.theme_id, n.nudge, n.version, n.text_en,
+                                       n.text_cy), ';' ORDER BY n.id)
+             FROM {nudge} n WHERE n.wave_id = %(w)s),
+          (SELECT string_agg(concat_ws(',', i.id, i.theme_id, i.item, i.text_en, i.text_cy),
+                             ';' ORDER BY i.id)
+             FROM {wording} i WHERE i.wave_id = %(w)s)))
+    """
+    return sql.format(**tables)
+
+
+def questionnaire_stamp(wave_id: int) -> str:
+    """Return the digest of `questionnaire_stamp_sql` for the wave ("" without one)."""
+    sql = questionnaire_stamp_sql()
+    if sql is None:
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"w": wave_id})
+        return cursor.fetchone()[0]
+
+
+def questionnaire_stamp_expression(wave_id: int):
+    """Return the digest as an annotation, so the caller's query reads it in passing."""
+    from django.db.models import CharField, Value
+    from django.db.models.expressions import RawSQL
+
+    sql = questionnaire_stamp_sql()
+    if sql is None:
+        return Value("", output_field=CharField())
+    # RawSQL takes positional parameters.
+    return RawSQL(sql.replace("%(w)s", "%s"), [wave_id] * sql.count("%(w)s"), CharField())
+
+
+# The theme pages of recently answered waves, per language and arm, in this process.
+_pages: OrderedDict[tuple, tuple[ThemePage, ...]] = OrderedDict()
+_pages_lock = threading.Lock()
+PAGES_CACHED = 64
+
+
+def respondent_pages(
+    wave: Wave, *, language: str, nudges: tuple[str, ...], stamp: str | None = None
+) -> list[ThemePage]:
+    """Return the pages a member of an arm sees, built once per process until they change.
+
+    Building them takes four queries and the wording of every item; checking that a kept
+    copy is current takes the digest (`questionnaire_stamp`), read here unless given.
+    """
+    if stamp is None:
+        stamp = questionnaire_stamp(wave.pk)
+    key = (wave.pk, stamp, language, wave.time_questions, tuple(nudges))
+    if stamp:
+        with _pages_lock:
+            kept = _pages.get(key)
+            if kept is not None:
+                _pages.move_to_end(key)
+                return list(kept)
+    pages = theme_pages(
+        wave, language=language, nudge_texts=current_nudge_texts(wave.pk, tuple(nudges))
+    )
+    if stamp:
+        with _pages_lock:
+            _pages[key] = tuple(pages)
+            while len(_pages) > PAGES_CACHED:
+                _pages.popitem(last=False)
+    return pages
+
+
+_fragments: OrderedDict[tuple, str] = OrderedDict()
+FRAGMENTS_KEPT = 256
+
+
+def kept_fragment(key: tuple, render: Callable[[], str]) -> str:
+    """Return HTML rendered once per process for a key that names everything it shows.
+
+    The caller's key must hold the pages' digest (`questionnaire_stamp`), the language and
+    whatever else the fragment depends on; only fragments that are the same for every
+    member (a blank form: no answers, no errors, no token) may be kept.
+    """
+    with _pages_lock:
+        kept = _fragments.get(key)
+        if kept is not None:
+            _fragments.move_to_end(key)
+            return kept
+    html = render()
+    with _pages_lock:
+        _fragments[key] = html
+        while len(_fragments) > FRAGMENTS_KEPT:
+            _fragments.popitem(last=False)
+    return html
 
 
 def _lacks_welsh_translation(text) -> bool:

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from experiments.assignment import assign_member
@@ -70,6 +70,40 @@ def begin_response(invitation: Invitation, *, language: str) -> tuple[Response, 
     return response, assignment
 
 
+def resume_response(
+    invitation: Invitation, *, language: str, **annotations
+) -> tuple[Response, str, set[int] | None]:
+    """Return the member's response, arm and answered themes; else begin_response.
+
+    Every page after the first finds the response and arm in one query, which also reads
+    the themes answered so far (on Postgres; None elsewhere) and any further annotations
+    the caller passes. Only a first opening assigns and creates.
+    """
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        annotations["answered_theme_ids"] = ArraySubquery(
+            ThemeAnswer.objects.filter(response_id=OuterRef("pk")).values("theme_id")
+        )
+    response = (
+        Response.objects.filter(wave_id=invitation.wave_id, member_id=invitation.member_id)
+        .annotate(
+            assigned_arm=Subquery(
+                Assignment.objects.filter(
+                    wave_id=OuterRef("wave_id"), member_id=OuterRef("member_id")
+                ).values("arm")[:1]
+            ),
+            **annotations,
+        )
+        .first()
+    )
+    if response is not None and response.assigned_arm is not None:
+        answered = getattr(response, "answered_theme_ids", None)
+        return response, response.assigned_arm, set(answered) if answered is not None else None
+    response, assignment = begin_response(invitation, language=language)
+    return response, assignment.arm, None
+
+
 def current_nudge_texts(wave_id: int, nudges: tuple[str, ...]) -> dict[int, list[NudgeText]]:
     """Return the latest version of each of the given nudges, per theme."""
     latest: dict[tuple[int, str], NudgeText] = {}
@@ -83,8 +117,11 @@ def current_nudge_texts(wave_id: int, nudges: tuple[str, ...]) -> dict[int, list
     return by_theme
 
 
-def record_exposures(response: Response, texts: list[NudgeText]) -> None:
-    Exposure.objects.bulk_create(Exposure(response=response, nudge_text=t) for t in texts)
+def record_exposures(response: Response, nudge_text_ids: list[int]) -> None:
+    """Record that the response was shown these nudge text versions (ids), now."""
+    Exposure.objects.bulk_create(
+        Exposure(response=response, nudge_text_id=text_id) for text_id in nudge_text_ids
+    )
 
 
 def _lock_for_answers(response_id: int) -> Response:
@@ -97,7 +134,7 @@ def _lock_for_answers(response_id: int) -> Response:
 
 def record_consent(response_id: int) -> Response:
     """Note that the member agreed to take part (once; a repeat keeps the first time)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         response = _lock_for_answers(response_id)
         if response.consented_at is None:
             response.consented_at = timezone.now()
@@ -125,7 +162,7 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
     Saving the same page twice, from a double click or the back button, updates the one
     row per theme instead of adding another.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         response = _lock_for_answers(response_id)
         # One upsert for the theme's row and one for all its activities, whatever their
         # number; the unique constraints make a resent page replace, never add.
@@ -166,7 +203,7 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
 
 def save_about_you(response_id: int, *, about: AboutYou, language: str) -> Response:
     """Store the once-per-questionnaire questions about the member; still partial."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         response = _lock_for_answers(response_id)
         response.birth_year = about.birth_year
         response.age_band = about.age_band
@@ -200,6 +237,34 @@ def record_page_shown(response: Response, *, page: str) -> PageVisit:
     return PageVisit.objects.create(response=response, page=page, shown_at=timezone.now())
 
 
+def record_page_shown_with_exposures(
+    response: Response, *, page: str, nudge_text_ids: list[int]
+) -> None:
+    """Record a page shown and the nudge text versions on it, committed together.
+
+    On Postgres one statement writes both (the page visit and every exposure), so showing
+    a theme page costs one round trip and one commit; elsewhere, one transaction.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            record_exposures(response, nudge_text_ids)
+            record_page_shown(response, page=page)
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH shown AS (
+              INSERT INTO {Exposure._meta.db_table} (response_id, nudge_text_id, shown_at)
+              SELECT %s, text_id, %s FROM unnest(%s::bigint[]) AS text_id
+            )
+            INSERT INTO {PageVisit._meta.db_table} (response_id, page, shown_at)
+            VALUES (%s, %s, %s)
+            """,
+            [response.pk, now, list(nudge_text_ids), response.pk, page, now],
+        )
+
+
 def record_page_submitted(response: Response, *, page: str) -> None:
     """Stamp the latest unsent visit of the page; a page sent without a visit gets one."""
     now = timezone.now()
@@ -219,7 +284,7 @@ def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]
     double click, a resent form) finds it complete under the row lock and changes nothing.
     Raise `IncompleteResponse` naming nothing stored if a page is still unanswered.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
         if response.status == ResponseStatus.COMPLETE:
             return response, False

@@ -9,8 +9,10 @@ the same invitation link resumes where the member left off, on any device.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -21,26 +23,29 @@ from experiments.forms import WARD_NOT_SAID, AboutYouForm, ConsentForm, ThemePag
 from experiments.invitations import find_invitation
 from experiments.models import (
     Arm,
-    Assignment,
     Invitation,
-    NudgeText,
     Response,
     ResponseStatus,
     ThemeAnswer,
     WaveStatus,
 )
-from experiments.questionnaires import ThemePage, needs_welsh, theme_pages
+from experiments.questionnaires import (
+    ThemePage,
+    kept_fragment,
+    needs_welsh,
+    questionnaire_stamp_expression,
+    respondent_pages,
+)
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
     answered_theme_ids,
-    begin_response,
-    current_nudge_texts,
     record_consent,
     record_device,
-    record_exposures,
     record_page_shown,
+    record_page_shown_with_exposures,
     record_page_submitted,
+    resume_response,
     save_about_you,
     save_theme_answers,
     submit_response,
@@ -77,7 +82,13 @@ def _session_invitation(request: HttpRequest) -> Invitation | None:
     invitation_id = request.session.get(SESSION_KEY)
     if invitation_id is None:
         return None
-    return Invitation.objects.select_related("wave", "member").filter(pk=invitation_id).first()
+    # The frozen design and the analysis options are large and no respondent page reads them.
+    return (
+        Invitation.objects.select_related("wave__council", "member")
+        .defer("wave__design", "wave__analysis_plan")
+        .filter(pk=invitation_id)
+        .first()
+    )
 
 
 @dataclass
@@ -86,11 +97,11 @@ class Sitting:
 
     invitation: Invitation
     response: Response
-    assignment: Assignment
+    arm: str
     language: str
-    nudge_texts: dict[int, list[NudgeText]]
     pages: list[ThemePage]
     _answered: set[int] | None = None
+    pages_stamp: str = ""
 
     @property
     def wave(self):
@@ -140,13 +151,21 @@ def _begin(request: HttpRequest) -> Sitting | HttpResponse:
     if not wave.is_open:
         return _wave_not_open(request, wave)
     language = translation.get_language()
-    # A complete response was assigned and opened long ago: begin_response only reads it.
-    response, assignment = begin_response(invitation, language=language)
+    # Assigns and opens the response at the first visit; afterwards one query reads the
+    # response, the arm, the themes answered and the digest of the pages' content.
+    response, arm, answered = resume_response(
+        invitation, language=language, pages_stamp=questionnaire_stamp_expression(wave.pk)
+    )
     if response.status == ResponseStatus.COMPLETE:
         return redirect("experiments:done")
-    nudge_texts = current_nudge_texts(wave.pk, Arm(assignment.arm).nudges)
-    pages = theme_pages(wave, language=language, nudge_texts=nudge_texts)
-    return Sitting(invitation, response, assignment, language, nudge_texts, pages)
+    pages = respondent_pages(
+        wave,
+        language=language,
+        nudges=Arm(arm).nudges,
+        stamp=getattr(response, "pages_stamp", None),
+    )
+    stamp = getattr(response, "pages_stamp", "") or ""
+    return Sitting(invitation, response, arm, language, pages, answered, stamp)
 
 
 def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
@@ -175,7 +194,10 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
         response = _link_not_valid(request)
         response["Referrer-Policy"] = "no-referrer"
         return response
-    request.session.cycle_key()
+    if request.session.session_key is not None:
+        # A session that came with the request gets a new key (no fixation); without one,
+        # the session is created once, with the invitation in it, when the response is sent.
+        request.session.cycle_key()
     request.session[SESSION_KEY] = invitation.pk
     response = redirect("experiments:questionnaire")
     if not request.COOKIES.get("django_language"):
@@ -204,16 +226,18 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["consent"] == "yes":
             try:
-                record_consent(response.pk)
+                with transaction.atomic():
+                    record_consent(response.pk)
+                    record_page_submitted(response, page="start")
             except AnswersNotAccepted:
                 return _answers_refused(request, sitting)
-            record_page_submitted(response, page="start")
             return redirect("experiments:theme", 1)
         declined = True
-    record_page_shown(response, page="start")
-    record_device(
-        response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
-    )
+    with transaction.atomic():  # one commit for what the page records
+        record_page_shown(response, page="start")
+        record_device(
+            response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
+        )
     return render(
         request,
         "experiments/start.html",
@@ -236,10 +260,11 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         return redirect(sitting.resume_url())
     page = sitting.pages[number - 1]
     response = sitting.response
-    # A POST form is bound to what was sent: the stored answers only fill a page shown anew.
+    # A POST form is bound to what was sent: the stored answers only fill a page shown anew,
+    # and only a page answered before has any.
     stored = (
         None
-        if request.method == "POST"
+        if request.method == "POST" or page.theme_id not in sitting.answered_theme_ids()
         else ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
         .prefetch_related("activity_answers")
         .first()
@@ -252,17 +277,38 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            save_theme_answers(response.pk, answers=form.theme_answers(), language=sitting.language)
+            with transaction.atomic():
+                save_theme_answers(
+                    response.pk, answers=form.theme_answers(), language=sitting.language
+                )
+                record_page_submitted(response, page=f"theme-{page.theme_id}")
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         sitting.theme_saved(page.theme_id)
-        record_page_submitted(response, page=f"theme-{page.theme_id}")
         if request.GET.get("check") == "1":
             return redirect("experiments:check")
         return redirect(sitting.resume_url())
     # The assignment is already committed (in _begin); only now is the nudge shown.
-    record_exposures(response, sitting.nudge_texts.get(page.theme_id, []))
-    record_page_shown(response, page=f"theme-{page.theme_id}")
+    record_page_shown_with_exposures(
+        response, page=f"theme-{page.theme_id}", nudge_text_ids=page.nudge_text_ids
+    )
+    # A page shown blank is the same for every member: its questions are rendered once.
+    questions = None
+    if request.method == "GET" and stored is None and sitting.pages_stamp:
+        wave = sitting.wave
+        questions = kept_fragment(
+            key=(
+                "theme",
+                sitting.pages_stamp,
+                sitting.language,
+                page.theme_id,
+                wave.time_questions,
+                wave.manipulation_check,
+            ),
+            render=lambda: render_to_string(
+                "experiments/theme_questions.html", {"form": form, "page": page}
+            ),
+        )
     back = (
         reverse("experiments:theme", args=[number - 1])
         if number > 1
@@ -277,6 +323,7 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
             "section": number,
             "sitting": sitting,
             "back_url": back,
+            "questions": questions,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -311,10 +358,11 @@ def about_you(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            save_about_you(response.pk, about=form.about_you(), language=sitting.language)
+            with transaction.atomic():
+                save_about_you(response.pk, about=form.about_you(), language=sitting.language)
+                record_page_submitted(response, page=ABOUT_YOU)
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
-        record_page_submitted(response, page=ABOUT_YOU)
         return redirect("experiments:check")
     record_page_shown(response, page=ABOUT_YOU)
     return render(
@@ -391,12 +439,13 @@ def check_answers(request: HttpRequest) -> HttpResponse:
         return redirect(sitting.resume_url())
     if request.method == "POST":
         try:
-            submit_response(sitting.response.pk, language=sitting.language)
+            with transaction.atomic():
+                submit_response(sitting.response.pk, language=sitting.language)
+                record_page_submitted(sitting.response, page=CHECK)
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         except IncompleteResponse:
             return redirect(sitting.resume_url())
-        record_page_submitted(sitting.response, page=CHECK)
         return redirect("experiments:done")
     record_page_shown(sitting.response, page=CHECK)
     return render(

@@ -152,3 +152,21 @@ def test_the_bench_modules_and_the_locust_users_load():
     )
     assert "Respondent" in listed.stdout
     assert "Ceiling" in listed.stdout
+
+
+def test_gunicorn_runs_threaded_workers_unless_told_otherwise(monkeypatch):
+    # The settings every start path shares (bin/serve, Docker, the bench) come from one file.
+    source = (services.ROOT / "gunicorn.conf.py").read_text()
+
+    def settings(**env) -> dict:
+        for name in ("WEB_CONCURRENCY", "WEB_THREADS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        namespace: dict = {}
+        exec(compile(source, "gunicorn.conf.py", "exec"), namespace)
+        return {k: namespace[k] for k in ("workers", "threads", "worker_class", "timeout")}
+
+    assert settings() == {"workers": 3, "threads": 4, "worker_class": "gthread", "timeout": 60}
+    assert settings(WEB_THREADS="1", WEB_CONCURRENCY="5")["worker_class"] == "sync"
+    assert settings(WEB_CONCURRENCY="5")["workers"] == 5
