@@ -16,7 +16,6 @@ from analysis.models import AnalysisRun, ExportFormat
 from analysis.plan import AnalysisPlan
 from analysis.pseudonyms import council_key, pseudonym
 from analysis.results import compute_results
-from experiments.assignment import simple_arm
 from experiments.invitations import issue_invitation
 from experiments.models import (
     ActivityAnswer,
