@@ -706,7 +706,7 @@ def print_paper(request: HttpRequest, wave_id: int) -> HttpResponse:
         request,
         "console/print_paper.html",
         {"wave": wave, "form": form, "refusal": error},
-        status=400 if request.method == "POST" or error else 200,
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -165,12 +165,15 @@ def test_a_wave_that_is_not_open_is_refused_with_a_reason(console_client, wave, 
     wave.save(update_fields=["status"])
     url = reverse("console:print_paper", args=[wave.pk])
 
+    shown = console_client.get(url)
     page = console_client.post(url, {"kind": "paper", "who": "all"})
 
+    message = "Paper questionnaires can only be printed while the wave is open."
+    assert shown.status_code == 200
+    assert message in shown.content.decode()
+    assert 'name="who"' not in shown.content.decode()
     assert page.status_code == 400
-    assert (
-        "Paper questionnaires can only be printed while the wave is open." in page.content.decode()
-    )
+    assert message in page.content.decode()
     assert not Assignment.objects.filter(wave=wave).exists()
 
 
