@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from experiments.assignment import assign_member
 from experiments.models import (
     Arm,
+    Assignment,
     Invitation,
     NudgeText,
     PaperCopy,
@@ -144,8 +145,14 @@ def print_copies(wave: Wave, *, members: list[PanelMember], kind: str) -> list[P
         texts_of: dict[str, dict[int, list[NudgeText]]] = {}
         pages_of: dict[tuple[str, str], list[ThemePage]] = {}
         copies: list[PrintedCopy] = []
+        records: list[PaperCopy] = []
+        allocated = dict(
+            Assignment.objects.filter(wave=locked, member__in=members).values_list(
+                "member_id", "arm"
+            )
+        )
         for member in members:
-            arm = assign_member(locked, member=member).arm
+            arm = allocated.get(member.pk) or assign_member(locked, member=member).arm
             language = member.preferred_language
             if arm not in texts_of:
                 texts_of[arm] = current_nudge_texts(locked.pk, Arm(arm).nudges)
@@ -153,10 +160,9 @@ def print_copies(wave: Wave, *, members: list[PanelMember], kind: str) -> list[P
                 pages_of[(arm, language)] = theme_pages(
                     locked, language=language, nudge_texts=texts_of[arm]
                 )
-            record = PaperCopy.objects.create(
-                wave=locked, member=member, kind=kind, arm=arm, language=language
+            records.append(
+                PaperCopy(wave=locked, member=member, kind=kind, arm=arm, language=language)
             )
-            record.nudge_texts.set([t for texts in texts_of[arm].values() for t in texts])
             copies.append(
                 PrintedCopy(
                     external_id=member.external_id,
@@ -165,6 +171,16 @@ def print_copies(wave: Wave, *, members: list[PanelMember], kind: str) -> list[P
                     pages=pages_of[(arm, language)],
                 )
             )
+        PaperCopy.objects.bulk_create(records, batch_size=2000)
+        PaperCopy.nudge_texts.through.objects.bulk_create(
+            [
+                PaperCopy.nudge_texts.through(papercopy_id=record.pk, nudgetext_id=text.pk)
+                for record in records
+                for texts in texts_of[record.arm].values()
+                for text in texts
+            ],
+            batch_size=2000,
+        )
     return copies
 
 
