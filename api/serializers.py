@@ -267,8 +267,8 @@ class ResponseImportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_summary(self, upload) -> dict:
-        """What the import would do: new, updated, unchanged responses; members to allocate."""
-        names = ("new", "updated", "unchanged", "to_allocate")
+        """What the import would do: new, updated and unchanged responses."""
+        names = ("new", "updated", "unchanged")
         return {name: int(upload.report.get(name, 0)) for name in names}
 
     @extend_schema_field(ProblemSerializer(many=True))
@@ -292,7 +292,6 @@ class ResponseImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    allocated = serializers.IntegerField()
 
 
 class InvitationRequestSerializer(StrictSerializer):

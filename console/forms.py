@@ -230,3 +230,58 @@ class DebriefForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         error_messages={"required": _("Write the message in Welsh.")},
     )
+
+
+class PrintCopiesForm(forms.Form):
+    """Whom to print paper questionnaires (or telephone scripts) for."""
+
+    ALL = "all"
+    LISTED = "listed"
+
+    kind = forms.ChoiceField(
+        label=_("What to print"),
+        choices=[
+            ("paper", _("Paper questionnaires, to post")),
+            ("phone", _("Telephone interview scripts, for the interviewer to read")),
+        ],
+        initial="paper",
+        widget=forms.RadioSelect,
+    )
+    who = forms.ChoiceField(
+        label=_("For whom"),
+        choices=[
+            (ALL, _("Every active member invited to this wave who has not answered yet")),
+            (LISTED, _("The members listed below")),
+        ],
+        initial=ALL,
+        widget=forms.RadioSelect,
+    )
+    external_ids = forms.CharField(
+        label=_("External ids"),
+        help_text=_("One per line, or separated by commas, as in your panel list."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    file = forms.FileField(
+        label=_("Or a file of external ids (.csv or .txt)"),
+        help_text=_("One id per line; a first line reading external_id is skipped."),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("who") != self.LISTED:
+            data["ids_text"] = None
+            return data
+        text = data.get("external_ids") or ""
+        upload = data.get("file")
+        if upload is not None:
+            try:
+                text += "\n" + upload.read(5 * 1024 * 1024).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", _("The file is not UTF-8 text."))
+                return data
+        if not text.strip():
+            self.add_error("external_ids", _("Enter the external ids of the members to print for."))
+        data["ids_text"] = text
+        return data

@@ -24,6 +24,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/invitations/", views.send_invitations, name="send_invitations"),
     path("waves/<int:wave_id>/reminders/", views.schedule_reminder, name="schedule_reminder"),
     path("waves/<int:wave_id>/links.csv", views.links_csv, name="links_csv"),
+    path("waves/<int:wave_id>/paper/", views.print_paper, name="print_paper"),
     path("waves/<int:wave_id>/responses/import/", views.response_import, name="response_import"),
     path(
         "waves/<int:wave_id>/responses/import/<int:response_upload_id>/",

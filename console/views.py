@@ -30,6 +30,7 @@ from console.forms import (
     ItemWordingForm,
     NudgeForm,
     PanelUploadForm,
+    PrintCopiesForm,
     ReminderForm,
     ResponseUploadForm,
     ThemeForm,
@@ -44,7 +45,7 @@ from console.models import (
     ResponseUpload,
 )
 from experiments.emails import member_for_unsubscribe_token, queue_invitations
-from experiments.forms import ThemePageForm
+from experiments.forms import AboutYouForm, ThemePageForm
 from experiments.invitations import issue_invitation
 from experiments.models import (
     Arm,
@@ -60,7 +61,13 @@ from experiments.models import (
 )
 from experiments.monitoring import monitor_wave
 from experiments.nudges import set_nudge_text
-from experiments.questionnaires import default_wording, set_item_wording, theme_pages
+from experiments.paper import PrintRefused, members_to_print, parse_external_ids, print_copies
+from experiments.questionnaires import (
+    default_wording,
+    needs_welsh,
+    set_item_wording,
+    theme_pages,
+)
 from experiments.response_imports import (
     ResponseFileError,
     check_response_file,
@@ -664,6 +671,67 @@ def links_csv(request: HttpRequest, wave_id: int) -> HttpResponse:
     return response
 
 
+# Paper questionnaires and telephone scripts ---------------------------------------------------
+
+
+@console_view
+def print_paper(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Choose members, allocate them as an online opening would, and print their copies."""
+    wave = _wave(request, wave_id)
+    form = PrintCopiesForm(request.POST or None, request.FILES or None)
+    error = None
+    if wave.status != WaveStatus.OPEN:
+        error = _("Paper questionnaires can only be printed while the wave is open.")
+    elif request.method == "POST" and form.is_valid():
+        ids_text = form.cleaned_data["ids_text"]
+        kind = form.cleaned_data["kind"]
+        try:
+            members = members_to_print(
+                wave, external_ids=None if ids_text is None else parse_external_ids(ids_text)
+            )
+            copies = print_copies(wave, members=members, kind=kind)
+        except PrintRefused as refused:
+            error = str(refused)
+        else:
+            record_action(
+                request.user,
+                action="print_paper",
+                council=wave.council,
+                target=wave,
+                summary=f"{len(copies)} {kind} copies printed; members allocated as needed",
+                details={"kind": kind, "count": len(copies)},
+            )
+            return _printed_copies(request, wave, copies, kind=kind)
+    return render(
+        request,
+        "console/print_paper.html",
+        {"wave": wave, "form": form, "refusal": error},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _printed_copies(request: HttpRequest, wave: Wave, copies, *, kind: str) -> HttpResponse:
+    """Render the copies with the online page's forms, each in its member's language."""
+    about = {}
+    printed = []
+    for copy in copies:
+        with translation.override(copy.language):
+            if copy.language not in about:
+                about[copy.language] = AboutYouForm(in_wales=needs_welsh(wave), wards=[])
+            forms = [
+                ThemePageForm(page=page, manipulation_check=wave.manipulation_check)
+                for page in copy.pages
+            ]
+        printed.append({"copy": copy, "forms": forms, "about": about[copy.language]})
+    response = render(
+        request,
+        "experiments/paper_questionnaire.html",
+        {"wave": wave, "printed": printed, "kind": kind},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # Panel --------------------------------------------------------------------------------------
 
 
@@ -848,7 +916,6 @@ def response_import_report(
             "created": result.created,
             "updated": result.updated,
             "unchanged": result.unchanged,
-            "allocated": result.allocated,
         }
         upload.save(update_fields=["imported_at", "content", "result"])
         record_action(

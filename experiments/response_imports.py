@@ -14,10 +14,16 @@ nothing. A member has one response per wave: importing the same file again finds
 responses it made and leaves them as they are (or replaces their answers when a row was
 corrected), and a member who answered online keeps the online answers.
 
-The arm is never chosen by the file. A member already allocated keeps their arm (a
-filled `arm` cell must agree with it, which catches a row keyed from the wrong version of
-the questionnaire); a member invited but never allocated is allocated at import by the
-wave's own scheme (`experiments.assignment.assign_member`).
+The arm is never chosen by the file, nor drawn at import. The nudges a paper respondent
+read were fixed when their copy was printed (`experiments.paper`, which allocates by the
+wave's own scheme), and a telephone interviewer reads the nudges of the member's arm from
+the script printed the same way; an arm drawn only when the answers come back could
+differ from what the member was shown. So every imported member must already hold an
+allocation, from printing or from opening their link: a paper row must carry the version
+code printed on the copy in its `arm` column, and any filled `arm` cell must agree with
+the allocation, which catches a row keyed from the wrong version of the questionnaire.
+The nudge versions printed on the member's latest copy are recorded as the response's
+exposures, as the online theme page records what it shows.
 """
 
 import re
@@ -38,11 +44,10 @@ from analysis.codebook import (
     tidy_variables,
     wide_variables,
 )
-from experiments.assignment import assign_member
 from experiments.models import (
     ActivityAnswer,
     Assignment,
-    Invitation,
+    Exposure,
     Response,
     ResponseMode,
     ResponseStatus,
@@ -102,7 +107,6 @@ class ResponseFileReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    to_allocate: int = 0
 
     @property
     def ok(self) -> bool:
@@ -114,7 +118,6 @@ class ResponseFileReport:
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "to_allocate": self.to_allocate,
             # A header may hold a NUL byte, which Postgres jsonb refuses: shown as U+FFFD.
             "problems": [
                 {
@@ -132,7 +135,6 @@ class ResponseImportResult:
     created: int
     updated: int
     unchanged: int
-    allocated: int
 
 
 def _max_bytes() -> int:
@@ -286,7 +288,6 @@ class _Members:
     """What the check needs to know about the members the file names, read in bulk."""
 
     by_external_id: dict[str, PanelMember]
-    eligible: set[int]
     arms: dict[int, str]
     responses: dict[int, tuple[int, str, str]]  # member → (response id, mode, status)
 
@@ -299,9 +300,6 @@ def _load_members(wave: Wave, external_ids: list[str]) -> _Members:
         ).only("pk", "external_id", "status", "erased_at", "preferred_language"):
             by_external_id[member.external_id] = member
     ids = [member.pk for member in by_external_id.values()]
-    invited = set(
-        Invitation.objects.filter(wave=wave, member_id__in=ids).values_list("member_id", flat=True)
-    )
     arms = dict(
         Assignment.objects.filter(wave=wave, member_id__in=ids).values_list("member_id", "arm")
     )
@@ -311,7 +309,7 @@ def _load_members(wave: Wave, external_ids: list[str]) -> _Members:
             wave=wave, member_id__in=ids
         ).values_list("pk", "member_id", "mode", "status")
     }
-    return _Members(by_external_id, invited | set(arms), arms, responses)
+    return _Members(by_external_id, arms, responses)
 
 
 def check_response_file(wave: Wave, *, content: bytes, filename: str) -> ResponseFileReport:
@@ -393,7 +391,6 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
     )
     now = timezone.now()
     first_row_of: dict[str, int] = {}
-    allocating: set[int] = set()
     for number, raw in rows:
         problems: list[Problem] = []
         parsed = _check_row(wave, layout, members, number, raw, first_row_of, problems, now)
@@ -411,9 +408,6 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
             report.unchanged += 1
         else:
             report.updated += 1
-        if parsed.member_id not in members.arms:
-            allocating.add(parsed.member_id)
-    report.to_allocate = len(allocating)
     return report
 
 
@@ -574,10 +568,13 @@ def _check_row(
         elif member.status == MemberStatus.WITHDRAWN:
             problem("external_id", _("The member has withdrawn from the panel."))
             member = None
-        elif member.pk not in members.eligible:
+        elif member.pk not in members.arms:
             problem(
                 "external_id",
-                _("The member was not invited to this wave; invite them before importing."),
+                _(
+                    "No paper version was printed for this member from the platform and they "
+                    "never opened their link: print their paper questionnaire first."
+                ),
             )
             member = None
         else:
@@ -627,24 +624,26 @@ def _check_row(
     if started_at and submitted_at and started_at > submitted_at:
         problem("started_at", _("The response starts after it was submitted."))
 
-    if member is not None and values.get("arm") is not None:
-        assigned = members.arms.get(member.pk)
-        if assigned is None:
-            problem(
-                "arm",
-                _(
-                    "The member has no group in this wave yet, so the file cannot give one: "
-                    "empty the cell and the import allocates the member by the wave's design."
-                ),
-            )
-        elif assigned != values["arm"]:
-            problem(
-                "arm",
-                _(
-                    "The group does not match the member's allocation in this wave; check "
-                    "which version of the questionnaire the member answered."
-                ),
-            )
+    if mode == ResponseMode.PAPER and not raw.get("arm", "").strip():
+        problem(
+            "arm",
+            _(
+                "The version is missing: copy the version number printed on the paper "
+                "questionnaire (1 to 4) into the arm column."
+            ),
+        )
+    elif (
+        member is not None
+        and values.get("arm") is not None
+        and members.arms[member.pk] != values["arm"]
+    ):
+        problem(
+            "arm",
+            _(
+                "The group does not match the member's allocation in this wave; check "
+                "which version of the questionnaire the member answered."
+            ),
+        )
 
     themes: dict[int, ThemeRow] = {}
     for theme_id in layout.theme_names:
@@ -790,16 +789,6 @@ def _store(wave: Wave, report: ResponseFileReport) -> ResponseImportResult:
         Response.objects.filter(wave=wave, member_id__in=member_ids).values_list("member_id", "pk")
     )
     stored = _stored_offline_answers(list(existing.values()))
-    assigned = set(
-        Assignment.objects.filter(wave=wave, member_id__in=member_ids).values_list(
-            "member_id", flat=True
-        )
-    )
-    allocated = 0
-    for member in PanelMember.objects.filter(pk__in=set(member_ids) - assigned).order_by("pk"):
-        assign_member(wave, member=member)
-        allocated += 1
-
     created = updated = unchanged = 0
     to_write: list[tuple[OfflineResponse, Response]] = []
     for row in report.rows:
@@ -860,6 +849,27 @@ def _store(wave: Wave, report: ResponseFileReport) -> ResponseImportResult:
         ],
         batch_size=2000,
     )
-    return ResponseImportResult(
-        created=created, updated=updated, unchanged=unchanged, allocated=allocated
+    _record_printed_exposures(wave, [response for _row, response in to_write])
+    return ResponseImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _record_printed_exposures(wave: Wave, responses: list[Response]) -> None:
+    """Record the nudges printed on each member's latest copy, once per response."""
+    from experiments.paper import printed_nudge_texts
+
+    ids = [response.pk for response in responses]
+    exposed = set(
+        Exposure.objects.filter(response_id__in=ids).values_list("response_id", flat=True)
+    )
+    members = dict(
+        Response.objects.filter(pk__in=set(ids) - exposed).values_list("member_id", "pk")
+    )
+    printed = printed_nudge_texts(wave, list(members))
+    Exposure.objects.bulk_create(
+        [
+            Exposure(response_id=members[member_id], nudge_text_id=text_id)
+            for member_id, text_ids in printed.items()
+            for text_id in text_ids
+        ],
+        batch_size=2000,
     )

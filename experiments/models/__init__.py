@@ -26,6 +26,7 @@ from experiments.models.instrument import (
     TimeGiven,
 )
 from experiments.models.invitations import EarlierInvitationToken, Invitation
+from experiments.models.paper import PaperCopy, PaperCopyKind
 from experiments.models.responses import (
     ActivityAnswer,
     Exposure,
@@ -76,6 +77,8 @@ __all__ = [
     "Nudge",
     "NudgeText",
     "PageVisit",
+    "PaperCopy",
+    "PaperCopyKind",
     "Qualification",
     "RecalledNudge",
     "Response",

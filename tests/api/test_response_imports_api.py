@@ -22,6 +22,8 @@ def wave(api):
     ActivityFactory(theme=theme)
     member = PanelMemberFactory(council=wave.council, external_id="PAPER-1")
     issue_invitation(wave, member=member)
+    # The telephone script printed while the wave was open gave the member their group.
+    Assignment.objects.create(wave=wave, member=member, arm="b", scheme="simple")
     wave.theme = theme
     return wave
 
@@ -48,9 +50,9 @@ def test_responses_are_checked_then_imported_once(api, wave):
         wave.pk,
         [],
     )
-    assert body["summary"] == {"new": 1, "updated": 0, "unchanged": 0, "to_allocate": 1}
+    assert body["summary"] == {"new": 1, "updated": 0, "unchanged": 0}
     assert responses_after_check == 0
-    assert committed.json() == {"created": 1, "updated": 0, "unchanged": 0, "allocated": 1}
+    assert committed.json() == {"created": 1, "updated": 0, "unchanged": 0}
     assert again.status_code == 409
     response = Response.objects.get()
     assert (response.mode, response.wave_id) == ("phone", wave.pk)

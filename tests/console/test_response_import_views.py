@@ -29,7 +29,7 @@ def wave(console_client):
 
 
 def returns(wave, collective="1", name="returns.csv") -> SimpleUploadedFile:
-    text = f"external_id,mode,t{wave.theme.pk}_collective\nPAPER-1,2,{collective}\n"
+    text = f"external_id,mode,arm,t{wave.theme.pk}_collective\nPAPER-1,2,2,{collective}\n"
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
 
@@ -54,7 +54,7 @@ def test_a_clean_file_is_checked_then_imported_once(console_client, wave):
     assert Response.objects.count() == 1
     upload.refresh_from_db()
     assert bytes(upload.content) == b""
-    assert upload.result == {"created": 1, "updated": 0, "unchanged": 0, "allocated": 0}
+    assert upload.result == {"created": 1, "updated": 0, "unchanged": 0}
     assert AuditEntry.objects.filter(action="import_responses").count() == 1
 
 

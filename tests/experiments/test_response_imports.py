@@ -16,7 +16,6 @@ from analysis.models import AnalysisRun, ExportFormat
 from analysis.plan import AnalysisPlan
 from analysis.pseudonyms import council_key, pseudonym
 from analysis.results import compute_results
-from experiments.assignment import simple_arm
 from experiments.invitations import issue_invitation
 from experiments.models import (
     ActivityAnswer,
@@ -185,7 +184,7 @@ def test_an_exported_wave_imported_again_reproduces_the_analysis_exactly(db):
     result = import_response_file(wave, content=paper, filename="returns.csv")
 
     # Then every response is back, as paper, and every table is the same
-    assert (result.created, result.updated, result.unchanged, result.allocated) == (80, 0, 0, 0)
+    assert (result.created, result.updated, result.unchanged) == (80, 0, 0)
     assert set(Response.objects.filter(wave=wave).values_list("mode", flat=True)) == {"paper"}
     after = tables(wave)
     assert before["n_rows"] == after["n_rows"] == 72 * 2
@@ -244,7 +243,7 @@ def test_a_dry_run_writes_nothing_even_for_a_clean_file(db):
     report = check_response_file(wave, content=paper, filename="returns.csv")
 
     assert report.ok
-    assert (report.new, report.to_allocate) == (8, 0)
+    assert report.new == 8
     assert stored_state(wave) == state
 
 
@@ -276,27 +275,54 @@ def paper_file(wave, theme, activities, rows: list[dict]) -> bytes:
     return write_rows([{name: row.get(name, "") for name in header} for row in rows], header)
 
 
-def test_a_member_invited_but_never_allocated_is_allocated_by_the_waves_scheme(db):
-    # Given an open wave (simple allocation) and a member invited on paper only
+def test_a_member_never_allocated_is_refused_not_allocated_at_import(db):
+    # Given an open wave and a member invited, who never opened their link and for whom
+    # no paper questionnaire was printed
     wave, theme, activities = small_wave()
     member = PanelMemberFactory(council=wave.council, external_id="P-1")
     issue_invitation(wave, member=member)
-    content = paper_file(
-        wave,
-        theme,
-        activities,
-        [{"external_id": "P-1", "mode": "2", f"t{theme.pk}_collective": "1"}],
+    rows = [{"external_id": "P-1", "mode": mode, "arm": "1"} for mode in ("2", "3")]
+    for row in rows:
+        content = paper_file(wave, theme, activities, [row])
+
+        report = check_response_file(wave, content=content, filename="returns.csv")
+
+        # Then the row is refused, on paper and by telephone, and nobody is allocated
+        assert problems(report) == [
+            (
+                2,
+                "external_id",
+                "No paper version was printed for this member from the platform and they never "
+                "opened their link: print their paper questionnaire first.",
+            )
+        ]
+        with pytest.raises(ResponseFileError):
+            import_response_file(wave, content=content, filename="returns.csv")
+    assert not Assignment.objects.filter(wave=wave).exists()
+
+
+def test_a_paper_row_must_carry_the_version_printed(one_member_wave):
+    # The member holds arm A and B (code 1); a paper row without the version is refused,
+    # a telephone row may leave it empty, and either with a different version is refused.
+    wave, theme, activities = one_member_wave
+    assert one_row_problems(wave, theme, activities, arm="") == [
+        (
+            2,
+            "arm",
+            "The version is missing: copy the version number printed on the paper "
+            "questionnaire (1 to 4) into the arm column.",
+        )
+    ]
+    assert one_row_problems(wave, theme, activities, mode="3", arm="") == []
+    mismatch = (
+        2,
+        "arm",
+        "The group does not match the member's allocation in this wave; check which version "
+        "of the questionnaire the member answered.",
     )
-
-    report = check_response_file(wave, content=content, filename="returns.csv")
-    result = import_response_file(wave, content=content, filename="returns.csv")
-
-    assert (report.to_allocate, result.allocated, result.created) == (1, 1, 1)
-    assignment = Assignment.objects.get(wave=wave, member=member)
-    assert assignment.arm == simple_arm(wave.seed, member.pk)
-    response = Response.objects.get(wave=wave, member=member)
-    assert (response.mode, response.status) == ("paper", "complete")
-    assert response.submitted_at is not None
+    assert one_row_problems(wave, theme, activities, arm="2") == [mismatch]
+    assert one_row_problems(wave, theme, activities, mode="3", arm="4") == [mismatch]
+    assert one_row_problems(wave, theme, activities, arm="1") == []
 
 
 def test_every_member_problem_is_reported_on_its_row(db):
@@ -319,14 +345,14 @@ def test_every_member_problem_is_reported_on_its_row(db):
     unallocated = PanelMemberFactory(council=wave.council, external_id="UNALLOCATED")
     issue_invitation(wave, member=unallocated)
     rows = [
-        {"external_id": "ELSEWHERE", "mode": "2"},
-        {"external_id": "NOT-INVITED", "mode": "2"},
+        {"external_id": "ELSEWHERE", "mode": "2", "arm": "1"},
+        {"external_id": "NOT-INVITED", "mode": "2", "arm": "1"},
         {"external_id": "WITHDRAWN", "mode": "3"},
-        {"external_id": "ONLINE", "mode": "2"},
+        {"external_id": "ONLINE", "mode": "2", "arm": "2"},
         {"external_id": "ALLOCATED", "mode": "2", "arm": "2"},  # 2 = A only; allocated B
         {"external_id": "UNALLOCATED", "mode": "2", "arm": "4"},
         {"external_id": "ALLOCATED", "mode": "2", "arm": "3"},
-        {"external_id": "", "mode": "2"},
+        {"external_id": "", "mode": "2", "arm": "1"},
     ]
     state = stored_state(wave)
 
@@ -339,7 +365,8 @@ def test_every_member_problem_is_reported_on_its_row(db):
         (
             3,
             "external_id",
-            "The member was not invited to this wave; invite them before importing.",
+            "No paper version was printed for this member from the platform and they never "
+            "opened their link: print their paper questionnaire first.",
         ),
         (4, "external_id", "The member has withdrawn from the panel."),
         (
@@ -356,9 +383,9 @@ def test_every_member_problem_is_reported_on_its_row(db):
         ),
         (
             7,
-            "arm",
-            "The member has no group in this wave yet, so the file cannot give one: empty the "
-            "cell and the import allocates the member by the wave's design.",
+            "external_id",
+            "No paper version was printed for this member from the platform and they never "
+            "opened their link: print their paper questionnaire first.",
         ),
         (8, "external_id", "The external id “ALLOCATED” is already used on row 6."),
         (9, "external_id", "The external id is empty."),
@@ -384,7 +411,7 @@ def one_member_wave(db):
 
 def one_row_problems(wave, theme, activities, **cells) -> list[tuple]:
     cells = {key.replace("T_", f"t{theme.pk}_"): value for key, value in cells.items()}
-    row = {"external_id": "P-1", "mode": "2", **cells}
+    row = {"external_id": "P-1", "mode": "2", "arm": "1", **cells}
     content = paper_file(wave, theme, activities, [row])
     return problems(check_response_file(wave, content=content, filename="returns.csv"))
 
@@ -476,8 +503,8 @@ def test_a_question_the_wave_does_not_ask_must_stay_empty(one_member_wave):
     wave, theme, _activities = one_member_wave
     wave.time_questions = "now"
     wave.save(update_fields=["time_questions"])
-    rows = [{"external_id": "P-1", "mode": "2", f"t{theme.pk}_time_more": "2"}]
-    header = ["external_id", "mode", f"t{theme.pk}_time_more"]
+    rows = [{"external_id": "P-1", "mode": "2", "arm": "1", f"t{theme.pk}_time_more": "2"}]
+    header = ["external_id", "mode", "arm", f"t{theme.pk}_time_more"]
 
     report = check_response_file(wave, content=write_rows(rows, header), filename="r.csv")
 
@@ -488,7 +515,7 @@ def test_a_question_the_wave_does_not_ask_must_stay_empty(one_member_wave):
 
 def test_rows_of_another_wave_or_council_are_refused(one_member_wave):
     wave, _theme, _activities = one_member_wave
-    rows = [{"external_id": "P-1", "mode": "2", "council": "999999", "wave": "999998"}]
+    rows = [{"external_id": "P-1", "mode": "3", "council": "999999", "wave": "999998"}]
 
     report = check_response_file(
         wave, content=write_rows(rows, ["external_id", "mode", "council", "wave"]), filename="r.csv"
@@ -770,9 +797,9 @@ def test_an_xlsx_workbook_is_read_like_the_csv(one_member_wave):
     wave, theme, _activities = one_member_wave
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append(["external_id", "mode", "submitted_at", f"t{theme.pk}_efficacy"])
+    sheet.append(["external_id", "mode", "arm", "submitted_at", f"t{theme.pk}_efficacy"])
     # Spreadsheet cells hold naive times.
-    sheet.append(["P-1", 2, datetime(2026, 3, 5, 18, 30), 1])  # noqa: DTZ001
+    sheet.append(["P-1", 2, 1, datetime(2026, 3, 5, 18, 30), 1])  # noqa: DTZ001
     buffer = io.BytesIO()
     workbook.save(buffer)
 
