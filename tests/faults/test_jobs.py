@@ -251,6 +251,18 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
         return statuses() == ("running", "running")
 
     wait_for(both_running, timeout=300, interval=0.1, what="the analysis and the export to run")
+    running_at = time.monotonic()
+
+    def half_written() -> bool:
+        # The bundle's first data file is on disk, in the hidden working directory.
+        probe()
+        return any(
+            path.stat().st_size > 0 for path in (media / "exports").glob(".partial-bundle-*/*")
+        )
+
+    wait_for(half_written, timeout=120, interval=0.1, what="the export to write a first file")
+    assert statuses() == ("running", "running")
+    ran_for = time.monotonic() - running_at
     if killed == "pool processes":
         children = stack.worker.children()
         assert len(children) == 2
@@ -317,7 +329,7 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
         [[seeded["run_job"], seeded["export_job"]]],
     )
     print(  # noqa: T201
-        f"\n{killed} killed with the analysis and the export running: both done "
+        f"\n{killed} killed {ran_for:.1f} s into the analysis and the export: both done "
         f"{finished_after:.1f} s after the kill; computations started: analysis "
         f"{run_log[-1][2]}, export {export_log[-1][2]}; outbox sends {[s for (s,) in sends]}; "
         f"downloads refused {downloads['refused']}, whole {downloads['whole']}; "
