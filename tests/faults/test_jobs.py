@@ -251,7 +251,6 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
         return statuses() == ("running", "running")
 
     wait_for(both_running, timeout=300, interval=0.1, what="the analysis and the export to run")
-    running_at = time.monotonic()
 
     def half_written() -> bool:
         # The bundle's first data file is on disk, in the hidden working directory.
@@ -262,7 +261,6 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
 
     wait_for(half_written, timeout=120, interval=0.1, what="the export to write a first file")
     assert statuses() == ("running", "running")
-    ran_for = time.monotonic() - running_at
     if killed == "pool processes":
         children = stack.worker.children()
         assert len(children) == 2
@@ -273,6 +271,12 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
     killed_at = time.monotonic()
     # (Nothing can move either row on until a new process picks the job up again.)
     assert statuses() == ("running", "running")
+    (ran_for,) = stack.postgres.query(
+        "SELECT (SELECT extract(epoch FROM now() - started_at) FROM analysis_analysisrun "
+        "WHERE id = %s), (SELECT extract(epoch FROM now() - started_at) FROM analysis_export "
+        "WHERE id = %s)",
+        [run_id, export_id],
+    )
     assert [log[-1][2] for log in (
         _status_log(stack, "analysis_analysisrun", run_id),
         _status_log(stack, "analysis_export", export_id),
@@ -329,7 +333,8 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
         [[seeded["run_job"], seeded["export_job"]]],
     )
     print(  # noqa: T201
-        f"\n{killed} killed {ran_for:.1f} s into the analysis and the export: both done "
+        f"\n{killed} killed {float(ran_for[0]):.1f} s into the analysis and "
+        f"{float(ran_for[1]):.1f} s into the export: both done "
         f"{finished_after:.1f} s after the kill; computations started: analysis "
         f"{run_log[-1][2]}, export {export_log[-1][2]}; outbox sends {[s for (s,) in sends]}; "
         f"downloads refused {downloads['refused']}, whole {downloads['whole']}; "
