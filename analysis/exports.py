@@ -333,18 +333,26 @@ def execute_export(export_id: int) -> Export:
             Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
         )
         digest, size = file_digest(Path(temporary))
-        os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
+        with transaction.atomic():
+            # Another delivery of the same job (a sweeper resend) may have written it
+            # meanwhile: the first to end puts its file in place, a later one drops its own.
+            current = Export.objects.select_for_update().get(pk=export_id)
+            if current.status == ExportStatus.DONE:
+                Path(temporary).unlink()
+                return current
+            os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
+            export.file_path = relative
+            export.size = size
+            export.sha256 = digest
+            export.status = ExportStatus.DONE
+            export.finished_at = timezone.now()
+            export.error = ""
+            export.save(
+                update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"]
+            )
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-    export.file_path = relative
-    export.size = size
-    export.sha256 = digest
-    export.status = ExportStatus.DONE
-    export.finished_at = timezone.now()
-    export.error = ""
-    export.save(update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"])
     return export
 
 

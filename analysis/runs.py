@@ -183,8 +183,10 @@ def execute_run(run_id: int) -> AnalysisRun:
 
     A redelivered task (after a worker crash, with acks_late) finds the run still
     pending or running and simply computes it again: the results depend only on the
-    stored answers, so a second computation writes the same numbers. A done run of the
-    same waves with the same input and plan hashes is reused instead of recomputed.
+    stored answers. When two deliveries compute at once (a sweeper resend of a job still
+    running), the first to end makes the run done and the later one leaves it as it is.
+    A done run of the same waves with the same input and plan hashes is reused instead of
+    recomputed.
     """
     with transaction.atomic():
         run = AnalysisRun.objects.select_for_update().get(pk=run_id)
@@ -243,37 +245,43 @@ def execute_run(run_id: int) -> AnalysisRun:
         reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 
-    run.results = {
-        **results,
-        # Paper and telephone answers are imported (experiments.response_imports).
-        "modes": modes,
-        "design": {
-            "design_hash": design_hash,
-            "frozen_plan_hash": context.frozen_plan_hash,
-            "deviations": context.deviations,
-        },
-    }
-    run.input_hash = input_hash
-    run.plan_hash = plan.plan_hash
-    run.design_hash = design_hash
-    run.software = software_versions()
-    run.reused_from = reused_from
-    run.status = RunStatus.DONE
-    run.finished_at = timezone.now()
-    run.error = ""
-    run.save(
-        update_fields=[
-            "results",
-            "input_hash",
-            "plan_hash",
-            "design_hash",
-            "software",
-            "reused_from",
-            "status",
-            "finished_at",
-            "error",
-        ]
-    )
+    with transaction.atomic():
+        # Another delivery of the same job (a sweeper resend) may have computed it
+        # meanwhile: the first to end makes the run done, a later one keeps its results.
+        current = AnalysisRun.objects.select_for_update().get(pk=run.pk)
+        if current.status == RunStatus.DONE:
+            return current
+        run.results = {
+            **results,
+            # Paper and telephone answers are imported (experiments.response_imports).
+            "modes": modes,
+            "design": {
+                "design_hash": design_hash,
+                "frozen_plan_hash": context.frozen_plan_hash,
+                "deviations": context.deviations,
+            },
+        }
+        run.input_hash = input_hash
+        run.plan_hash = plan.plan_hash
+        run.design_hash = design_hash
+        run.software = software_versions()
+        run.reused_from = reused_from
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.error = ""
+        run.save(
+            update_fields=[
+                "results",
+                "input_hash",
+                "plan_hash",
+                "design_hash",
+                "software",
+                "reused_from",
+                "status",
+                "finished_at",
+                "error",
+            ]
+        )
     logger.info("Analysis run %s done: %s rows", run.pk, len(frame))
     return run
 

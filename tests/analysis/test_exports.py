@@ -625,6 +625,37 @@ def test_a_running_export_of_a_killed_worker_is_not_downloadable(db, media, clie
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
 
 
+def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, media, monkeypatch):
+    # given an export whose job is delivered again (a sweeper resend) while it is writing,
+    # and the second delivery ends first
+    wave, *_ = build_closed_wave(wards=["Central"])
+    export = exports.request_export(
+        UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
+    )
+    write = exports.write_export
+    ended_first = []
+
+    def write_while_another_delivery_ends(path, **kwargs):
+        if not ended_first:
+            monkeypatch.setattr(exports, "write_export", write)
+            done = exports.execute_export(export.pk)
+            ended_first.append((done.finished_at, exports.export_path(done).stat().st_ino))
+        write(path, **kwargs)
+
+    monkeypatch.setattr(exports, "write_export", write_while_another_delivery_ends)
+
+    # when the first delivery ends
+    exports.execute_export(export.pk)
+
+    # then the export became done once: the first file stays, and no partial file is left
+    export.refresh_from_db()
+    path = exports.export_path(export)
+    assert (export.status, export.attempts) == (ExportStatus.DONE, 2)
+    assert (export.finished_at, path.stat().st_ino) == ended_first[0]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
+    assert sorted(p.name for p in (media / "exports").iterdir()) == [path.name]
+
+
 def test_the_list_shows_exports_of_the_users_councils_only(
     db, media, client, django_capture_on_commit_callbacks
 ):

@@ -63,6 +63,38 @@ def test_the_task_is_safe_to_run_twice(invite, open_wave):
     assert second.attempts == 1
 
 
+def test_a_delivery_that_ends_second_keeps_the_results_of_the_one_that_ended_first(
+    invite, open_wave, monkeypatch
+):
+    from django.test import Client
+
+    from analysis import runs
+
+    # given a run whose job is delivered again (a sweeper resend) while it is computing,
+    # and the second delivery ends first
+    _answer(Client, invite, open_wave)
+    run = AnalysisRun.objects.create(wave=open_wave)
+    compute = runs.compute_results
+    ended_first = []
+
+    def compute_while_another_delivery_ends(*args, **kwargs):
+        if not ended_first:
+            monkeypatch.setattr(runs, "compute_results", compute)
+            ended_first.append(execute_run(run.pk))
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "compute_results", compute_while_another_delivery_ends)
+
+    # when the first delivery ends
+    returned = execute_run(run.pk)
+
+    # then the run stays as the first delivery to end left it: it became done once
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (RunStatus.DONE, 2)
+    assert run.finished_at == ended_first[0].finished_at
+    assert returned.finished_at == ended_first[0].finished_at
+
+
 def test_only_an_open_wave_can_be_closed(open_wave):
     open_wave.status = WaveStatus.DRAFT
     open_wave.save(update_fields=["status"])

@@ -305,6 +305,19 @@ class Stack:
             "SELECT count(*) FROM outbox_outboxmessage WHERE status IN ('pending', 'sent')"
         )[0][0]
 
+    def worker_idle(self) -> bool:
+        """Whether no job waits in the broker, and the worker runs and holds none."""
+        import redis
+        from celery import Celery
+
+        if redis.Redis(port=self.redis.port).llen("celery"):
+            return False
+        inspect = Celery(broker=self.redis.url).control.inspect(timeout=2)
+        active, reserved = inspect.active(), inspect.reserved()
+        if not active or not reserved:
+            return False  # no worker answered
+        return not any(active.values()) and not any(reserved.values())
+
     def healthy(self) -> bool:
         try:
             return requests.get(self.base_url + "/healthz", timeout=2).status_code == 200

@@ -85,6 +85,72 @@ def enqueue_jobs(*, count: int, label: str, seconds: float) -> dict:
     return {"outbox_ids": ids}
 
 
+STATUS_LOG = """
+CREATE TABLE IF NOT EXISTS faults_status_log (
+    id bigserial PRIMARY KEY, tbl text NOT NULL, row_id bigint NOT NULL,
+    old_status text, new_status text NOT NULL, attempts integer NOT NULL,
+    finished_changed boolean NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE OR REPLACE FUNCTION faults_log_status() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO faults_status_log (tbl, row_id, old_status, new_status, attempts, finished_changed)
+    VALUES (TG_TABLE_NAME, NEW.id,
+            CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END, NEW.status, NEW.attempts,
+            TG_OP = 'UPDATE' AND NEW.finished_at IS DISTINCT FROM OLD.finished_at);
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER faults_run_status AFTER INSERT OR UPDATE ON analysis_analysisrun
+    FOR EACH ROW EXECUTE FUNCTION faults_log_status();
+CREATE OR REPLACE TRIGGER faults_export_status AFTER INSERT OR UPDATE ON analysis_export
+    FOR EACH ROW EXECUTE FUNCTION faults_log_status();
+"""
+
+
+def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str) -> dict:
+    """Write a closed wave of synthetic answers, then request its analysis and an export.
+
+    Both jobs go through the outbox in the same transaction as the rows they describe,
+    exactly as closing a wave and asking for an export do. A trigger records every write
+    to the two job rows, so that the test can count how often each one became done.
+    """
+    import dataclasses
+    import secrets
+
+    from django.contrib.auth import get_user_model
+
+    from analysis.exports import request_export
+    from analysis.runs import request_analysis
+    from analysis.synthetic import STUDY_COUNCILS
+    from experiments.demo import _seed_closed_council
+    from outbox.models import OutboxMessage
+
+    with connection.cursor() as cursor:
+        cursor.execute(STATUS_LOG)
+    spec = dataclasses.replace(STUDY_COUNCILS[council], respondents=respondents)
+    _, wave, created = _seed_closed_council(spec, seed=council + 1)
+    if not created:
+        raise RuntimeError(f"{spec.council} already has a closed wave in this database.")
+    username, password = f"faults-researcher-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
+    user = get_user_model().objects.create_superuser(username, "r@example.org", password)
+    with transaction.atomic():
+        run = request_analysis(wave)
+        export = request_export(user, wave_ids=[wave.pk], format=format, labels="en")
+        run_job = OutboxMessage.objects.get(
+            task_name="analysis.tasks.run_analysis", kwargs__run_id=run.pk
+        )
+        export_job = OutboxMessage.objects.get(
+            task_name="analysis.export_tasks.produce_export", kwargs__export_id=export.pk
+        )
+    return {
+        "wave_id": wave.pk,
+        "run_id": run.pk,
+        "export_id": export.pk,
+        "run_job": run_job.pk,
+        "export_job": export_job.pk,
+        "username": username,
+        "password": password,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +159,10 @@ def main() -> None:
     wave.add_argument("--members", type=int, required=True)
     wave.add_argument("--themes", type=int, default=2)
     wave.add_argument("--prefix", default="F")
+    closed = sub.add_parser("closed_wave_with_jobs")
+    closed.add_argument("--council", type=int, default=1)
+    closed.add_argument("--respondents", type=int, required=True)
+    closed.add_argument("--format", default="bundle")
     jobs = sub.add_parser("jobs")
     jobs.add_argument("--count", type=int, required=True)
     jobs.add_argument("--label", required=True)
@@ -100,6 +170,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "tables":
         result = create_tables()
+    elif args.command == "closed_wave_with_jobs":
+        result = create_closed_wave_with_jobs(
+            council=args.council, respondents=args.respondents, format=args.format
+        )
     elif args.command == "wave":
         result = create_wave(members=args.members, themes=args.themes, prefix=args.prefix)
     else:
