@@ -590,53 +590,80 @@ def guard_text(value: str) -> str:
     return value
 
 
+def cell_converter(variable: Variable) -> Callable[[object], object]:
+    """Return the function giving a column's exported cell: a code, a number, a UTC time or
+    guarded text. Chosen once per column, because an export converts millions of cells."""
+    kind, codes = variable.kind, variable.text_codes
+    if kind == STRING:
+        return lambda value: None if value is None else guard_text(str(value))
+    if kind == DATETIME:
+        return lambda value: (
+            None if value is None or value == "" else value.astimezone(UTC).replace(tzinfo=None)
+        )
+    if kind == CODED and codes:
+
+        def coded(value):
+            if value is None or value == "":
+                return None
+            try:
+                return codes[value]
+            except KeyError:
+                raise ExportError(
+                    f"The variable {variable.name} holds {value!r}, which is not one of its "
+                    f"codes ({', '.join(codes)}); correct the stored answer and export again."
+                ) from None
+
+        return coded
+    if kind == CODED:
+        return lambda value: None if value is None or value == "" else int(value)
+    return lambda value: None if value is None or value == "" else value
+
+
 def cell_value(variable: Variable, value):
-    """Return the exported value of one cell: a code, a number, a UTC time or guarded text."""
-    if value is None or (value == "" and variable.kind != STRING):
-        return None
-    if variable.kind == CODED:
-        if not variable.text_codes:
-            return int(value)
-        try:
-            return variable.text_codes[value]
-        except KeyError:
-            raise ExportError(
-                f"The variable {variable.name} holds {value!r}, which is not one of its codes "
-                f"({', '.join(variable.text_codes)}); correct the stored answer and export again."
-            ) from None
-    if variable.kind == DATETIME:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if variable.kind == STRING:
-        return guard_text(str(value))
-    return value
+    """Return the exported value of one cell (see `cell_converter`)."""
+    return cell_converter(variable)(value)
 
 
-def _csv_cell(variable: Variable, value) -> str:
-    value = cell_value(variable, value)
-    if value is None:
-        return ""
+def csv_converter(variable: Variable) -> Callable[[object], str]:
+    """Return the function giving a column's CSV text (empty for a missing value)."""
+    convert = cell_converter(variable)
     if variable.kind == DATETIME:
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return lambda value: (
+            ""
+            if value is None or value == ""
+            else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
     if variable.kind == FLOAT:
-        return repr(float(value))
-    return str(value)
+
+        def number(value):
+            value = convert(value)
+            return "" if value is None else repr(float(value))
+
+        return number
+
+    def text(value):
+        value = convert(value)
+        return "" if value is None else str(value)
+
+    return text
 
 
 def write_csv(path: Path, variables: list[Variable], records: Iterator[dict]) -> None:
     """Write UTF-8 CSV with a byte-order mark (for Excel), streaming row by row."""
+    columns = [(variable.name, csv_converter(variable)) for variable in variables]
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow([variable.name for variable in variables])
+        writer.writerow([name for name, _convert in columns])
+        get = dict.get
         for record in records:
-            writer.writerow(
-                [_csv_cell(variable, record.get(variable.name)) for variable in variables]
-            )
+            writer.writerow([convert(get(record, name)) for name, convert in columns])
 
 
 def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterator[tuple]:
     """Yield each record as a row of exported cells, in the order of the variables."""
+    columns = [(variable.name, cell_converter(variable)) for variable in variables]
     for record in records:
-        yield tuple(cell_value(variable, record.get(variable.name)) for variable in variables)
+        yield tuple(convert(record.get(name)) for name, convert in columns)
 
 
 def write_labelled(
