@@ -24,7 +24,7 @@ from api import serializers as s
 from api.errors import Conflict
 from api.permissions import ADMIN, CouncilAdminOnly, CouncilAdminWrites
 from console.audit import record_action
-from console.models import PanelUpload, ResponseUpload
+from console.models import PanelUpload, ResponseUpload, without_nul
 from experiments.invitations import issue_invitation
 from experiments.models import (
     Activity,
@@ -402,21 +402,6 @@ def set_wave_themes(wave: Wave, themes) -> None:
         WaveTheme.objects.update_or_create(wave=wave, theme=theme, defaults={"position": position})
 
 
-def without_nul(value):
-    """Replace NUL characters, which Postgres text and jsonb refuse, with U+FFFD.
-
-    A problem message quotes the offending cell, so a file with a NUL byte in a cell
-    would otherwise fail to store its own report.
-    """
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {key: without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_nul(item) for item in value]
-    return value
-
-
 def _finite(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -567,12 +552,12 @@ class PanelImportViewSet(
         upload = body.validated_data["file"]
         content = upload.read()
         report = check_panel_file(content, filename=upload.name)
-        stored = PanelUpload.objects.create(
-            council=council,
+        stored = PanelUpload.keep(
+            report,
+            content=content,
+            filename=upload.name,
             uploaded_by=request.user,
-            filename=without_nul(upload.name)[:255],
-            content=content if report.ok else b"",
-            report=without_nul(report.as_dict()),
+            council=council,
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -584,7 +569,7 @@ class PanelImportViewSet(
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         upload = self.get_object()
-        if upload.imported_at is not None or upload.report.get("problems"):
+        if not upload.importable:
             raise Conflict(_("This file cannot be imported again; upload it anew."))
         try:
             result = import_panel_file(
@@ -653,13 +638,13 @@ class ResponseImportViewSet(
         upload = body.validated_data["file"]
         content = upload.read()
         report = check_response_file(wave, content=content, filename=upload.name)
-        stored = ResponseUpload.objects.create(
+        stored = ResponseUpload.keep(
+            report,
+            content=content,
+            filename=upload.name,
+            uploaded_by=request.user,
             council=wave.council,
             wave=wave,
-            uploaded_by=request.user,
-            filename=without_nul(upload.name)[:255],
-            content=content if report.ok else b"",
-            report=without_nul(report.as_dict()),
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -671,7 +656,7 @@ class ResponseImportViewSet(
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         upload = self.get_object()
-        if upload.imported_at is not None or upload.report.get("problems"):
+        if not upload.importable:
             raise Conflict(_("This file cannot be imported again; upload it anew."))
         try:
             result = import_response_file(

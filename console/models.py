@@ -93,8 +93,23 @@ class ReminderSchedule(models.Model):
         return f"Reminder for wave #{self.wave_id} at {self.send_at:%Y-%m-%d %H:%M}"
 
 
-class PanelUpload(models.Model):
-    """An uploaded panel file kept between its dry run and the import the admin confirms."""
+def without_nul(value):
+    """Replace NUL characters, which Postgres text and jsonb refuse, with U+FFFD.
+
+    A problem message quotes the offending cell, so a file with a NUL byte in a cell
+    would otherwise fail to store its own report.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
+class CheckedUpload(models.Model):
+    """An uploaded file kept between its dry run and the import the admin confirms."""
 
     council = models.ForeignKey("experiments.Council", on_delete=models.CASCADE, related_name="+")
     uploaded_by = models.ForeignKey(
@@ -107,33 +122,39 @@ class PanelUpload(models.Model):
     imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
         return self.filename
 
+    @classmethod
+    def keep(cls, report, *, content: bytes, filename: str, uploaded_by, **owner):
+        """Store a dry run's report, and the file only when it can be imported as it is."""
+        return cls.objects.create(
+            uploaded_by=uploaded_by,
+            filename=without_nul(filename)[:255],
+            content=content if report.ok else b"",
+            report=without_nul(report.as_dict()),
+            **owner,
+        )
 
-class ResponseUpload(models.Model):
+    @property
+    def importable(self) -> bool:
+        """Not imported yet, and its dry run found no problem."""
+        return self.imported_at is None and not self.report.get("problems")
+
+
+class PanelUpload(CheckedUpload):
+    """A panel file (members and their contact details) of one council."""
+
+
+class ResponseUpload(CheckedUpload):
     """A file of paper or telephone responses kept between its dry run and the import.
 
     Scoped to the wave's council like every console object; the content is emptied once
     imported, and a file with problems is never kept.
     """
 
-    council = models.ForeignKey("experiments.Council", on_delete=models.CASCADE, related_name="+")
     wave = models.ForeignKey("experiments.Wave", on_delete=models.CASCADE, related_name="+")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    filename = models.CharField(max_length=255)
-    content = models.BinaryField()
-    report = models.JSONField(default=dict)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    imported_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.filename

@@ -43,6 +43,7 @@ from console.models import (
     PanelUpload,
     ReminderSchedule,
     ResponseUpload,
+    without_nul,
 )
 from experiments.emails import member_for_unsubscribe_token, queue_invitations
 from experiments.forms import AboutYouForm, ThemePageForm
@@ -799,12 +800,12 @@ def panel_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         report = check_panel_file(content, filename=upload.name)
-        stored = PanelUpload.objects.create(
-            council=form.cleaned_data["council"],
+        stored = PanelUpload.keep(
+            report,
+            content=content,
+            filename=upload.name,
             uploaded_by=request.user,
-            filename=upload.name[:255],
-            content=content if report.ok else b"",
-            report=report.as_dict(),
+            council=form.cleaned_data["council"],
         )
         return redirect("console:panel_import_report", upload_id=stored.pk)
     status = 400 if request.method == "POST" else 200
@@ -817,7 +818,7 @@ def panel_import_report(request: HttpRequest, upload_id: int) -> HttpResponse:
         PanelUpload.objects.select_related("council"), request.user, roles=ADMIN, pk=upload_id
     )
     if request.method == "POST":
-        if upload.imported_at is not None or upload.report.get("problems"):
+        if not upload.importable:
             messages.error(request, _("This file cannot be imported again; upload it anew."))
             return redirect("console:panel_import_report", upload_id=upload.pk)
         try:
@@ -862,13 +863,13 @@ def response_import(request: HttpRequest, wave_id: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         report = check_response_file(wave, content=content, filename=upload.name)
-        stored = ResponseUpload.objects.create(
+        stored = ResponseUpload.keep(
+            report,
+            content=content,
+            filename=upload.name,
+            uploaded_by=request.user,
             council=wave.council,
             wave=wave,
-            uploaded_by=request.user,
-            filename=upload.name.replace("\x00", "")[:255],
-            content=content if report.ok else b"",
-            report=report.as_dict(),
         )
         return redirect(
             "console:response_import_report", wave_id=wave.pk, response_upload_id=stored.pk
@@ -892,7 +893,7 @@ def response_import_report(
         ResponseUpload.objects.filter(wave=wave), request.user, roles=ADMIN, pk=response_upload_id
     )
     if request.method == "POST":
-        if upload.imported_at is not None or upload.report.get("problems"):
+        if not upload.importable:
             messages.error(request, _("This file cannot be imported again; upload it anew."))
             return redirect(
                 "console:response_import_report", wave_id=wave.pk, response_upload_id=upload.pk
@@ -903,7 +904,7 @@ def response_import_report(
             )
         except ResponseFileError as error:
             # The panel or the wave changed since the dry run: show the new report.
-            upload.report = error.report.as_dict()
+            upload.report = without_nul(error.report.as_dict())
             upload.content = b""
             upload.save(update_fields=["report", "content"])
             messages.error(request, _("The file has problems; nothing was imported."))

@@ -55,6 +55,7 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
+from experiments.responses import THEME_ANSWER_FIELDS
 from panel.imports import FORMULA_PREFIXES, Problem, _read_table
 from panel.models import MemberStatus, PanelMember
 
@@ -688,17 +689,8 @@ def _check_row(
 
 # --- Comparing with what is stored ----------------------------------------------------------
 
-ITEM_FIELDS = (
-    "collective",
-    "time_now",
-    "time_more",
-    "conditions",
-    "satisfaction_information",
-    "satisfaction_consultation",
-    "satisfaction_response",
-    "efficacy",
-    "recalled_nudge",
-)
+# The questions of a theme page, as the online save path stores them.
+ITEM_FIELDS = tuple(name for name in THEME_ANSWER_FIELDS if name != "saved_at")
 
 
 def _canonical_profile(profile: dict[str, object]) -> dict[str, object]:
