@@ -116,12 +116,8 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN_URL)
-def export_download(request: HttpRequest, export_id: int) -> FileResponse:
-    export = _visible_export(request, export_id)
-    path = exports.export_path(export)
-    if path is None:
-        raise Http404
+def file_response(export: Export, path) -> FileResponse:
+    """Stream an export's finished file as an attachment that no cache keeps."""
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,
@@ -129,6 +125,16 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
         content_type=exports.CONTENT_TYPES[exports.EXTENSIONS[export.format]],
     )
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required(login_url=LOGIN_URL)
+def export_download(request: HttpRequest, export_id: int) -> FileResponse:
+    export = _visible_export(request, export_id)
+    path = exports.export_path(export)
+    if path is None:
+        raise Http404
+    response = file_response(export, path)
     record_action(
         request.user,
         action="download_export",

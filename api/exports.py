@@ -7,7 +7,6 @@ the user's councils answers 404, as everywhere in the API. The file is served on
 the export is done (it is moved into place complete), never while it is being written.
 """
 
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 from analysis import exports
 from analysis.access import EXPORT_ROLES
 from analysis.export_models import Export, ExportFormat, ExportStatus, LabelLanguage
+from analysis.export_views import file_response
 from api.errors import Conflict
 from api.schema import ErrorSerializer
 from api.serializers import StrictSerializer
@@ -168,11 +168,4 @@ class ExportViewSet(
             raise exceptions.NotFound(
                 _("The file of this export is no longer kept; request it again.")
             )
-        response = FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            filename=exports.download_name(export),
-            content_type=exports.CONTENT_TYPES[exports.EXTENSIONS[export.format]],
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return file_response(export, path)
