@@ -314,18 +314,6 @@ def questionnaire_stamp(wave_id: int) -> str:
         return cursor.fetchone()[0]
 
 
-def questionnaire_stamp_expression(wave_id: int):
-    """Return the digest as an annotation, so the caller's query reads it in passing."""
-    from django.db.models import CharField, Value
-    from django.db.models.expressions import RawSQL
-
-    sql = questionnaire_stamp_sql()
-    if sql is None:
-        return Value("", output_field=CharField())
-    # RawSQL takes positional parameters.
-    return RawSQL(sql.replace("%(w)s", "%s"), [wave_id] * sql.count("%(w)s"), CharField())
-
-
 # The theme pages of recently answered waves, per language and arm, in this process.
 _pages: OrderedDict[tuple, tuple[ThemePage, ...]] = OrderedDict()
 _pages_lock = threading.Lock()

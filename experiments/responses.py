@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from experiments.assignment import assign_member
@@ -17,6 +17,9 @@ from experiments.models import (
     Response,
     ResponseStatus,
     ThemeAnswer,
+    Wave,
+    WaveStatus,
+    WaveTheme,
 )
 
 
@@ -70,40 +73,6 @@ def begin_response(invitation: Invitation, *, language: str) -> tuple[Response, 
     return response, assignment
 
 
-def resume_response(
-    invitation: Invitation, *, language: str, **annotations
-) -> tuple[Response, str, set[int] | None]:
-    """Return the member's response, arm and answered themes; else begin_response.
-
-    Every page after the first finds the response and arm in one query, which also reads
-    the themes answered so far (on Postgres; None elsewhere) and any further annotations
-    the caller passes. Only a first opening assigns and creates.
-    """
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
-
-        annotations["answered_theme_ids"] = ArraySubquery(
-            ThemeAnswer.objects.filter(response_id=OuterRef("pk")).values("theme_id")
-        )
-    response = (
-        Response.objects.filter(wave_id=invitation.wave_id, member_id=invitation.member_id)
-        .annotate(
-            assigned_arm=Subquery(
-                Assignment.objects.filter(
-                    wave_id=OuterRef("wave_id"), member_id=OuterRef("member_id")
-                ).values("arm")[:1]
-            ),
-            **annotations,
-        )
-        .first()
-    )
-    if response is not None and response.assigned_arm is not None:
-        answered = getattr(response, "answered_theme_ids", None)
-        return response, response.assigned_arm, set(answered) if answered is not None else None
-    response, assignment = begin_response(invitation, language=language)
-    return response, assignment.arm, None
-
-
 def current_nudge_texts(wave_id: int, nudges: tuple[str, ...]) -> dict[int, list[NudgeText]]:
     """Return the latest version of each of the given nudges, per theme."""
     latest: dict[tuple[int, str], NudgeText] = {}
@@ -124,10 +93,45 @@ def record_exposures(response: Response, nudge_text_ids: list[int]) -> None:
     )
 
 
+# What saving answers reads of the locked response (the rest stays unread).
+LOCKED_FIELDS = ("id", "wave_id", "status", "language", "consented_at", "about_saved_at")
+
+
+def _lock_response(response_id: int) -> tuple[Response, bool]:
+    """Lock the response for writing; return it and whether its wave is open.
+
+    The wave's row is share-locked with it: closing the wave waits for answers being
+    saved, and answers sent after the close see it closed, while members' answers do not
+    queue behind one another for the wave's row. Only the few columns saving needs are
+    read: the wave's row holds its whole frozen design.
+    """
+    if connection.vendor != "postgresql":
+        response = (
+            Response.objects.select_for_update()
+            .select_related("wave")
+            .only(*LOCKED_FIELDS, "wave__status")
+            .get(pk=response_id)
+        )
+        return response, response.wave.is_open
+    columns = ", ".join(f'r."{Response._meta.get_field(name).column}"' for name in LOCKED_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, w.status FROM {Response._meta.db_table} r "
+            f"JOIN {Wave._meta.db_table} w ON w.id = r.wave_id "
+            "WHERE r.id = %s FOR UPDATE OF r FOR SHARE OF w",
+            [response_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Response.DoesNotExist(response_id)
+    response = Response.from_db(connection.alias, LOCKED_FIELDS, row[:-1])
+    return response, row[-1] == WaveStatus.OPEN
+
+
 def _lock_for_answers(response_id: int) -> Response:
     """Lock the response for writing, refusing once it is complete or its wave is not open."""
-    response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
-    if response.status == ResponseStatus.COMPLETE or not response.wave.is_open:
+    response, wave_open = _lock_response(response_id)
+    if response.status == ResponseStatus.COMPLETE or not wave_open:
         raise AnswersNotAccepted
     return response
 
@@ -285,12 +289,14 @@ def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]
     Raise `IncompleteResponse` naming nothing stored if a page is still unanswered.
     """
     with transaction.atomic(savepoint=False):
-        response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+        response, wave_open = _lock_response(response_id)
         if response.status == ResponseStatus.COMPLETE:
             return response, False
-        if not response.wave.is_open:
+        if not wave_open:
             raise AnswersNotAccepted
-        theme_ids = set(response.wave.themes.values_list("pk", flat=True))
+        theme_ids = set(
+            WaveTheme.objects.filter(wave_id=response.wave_id).values_list("theme_id", flat=True)
+        )
         if (
             response.consented_at is None
             or response.about_saved_at is None

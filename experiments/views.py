@@ -33,23 +33,23 @@ from experiments.questionnaires import (
     ThemePage,
     kept_fragment,
     needs_welsh,
-    questionnaire_stamp_expression,
     respondent_pages,
 )
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
     answered_theme_ids,
+    begin_response,
     record_consent,
     record_device,
     record_page_shown,
     record_page_shown_with_exposures,
     record_page_submitted,
-    resume_response,
     save_about_you,
     save_theme_answers,
     submit_response,
 )
+from experiments.sittings import SittingRow, load_sitting
 from panel.models import PanelMember
 from ratelimits.limits import client_ip, hit
 from surveyplatform.bots import honeypot_on_invitation_forms
@@ -78,17 +78,8 @@ def _wave_not_open(request: HttpRequest, wave) -> HttpResponse:
     )
 
 
-def _session_invitation(request: HttpRequest) -> Invitation | None:
-    invitation_id = request.session.get(SESSION_KEY)
-    if invitation_id is None:
-        return None
-    # The frozen design and the analysis options are large and no respondent page reads them.
-    return (
-        Invitation.objects.select_related("wave__council", "member")
-        .defer("wave__design", "wave__analysis_plan")
-        .filter(pk=invitation_id)
-        .first()
-    )
+def _session_sitting(request: HttpRequest) -> SittingRow | None:
+    return load_sitting(request.session.get(SESSION_KEY))
 
 
 @dataclass
@@ -144,28 +135,24 @@ class Sitting:
 
 def _begin(request: HttpRequest) -> Sitting | HttpResponse:
     """Return the member's sitting, or the page to show instead of the questionnaire."""
-    invitation = _session_invitation(request)
-    if invitation is None:
+    row = _session_sitting(request)
+    if row is None:
         return _link_not_valid(request)
+    invitation = row.invitation
     wave = invitation.wave
     if not wave.is_open:
         return _wave_not_open(request, wave)
     language = translation.get_language()
-    # Assigns and opens the response at the first visit; afterwards one query reads the
-    # response, the arm, the themes answered and the digest of the pages' content.
-    response, arm, answered = resume_response(
-        invitation, language=language, pages_stamp=questionnaire_stamp_expression(wave.pk)
-    )
+    # One statement read the response, the arm, the themes answered and the digest of the
+    # pages' content; only the first visit assigns and opens the response.
+    response, arm, answered = row.response, row.arm, row.answered_theme_ids
+    if response is None or arm is None:
+        response, assignment = begin_response(invitation, language=language)
+        arm, answered = assignment.arm, None
     if response.status == ResponseStatus.COMPLETE:
         return redirect("experiments:done")
-    pages = respondent_pages(
-        wave,
-        language=language,
-        nudges=Arm(arm).nudges,
-        stamp=getattr(response, "pages_stamp", None),
-    )
-    stamp = getattr(response, "pages_stamp", "") or ""
-    return Sitting(invitation, response, arm, language, pages, answered, stamp)
+    pages = respondent_pages(wave, language=language, nudges=Arm(arm).nudges, stamp=row.pages_stamp)
+    return Sitting(invitation, response, arm, language, pages, answered, row.pages_stamp or "")
 
 
 def _answers_refused(request: HttpRequest, sitting: Sitting) -> HttpResponse:
@@ -463,12 +450,12 @@ def check_answers(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def done(request: HttpRequest) -> HttpResponse:
-    invitation = _session_invitation(request)
-    if invitation is None:
+    row = _session_sitting(request)
+    if row is None:
         return _link_not_valid(request)
-    response = Response.objects.filter(wave=invitation.wave, member=invitation.member).first()
-    if response is None or response.status != ResponseStatus.COMPLETE:
-        if not invitation.wave.is_open:
-            return _wave_not_open(request, invitation.wave)
+    wave = row.invitation.wave
+    if row.response is None or row.response.status != ResponseStatus.COMPLETE:
+        if not wave.is_open:
+            return _wave_not_open(request, wave)
         return redirect("experiments:questionnaire")
-    return render(request, "experiments/done.html", {"wave": invitation.wave})
+    return render(request, "experiments/done.html", {"wave": wave})

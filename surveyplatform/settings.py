@@ -119,6 +119,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every questionnaire page runs the same few statements: bound on the server and prepared
+# once per connection (after a few uses), Postgres stops planning them again each time.
+# Turn off behind a connection pooler in transaction mode, which cannot keep them.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -155,7 +164,7 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 # Sessions live in the database so that a Redis outage never logs anyone out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "surveyplatform.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14)
 
 # Redis is the Celery broker; with no broker configured, tasks run in-process.
