@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from analysis import exports
+from analysis.codebook import tidy_variables
 from analysis.models import ExportFormat
 from experiments.models import ActivityAnswer, Assignment, Response, ThemeAnswer, WaveStatus
 from tests.analysis.test_exports import export_bytes
@@ -468,3 +470,30 @@ def test_stata_and_spss_files_are_byte_identical_to_the_pinned_files(scope, wave
     assert sha256(stata) == DIGESTS[(waves, "dta")]
     assert sha256(stata_cy) == DIGESTS[(waves, "dta-cy")]
     assert sha256(spss) == DIGESTS[(waves, "sav")]
+
+
+@pytest.mark.parametrize(("format", "waves"), list(PINNED_CSV))
+def test_the_record_by_record_path_of_other_databases_writes_the_same_files(
+    scope, monkeypatch, format, waves
+):
+    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
+    wave_ids = scope if waves == "all" else [9201]
+
+    assert export_bytes(wave_ids, format) == PINNED_CSV[(format, waves)].encode("utf-8")
+
+
+def test_an_export_stopped_mid_stream_leaves_the_connection_usable(scope, monkeypatch, tmp_path):
+    # Given rows read in chunks of one, and a later response holding an unknown code
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    Response.objects.filter(pk=9718).update(gender="female")
+
+    # When the tidy export fails part way, and another one is abandoned after its first chunk
+    with pytest.raises(exports.ExportError, match=r"gender.*'female'"):
+        exports.write_export(tmp_path / "x.csv", wave_ids=scope, format=ExportFormat.CSV_TIDY)
+    variables = tidy_variables(exports.load_scope(scope))
+    rows = exports.tidy_csv_rows(exports.load_scope(scope), scope, variables)
+    assert len(next(rows)) == 1
+    rows.close()
+
+    # Then the connection answers the next query
+    assert Response.objects.filter(wave_id__in=scope).count() == 21
