@@ -7,11 +7,12 @@ Exports are cached by the hash of their inputs: the same request over the same d
 returns the file already made.
 
 The data are streamed, so that exports hold one chunk of rows in memory and not the wave.
-The tidy CSV is read on Postgres with one COPY of a query that joins the answers and
-formats the times, its cells converted per response and per distinct activity pattern
-rather than one by one. The other files read three server-side cursors merged response by
-response; the Stata and SPSS writers of `labelled_files` spool their rows to disk rather
-than build a DataFrame of the whole wave.
+The tidy rows (of the tidy CSV, Stata and SPSS files) are read on Postgres with one COPY
+of a query that joins the answers and formats the times, their cells converted per
+response and per distinct activity pattern rather than one by one. The wide CSV, and every
+file on other databases, reads three server-side cursors merged response by response. The
+Stata and SPSS writers of `labelled_files` spool their rows to disk rather than build a
+DataFrame of the whole wave.
 """
 
 import contextlib
@@ -398,8 +399,8 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
         write_csv(path, variables, csv_rows(wide_records(scope, wave_ids), variables))
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
-        records = tidy_records(scope, wave_ids)
-        write_labelled(path, records, variables, format=format, labels=labels)
+        rows = tidy_labelled_rows(scope, wave_ids, variables)
+        write_labelled(path, rows, variables, format=format, labels=labels)
     elif format == ExportFormat.CODEBOOK_HTML:
         path.write_bytes(render_codebook_html(scope))
     elif format == ExportFormat.CODEBOOK_CSV:
@@ -584,10 +585,12 @@ def wide_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
         yield record
 
 
-# --- Reading the tidy CSV rows in one query -----------------------------------------------
+# --- Reading the tidy rows in one query --------------------------------------------------
 
 # A timestamp as `csv_converter` writes it, formatted by Postgres instead of per cell in Python.
 SQL_UTC_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+# A timestamp as `cell_converter` gives it: naive, in UTC.
+SQL_UTC_NAIVE = "({} AT TIME ZONE 'UTC')"
 MEMO_LIMIT = 50_000
 
 
@@ -609,6 +612,11 @@ class _Memo(dict):
         return value
 
 
+def _reads_in_sql() -> bool:
+    """Return whether the database is Postgres, which the one-query readers need."""
+    return connection.vendor == "postgresql"
+
+
 def _parse_activities(text: str | None) -> dict[int, bool | None]:
     """Read the `activity:done` list of one theme answer built by `_tidy_query`."""
     done: dict[int, bool | None] = {}
@@ -618,37 +626,47 @@ def _parse_activities(text: str | None) -> dict[int, bool | None]:
     return done
 
 
-def _reads_in_sql() -> bool:
-    """Return whether the database is Postgres, which the one-query readers need."""
-    return connection.vendor == "postgresql"
+def _copy_type(variable: Variable, *, times_as_text: bool) -> str:
+    """Return the type COPY's rows are read as, for a column Postgres gives raw."""
+    if variable.kind == DATETIME:
+        return "text" if times_as_text else "timestamp"
+    if variable.kind == STRING or (variable.kind == CODED and variable.text_codes):
+        return "text"
+    return "float8" if variable.kind == FLOAT else "int8"
 
 
-def _integer(text: str | None) -> int | None:
-    return None if text is None else int(text)
+def _tidy_query(
+    response_variables: list[Variable],
+    item_variables: list[Variable],
+    wave_ids: list[int],
+    *,
+    times_as_text: bool,
+):
+    """Return the SQL, parameters and COPY types of the tidy rows (one per response × theme).
 
-
-def _tidy_query(response_variables: list[Variable], item_names: list[str], wave_ids: list[int]):
-    """Return the SQL and parameters of the tidy rows: one per response × theme answered.
-
-    Columns: response id, council id, member id, the response variables (times already as
-    UTC text), theme id, the theme items, then the theme's activity answers as
+    Columns: response id, council id, member id, the response variables (times in UTC, as
+    text or naive), theme id, the theme items, then the theme's activity answers as
     `activity:done` text.
     """
     quote = connection.ops.quote_name
     response = {field.name: field for field in Response._meta.concrete_fields}
     item = {field.name: field for field in ThemeAnswer._meta.concrete_fields}
     sources = {"council": "w.council_id", "wave": "r.wave_id", "arm": "s.arm"}
+    time = SQL_UTC_TEXT if times_as_text else SQL_UTC_NAIVE
     columns = ["r.id", "w.council_id", "r.member_id"]
     for variable in response_variables:
         source = sources.get(variable.name) or f"r.{quote(response[variable.name].column)}"
-        columns.append(SQL_UTC_TEXT.format(source) if variable.kind == DATETIME else source)
+        columns.append(time.format(source) if variable.kind == DATETIME else source)
     columns.append("t.theme_id")
-    columns += [f"t.{quote(item[name].column)}" for name in item_names]
+    columns += [f"t.{quote(item[variable.name].column)}" for variable in item_variables]
     columns.append(
         "(SELECT string_agg(aa.activity_id::text || ':' || coalesce(aa.done::int::text, ''),"
         f" ',' ORDER BY aa.activity_id) FROM {ActivityAnswer._meta.db_table} aa"
         " WHERE aa.theme_answer_id = t.id)"
     )
+    types = ["int8"] * 3
+    types += [_copy_type(v, times_as_text=times_as_text) for v in response_variables]
+    types += ["int8", *(_copy_type(v, times_as_text=True) for v in item_variables), "text"]
     sql = (
         f"SELECT {', '.join(columns)}"
         f" FROM {Response._meta.db_table} r"
@@ -659,14 +677,14 @@ def _tidy_query(response_variables: list[Variable], item_names: list[str], wave_
         " WHERE r.wave_id = ANY(%s::bigint[])"
         " ORDER BY r.id, t.theme_id"
     )
-    return sql, [list(wave_ids)]
+    return sql, [list(wave_ids)], types
 
 
 def _python_step(variable: Variable, convert: Callable) -> Callable | None:
     """Return how Python finishes a cell that Postgres gives raw, or None if it is final.
 
-    Numbers and codes go to the writer as they are (it writes None as nothing); text is
-    guarded; text choices become codes through a cache, having few distinct values.
+    Numbers, codes and times are final as read (the CSV writer writes None as nothing);
+    text is guarded; text choices become codes through a cache, having few distinct values.
     """
     if variable.kind == STRING:
         return convert
@@ -675,18 +693,21 @@ def _python_step(variable: Variable, convert: Callable) -> Callable | None:
     return None
 
 
-def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
-    """Yield the tidy file's rows in chunks, the same cells as `csv_rows` of `tidy_records`.
+def _tidy_chunks(
+    scope: Scope,
+    wave_ids: list[int],
+    variables: list[Variable],
+    converters: list[Callable],
+    *,
+    times_as_text: bool,
+) -> Iterator[list[list]]:
+    """Yield the tidy rows in chunks, each cell as `converters` give it (Postgres only).
 
     Postgres joins the answers and formats the times; Python converts each response's
     cells once for all its themes, and each theme's activity pattern once per distinct
-    pattern. Other databases (the SQLite of `make run`) take the record by record path.
+    pattern, with the same functions as `tidy_records`.
     """
-    if not _reads_in_sql():
-        yield from csv_rows(tidy_records(scope, wave_ids), variables)
-        return
     names = [variable.name for variable in variables]
-    converters = [csv_converter(variable) for variable in variables]
     item_names = [field.name for field in theme_item_fields()]
     theme_at = names.index("theme")  # the response's columns come before it
     tail_at = theme_at + 1 + len(item_names)
@@ -701,10 +722,10 @@ def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) 
     def theme_tail(key) -> list:
         """Return the activity and derived cells of one theme's answers (as tidy_records)."""
         theme_id, activities, collective, time_now = key
-        theme = themes[int(theme_id)]
+        theme = themes[theme_id]
         answers = ThemeAnswers(
-            theme_id=theme.id,
-            items={"collective": _integer(collective), "time_now": _integer(time_now)},
+            theme_id=theme_id,
+            items={"collective": collective, "time_now": time_now},
             activities=_parse_activities(activities),
         )
         values = {
@@ -716,13 +737,17 @@ def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) 
 
     tails = _Memo(theme_tail)
     pseudonymise = Pseudonymiser()
-    sql, params = _tidy_query(variables[1:theme_at], item_names, wave_ids)
+    sql, params, types = _tidy_query(
+        variables[1:theme_at],
+        variables[theme_at + 1 : tail_at],
+        wave_ids,
+        times_as_text=times_as_text,
+    )
     # Row layout: response id, council id, member id, then the cells from `theme` on.
     theme_in_row = 2 + theme_at
     activities_in_row = 2 + tail_at
     collective_in_row = theme_in_row + 1 + item_names.index("collective")
     time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
-    types = ["int8"] * 3 + ["text"] * (activities_in_row - 2)
     with transaction.atomic(), connection.cursor() as cursor:
         # The plan's estimated cost calls for JIT compilation, which takes longer than
         # running this query does.
@@ -755,6 +780,28 @@ def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) 
                     chunk = []
             if chunk:
                 yield chunk
+
+
+def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the tidy file's rows of CSV cells in chunks, as `csv_rows` of `tidy_records`.
+
+    Read in one query on Postgres; other databases (the SQLite of `make run`) take the
+    record by record path.
+    """
+    if not _reads_in_sql():
+        return csv_rows(tidy_records(scope, wave_ids), variables)
+    converters = [csv_converter(variable) for variable in variables]
+    return _tidy_chunks(scope, wave_ids, variables, converters, times_as_text=True)
+
+
+def tidy_labelled_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the tidy rows of exported cells for Stata and SPSS, as `labelled_rows` does."""
+    if not _reads_in_sql():
+        yield from labelled_rows(tidy_records(scope, wave_ids), variables)
+        return
+    converters = [cell_converter(variable) for variable in variables]
+    for chunk in _tidy_chunks(scope, wave_ids, variables, converters, times_as_text=False):
+        yield from chunk
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -859,7 +906,7 @@ def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterato
 
 
 def write_labelled(
-    path: Path, records: Iterator[dict], variables: list[Variable], *, format: str, labels: str
+    path: Path, rows: Iterator[tuple], variables: list[Variable], *, format: str, labels: str
 ) -> None:
     """Write a Stata or SPSS file with variable labels and value labels in one language.
 
@@ -888,7 +935,7 @@ def write_labelled(
     ]
     writer = labelled_files.write_dta if format == ExportFormat.STATA else labelled_files.write_sav
     try:
-        writer(path, columns, labelled_rows(records, variables))
+        writer(path, columns, rows)
     except labelled_files.LabelledFileError as error:
         raise ExportError(str(error)) from error
 

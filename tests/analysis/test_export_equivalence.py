@@ -482,6 +482,17 @@ def test_the_record_by_record_path_of_other_databases_writes_the_same_files(
     assert export_bytes(wave_ids, format) == PINNED_CSV[(format, waves)].encode("utf-8")
 
 
+def test_the_record_by_record_path_writes_the_same_stata_and_spss_files(scope, monkeypatch):
+    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
+
+    stata = export_bytes(scope, ExportFormat.STATA)
+    with time_machine.travel(datetime(2026, 7, 2, 9, 15, tzinfo=UTC), tick=False):
+        spss = export_bytes(scope, ExportFormat.SPSS)
+
+    assert sha256(stata) == DIGESTS[("all", "dta")]
+    assert sha256(spss) == DIGESTS[("all", "sav")]
+
+
 def test_an_export_stopped_mid_stream_leaves_the_connection_usable(scope, monkeypatch, tmp_path):
     # Given rows read in chunks of one, and a later response holding an unknown code
     monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
