@@ -7,12 +7,11 @@ Exports are cached by the hash of their inputs: the same request over the same d
 returns the file already made.
 
 The data are streamed, so that exports hold one chunk of rows in memory and not the wave.
-The tidy rows (of the tidy CSV, Stata and SPSS files) are read on Postgres with one COPY
-of a query that joins the answers and formats the times, their cells converted per
-response and per distinct activity pattern rather than one by one. The wide CSV, and every
-file on other databases, reads three server-side cursors merged response by response. The
-Stata and SPSS writers of `labelled_files` spool their rows to disk rather than build a
-DataFrame of the whole wave.
+On Postgres the rows are read with one COPY of a query that joins the answers and
+formats the times, their cells converted per response and per distinct activity pattern
+rather than one by one. Other databases (the SQLite of `make run`) read three server-side
+cursors merged response by response, into records. The Stata and SPSS writers of
+`labelled_files` spool their rows to disk rather than build a DataFrame of the whole wave.
 """
 
 import contextlib
@@ -396,7 +395,7 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
         write_csv(path, variables, tidy_csv_rows(scope, wave_ids, variables))
     elif format == ExportFormat.CSV_WIDE:
         variables = wide_variables(scope)
-        write_csv(path, variables, csv_rows(wide_records(scope, wave_ids), variables))
+        write_csv(path, variables, wide_csv_rows(scope, wave_ids, variables))
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
         rows = tidy_labelled_rows(scope, wave_ids, variables)
@@ -641,12 +640,14 @@ def _tidy_query(
     wave_ids: list[int],
     *,
     times_as_text: bool,
+    every_response: bool = False,
 ):
-    """Return the SQL, parameters and COPY types of the tidy rows (one per response × theme).
+    """Return the SQL, parameters and COPY types of the rows of each response × theme answered.
 
     Columns: response id, council id, member id, the response variables (times in UTC, as
     text or naive), theme id, the theme items, then the theme's activity answers as
-    `activity:done` text.
+    `activity:done` text. With `every_response`, a response without answers has one row
+    whose theme is null.
     """
     quote = connection.ops.quote_name
     response = {field.name: field for field in Response._meta.concrete_fields}
@@ -673,11 +674,30 @@ def _tidy_query(
         f" JOIN {Wave._meta.db_table} w ON w.id = r.wave_id"
         f" LEFT JOIN {Assignment._meta.db_table} s"
         " ON s.wave_id = r.wave_id AND s.member_id = r.member_id"
-        f" JOIN {ThemeAnswer._meta.db_table} t ON t.response_id = r.id"
+        f" {'LEFT JOIN' if every_response else 'JOIN'} {ThemeAnswer._meta.db_table} t"
+        " ON t.response_id = r.id"
         " WHERE r.wave_id = ANY(%s::bigint[])"
         " ORDER BY r.id, t.theme_id"
     )
     return sql, [list(wave_ids)], types
+
+
+@contextlib.contextmanager
+def _copied_rows(sql: str, params: list, types: list[str]) -> Iterator[Iterator[tuple]]:
+    """Give the rows of a query streamed with COPY, each column read as its type.
+
+    A context manager, so that leaving early (an error, an abandoned export) ends the
+    COPY and the transaction at once rather than whenever the iterator is collected.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The plan's estimated cost calls for JIT compilation, which takes longer than
+        # running these queries does.
+        cursor.execute("SET LOCAL jit = off")
+        # COPY streams the rows while they are converted (a cursor's fetches would leave
+        # the server idle between them); memory holds what the socket buffers.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+            copy.set_types(types)
+            yield copy.rows()
 
 
 def _python_step(variable: Variable, convert: Callable) -> Callable | None:
@@ -748,38 +768,143 @@ def _tidy_chunks(
     activities_in_row = 2 + tail_at
     collective_in_row = theme_in_row + 1 + item_names.index("collective")
     time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The plan's estimated cost calls for JIT compilation, which takes longer than
-        # running this query does.
-        cursor.execute("SET LOCAL jit = off")
-        # COPY streams the rows while they are converted here (a cursor's fetches would
-        # leave the server idle between them); memory holds what the socket buffers.
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-            copy.set_types(types)
-            current = None
-            head: list = []
-            chunk = []
-            for row in copy.rows():
-                if row[0] != current:
-                    current = row[0]
-                    head = [pseudonymise(row[1], row[2]), *row[3:theme_in_row]]
-                    for i, step in head_steps:
-                        head[i] = step(head[i])
-                cells = list(row[theme_in_row:activities_in_row])
-                for i, step in theme_steps:
-                    cells[i] = step(cells[i])
-                key = (
-                    row[theme_in_row],
-                    row[activities_in_row],
-                    row[collective_in_row],
-                    row[time_now_in_row],
-                )
-                chunk.append(head + cells + tails[key])
-                if len(chunk) == CHUNK_SIZE:
-                    yield chunk
-                    chunk = []
-            if chunk:
+    current = None
+    head: list = []
+    chunk = []
+    with _copied_rows(sql, params, types) as rows:
+        for row in rows:
+            if row[0] != current:
+                current = row[0]
+                head = [pseudonymise(row[1], row[2]), *row[3:theme_in_row]]
+                for i, step in head_steps:
+                    head[i] = step(head[i])
+            cells = list(row[theme_in_row:activities_in_row])
+            for i, step in theme_steps:
+                cells[i] = step(cells[i])
+            key = (
+                row[theme_in_row],
+                row[activities_in_row],
+                row[collective_in_row],
+                row[time_now_in_row],
+            )
+            chunk.append(head + cells + tails[key])
+            if len(chunk) == CHUNK_SIZE:
                 yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _wide_chunks(
+    scope: Scope, wave_ids: list[int], variables: list[Variable], converters: list[Callable]
+) -> Iterator[list[list]]:
+    """Yield the wide rows in chunks of CSV cells, as `csv_rows` of `wide_records` (Postgres).
+
+    The rows of `_tidy_query` with every response, each theme answer's cells put in its
+    theme's columns; the activity and derived cells are computed once per pattern.
+    """
+    names = [variable.name for variable in variables]
+    item_names = [field.name for field in theme_item_fields()]
+    tidy = tidy_variables(scope)
+    head_size = [variable.name for variable in tidy].index("theme")
+    derived = [variable.name for variable in tidy if variable.derivation]
+    if names[:head_size] != [variable.name for variable in tidy[:head_size]]:
+        raise ExportError("The wide columns are not in the order the export reads them.")
+    head_steps = [
+        (i, step)
+        for i in range(1, head_size)
+        if (step := _python_step(variables[i], converters[i]))
+    ]
+    blocks = {}  # theme id → (first column, item steps, cache of the activity and derived cells)
+    start = head_size
+    for theme in scope.themes:
+        prefix = f"t{theme.id}_"
+        size = len(item_names) + len(theme.activities) + len(derived)
+        expected = [prefix + name for name in item_names]
+        expected += [f"{prefix}a{activity_id}" for activity_id, _en, _cy in theme.activities]
+        expected += [prefix + name for name in derived]
+        if names[start : start + size] != expected:
+            raise ExportError("The wide columns are not in the order the export reads them.")
+        item_steps = [
+            (i, step)
+            for i in range(len(item_names))
+            if (step := _python_step(variables[start + i], converters[start + i]))
+        ]
+        tail = [
+            (variables[i].source, converters[i])
+            for i in range(start + len(item_names), start + size)
+        ]
+
+        def theme_tail(key, theme=theme, tail=tail) -> list:
+            """Return the activity and derived cells of one theme's answers (as wide_records)."""
+            activities, collective, time_now = key
+            answers = ThemeAnswers(
+                theme_id=theme.id,
+                items={"collective": collective, "time_now": time_now},
+                activities=_parse_activities(activities),
+            )
+            values = {
+                f"a{activity_id}": _done_code(answers.activities.get(activity_id))
+                for activity_id, _en, _cy in theme.activities
+            }
+            values.update(derived_values(theme, answers))
+            return [convert(values.get(source)) for source, convert in tail]
+
+        blocks[theme.id] = (start, item_steps, _Memo(theme_tail))
+        start += size
+    if start != len(names):
+        raise ExportError("The wide columns are not in the order the export reads them.")
+
+    pseudonymise = Pseudonymiser()
+    items_at = head_size + 1
+    sql, params, types = _tidy_query(
+        tidy[1:head_size],
+        tidy[items_at : items_at + len(item_names)],
+        wave_ids,
+        times_as_text=True,
+        every_response=True,
+    )
+    # Row layout: response id, council id, member id, the response's cells, theme, items.
+    theme_in_row = 2 + head_size
+    activities_in_row = theme_in_row + 1 + len(item_names)
+    collective_in_row = theme_in_row + 1 + item_names.index("collective")
+    time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
+    blank = [None] * (len(names) - head_size)
+    current = None
+    record: list = []
+    chunk = []
+    with _copied_rows(sql, params, types) as rows:
+        for row in rows:
+            if row[0] != current:
+                if current is not None:
+                    chunk.append(record)
+                    if len(chunk) == CHUNK_SIZE:
+                        yield chunk
+                        chunk = []
+                current = row[0]
+                record = [pseudonymise(row[1], row[2]), *row[3:theme_in_row], *blank]
+                for i, step in head_steps:
+                    record[i] = step(record[i])
+            if row[theme_in_row] is None:
+                continue  # a response without answers: its theme columns stay empty
+            first, item_steps, tails = blocks[row[theme_in_row]]
+            cells = list(row[theme_in_row + 1 : activities_in_row])
+            for i, step in item_steps:
+                cells[i] = step(cells[i])
+            cells += tails[(row[activities_in_row], row[collective_in_row], row[time_now_in_row])]
+            record[first : first + len(cells)] = cells
+        if current is not None:
+            chunk.append(record)
+        if chunk:
+            yield chunk
+
+
+def wide_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the wide file's rows of CSV cells in chunks, as `csv_rows` of `wide_records`."""
+    if not _reads_in_sql():
+        return csv_rows(wide_records(scope, wave_ids), variables)
+    converters = [csv_converter(variable) for variable in variables]
+    return _wide_chunks(scope, wave_ids, variables, converters)
 
 
 def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
