@@ -508,3 +508,17 @@ def test_an_export_stopped_mid_stream_leaves_the_connection_usable(scope, monkey
 
     # Then the connection answers the next query
     assert Response.objects.filter(wave_id__in=scope).count() == 21
+
+
+@pytest.mark.parametrize("format", [ExportFormat.CSV_TIDY, ExportFormat.CSV_WIDE])
+def test_a_wave_without_responses_gives_the_header_alone_by_both_paths(db, monkeypatch, format):
+    wave = WaveFactory(status=WaveStatus.CLOSED, title="Empty")
+    WaveThemeFactory(wave=wave)
+
+    fast = export_bytes([wave.pk], format)
+    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
+    slow = export_bytes([wave.pk], format)
+
+    assert fast == slow
+    assert fast.startswith("\ufeffpseudonym,council,wave,".encode())
+    assert fast.count(b"\r\n") == 1
