@@ -6,10 +6,12 @@ when complete, so a crashed or killed worker never leaves a file anyone can down
 Exports are cached by the hash of their inputs: the same request over the same data
 returns the file already made.
 
-The data are read with streaming server-side cursors, merged response by response, so
-that exports hold one response in memory at a time: CSV is written row by row, and the
-Stata and SPSS writers of `labelled_files` spool their rows to disk rather than build a
-DataFrame of the whole wave.
+The data are streamed, so that exports hold one chunk of rows in memory and not the wave.
+On Postgres the rows are read with one COPY of a query that joins the answers and
+formats the times, their cells converted per response and per distinct activity pattern
+rather than one by one. Other databases (the SQLite of `make run`) read three server-side
+cursors merged response by response, into records. The Stata and SPSS writers of
+`labelled_files` spool their rows to disk rather than build a DataFrame of the whole wave.
 """
 
 import contextlib
@@ -26,7 +28,7 @@ from datetime import UTC
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
@@ -389,13 +391,15 @@ def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = 
     """Write one export of the waves to `path` (a plain function, without any job row)."""
     scope = load_scope(wave_ids)
     if format == ExportFormat.CSV_TIDY:
-        write_csv(path, tidy_variables(scope), tidy_records(scope, wave_ids))
+        variables = tidy_variables(scope)
+        write_csv(path, variables, tidy_csv_rows(scope, wave_ids, variables))
     elif format == ExportFormat.CSV_WIDE:
-        write_csv(path, wide_variables(scope), wide_records(scope, wave_ids))
+        variables = wide_variables(scope)
+        write_csv(path, variables, wide_csv_rows(scope, wave_ids, variables))
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
-        records = tidy_records(scope, wave_ids)
-        write_labelled(path, records, variables, format=format, labels=labels)
+        rows = tidy_labelled_rows(scope, wave_ids, variables)
+        write_labelled(path, rows, variables, format=format, labels=labels)
     elif format == ExportFormat.CODEBOOK_HTML:
         path.write_bytes(render_codebook_html(scope))
     elif format == ExportFormat.CODEBOOK_CSV:
@@ -580,6 +584,351 @@ def wide_records(scope: Scope, wave_ids: list[int]) -> Iterator[dict]:
         yield record
 
 
+# --- Reading the tidy rows in one query --------------------------------------------------
+
+# A timestamp as `csv_converter` writes it, formatted by Postgres instead of per cell in Python.
+SQL_UTC_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+# A timestamp as `cell_converter` gives it: naive, in UTC.
+SQL_UTC_NAIVE = "({} AT TIME ZONE 'UTC')"
+MEMO_LIMIT = 50_000
+
+
+class _Memo(dict):
+    """A cache computing each missing value once; cleared when full, so memory stays flat.
+
+    The cells it holds (coded answers, a theme's activity pattern) take few distinct values,
+    so the conversion runs a handful of times instead of once per cell.
+    """
+
+    def __init__(self, compute: Callable):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key):
+        if len(self) >= MEMO_LIMIT:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+def _reads_in_sql() -> bool:
+    """Return whether the database is Postgres, which the one-query readers need."""
+    return connection.vendor == "postgresql"
+
+
+def _parse_activities(text: str | None) -> dict[int, bool | None]:
+    """Read the `activity:done` list of one theme answer built by `_tidy_query`."""
+    done: dict[int, bool | None] = {}
+    for part in text.split(",") if text else ():
+        activity_id, _sep, code = part.partition(":")
+        done[int(activity_id)] = None if code == "" else code == "1"
+    return done
+
+
+def _copy_type(variable: Variable, *, times_as_text: bool) -> str:
+    """Return the type COPY's rows are read as, for a column Postgres gives raw."""
+    if variable.kind == DATETIME:
+        return "text" if times_as_text else "timestamp"
+    if variable.kind == STRING or (variable.kind == CODED and variable.text_codes):
+        return "text"
+    return "float8" if variable.kind == FLOAT else "int8"
+
+
+def _tidy_query(
+    response_variables: list[Variable],
+    item_variables: list[Variable],
+    wave_ids: list[int],
+    *,
+    times_as_text: bool,
+    every_response: bool = False,
+):
+    """Return the SQL, parameters and COPY types of the rows of each response × theme answered.
+
+    Columns: response id, council id, member id, the response variables (times in UTC, as
+    text or naive), theme id, the theme items, then the theme's activity answers as
+    `activity:done` text. With `every_response`, a response without answers has one row
+    whose theme is null.
+    """
+    quote = connection.ops.quote_name
+    response = {field.name: field for field in Response._meta.concrete_fields}
+    item = {field.name: field for field in ThemeAnswer._meta.concrete_fields}
+    sources = {"council": "w.council_id", "wave": "r.wave_id", "arm": "s.arm"}
+    time = SQL_UTC_TEXT if times_as_text else SQL_UTC_NAIVE
+    columns = ["r.id", "w.council_id", "r.member_id"]
+    for variable in response_variables:
+        source = sources.get(variable.name) or f"r.{quote(response[variable.name].column)}"
+        columns.append(time.format(source) if variable.kind == DATETIME else source)
+    columns.append("t.theme_id")
+    columns += [f"t.{quote(item[variable.name].column)}" for variable in item_variables]
+    columns.append(
+        "(SELECT string_agg(aa.activity_id::text || ':' || coalesce(aa.done::int::text, ''),"
+        f" ',' ORDER BY aa.activity_id) FROM {ActivityAnswer._meta.db_table} aa"
+        " WHERE aa.theme_answer_id = t.id)"
+    )
+    types = ["int8"] * 3
+    types += [_copy_type(v, times_as_text=times_as_text) for v in response_variables]
+    types += ["int8", *(_copy_type(v, times_as_text=True) for v in item_variables), "text"]
+    sql = (
+        f"SELECT {', '.join(columns)}"
+        f" FROM {Response._meta.db_table} r"
+        f" JOIN {Wave._meta.db_table} w ON w.id = r.wave_id"
+        f" LEFT JOIN {Assignment._meta.db_table} s"
+        " ON s.wave_id = r.wave_id AND s.member_id = r.member_id"
+        f" {'LEFT JOIN' if every_response else 'JOIN'} {ThemeAnswer._meta.db_table} t"
+        " ON t.response_id = r.id"
+        " WHERE r.wave_id = ANY(%s::bigint[])"
+        " ORDER BY r.id, t.theme_id"
+    )
+    return sql, [list(wave_ids)], types
+
+
+@contextlib.contextmanager
+def _copied_rows(sql: str, params: list, types: list[str]) -> Iterator[Iterator[tuple]]:
+    """Give the rows of a query streamed with COPY, each column read as its type.
+
+    A context manager, so that leaving early (an error, an abandoned export) ends the
+    COPY and the transaction at once rather than whenever the iterator is collected.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The plan's estimated cost calls for JIT compilation, which takes longer than
+        # running these queries does.
+        cursor.execute("SET LOCAL jit = off")
+        # COPY streams the rows while they are converted (a cursor's fetches would leave
+        # the server idle between them); memory holds what the socket buffers.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+            copy.set_types(types)
+            yield copy.rows()
+
+
+def _python_step(variable: Variable, convert: Callable) -> Callable | None:
+    """Return how Python finishes a cell that Postgres gives raw, or None if it is final.
+
+    Numbers, codes and times are final as read (the CSV writer writes None as nothing);
+    text is guarded; text choices become codes through a cache, having few distinct values.
+    """
+    if variable.kind == STRING:
+        return convert
+    if variable.kind == CODED and variable.text_codes:
+        return _Memo(convert).__getitem__
+    return None
+
+
+def _tidy_chunks(
+    scope: Scope,
+    wave_ids: list[int],
+    variables: list[Variable],
+    converters: list[Callable],
+    *,
+    times_as_text: bool,
+) -> Iterator[list[list]]:
+    """Yield the tidy rows in chunks, each cell as `converters` give it (Postgres only).
+
+    Postgres joins the answers and formats the times; Python converts each response's
+    cells once for all its themes, and each theme's activity pattern once per distinct
+    pattern, with the same functions as `tidy_records`.
+    """
+    names = [variable.name for variable in variables]
+    item_names = [field.name for field in theme_item_fields()]
+    theme_at = names.index("theme")  # the response's columns come before it
+    tail_at = theme_at + 1 + len(item_names)
+    if names[0] != "pseudonym" or names[theme_at:tail_at] != ["theme", *item_names]:
+        raise ExportError("The tidy columns are not in the order the export reads them.")
+    steps = [(i, _python_step(variables[i], converters[i])) for i in range(len(variables))]
+    head_steps = [(i, step) for i, step in steps[1:theme_at] if step]
+    theme_steps = [(i - theme_at, step) for i, step in steps[theme_at:tail_at] if step]
+    tail = list(zip(names[tail_at:], converters[tail_at:], strict=True))
+    themes = {theme.id: theme for theme in scope.themes}
+
+    def theme_tail(key) -> list:
+        """Return the activity and derived cells of one theme's answers (as tidy_records)."""
+        theme_id, activities, collective, time_now = key
+        theme = themes[theme_id]
+        answers = ThemeAnswers(
+            theme_id=theme_id,
+            items={"collective": collective, "time_now": time_now},
+            activities=_parse_activities(activities),
+        )
+        values = {
+            f"act{position}": _done_code(answers.activities.get(activity_id))
+            for position, (activity_id, _en, _cy) in enumerate(theme.activities, start=1)
+        }
+        values.update(derived_values(theme, answers))
+        return [convert(values.get(name)) for name, convert in tail]
+
+    tails = _Memo(theme_tail)
+    pseudonymise = Pseudonymiser()
+    sql, params, types = _tidy_query(
+        variables[1:theme_at],
+        variables[theme_at + 1 : tail_at],
+        wave_ids,
+        times_as_text=times_as_text,
+    )
+    # Row layout: response id, council id, member id, then the cells from `theme` on.
+    theme_in_row = 2 + theme_at
+    activities_in_row = 2 + tail_at
+    collective_in_row = theme_in_row + 1 + item_names.index("collective")
+    time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
+    current = None
+    head: list = []
+    chunk = []
+    with _copied_rows(sql, params, types) as rows:
+        for row in rows:
+            if row[0] != current:
+                current = row[0]
+                head = [pseudonymise(row[1], row[2]), *row[3:theme_in_row]]
+                for i, step in head_steps:
+                    head[i] = step(head[i])
+            cells = list(row[theme_in_row:activities_in_row])
+            for i, step in theme_steps:
+                cells[i] = step(cells[i])
+            key = (
+                row[theme_in_row],
+                row[activities_in_row],
+                row[collective_in_row],
+                row[time_now_in_row],
+            )
+            chunk.append(head + cells + tails[key])
+            if len(chunk) == CHUNK_SIZE:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _wide_chunks(
+    scope: Scope, wave_ids: list[int], variables: list[Variable], converters: list[Callable]
+) -> Iterator[list[list]]:
+    """Yield the wide rows in chunks of CSV cells, as `csv_rows` of `wide_records` (Postgres).
+
+    The rows of `_tidy_query` with every response, each theme answer's cells put in its
+    theme's columns; the activity and derived cells are computed once per pattern.
+    """
+    names = [variable.name for variable in variables]
+    item_names = [field.name for field in theme_item_fields()]
+    tidy = tidy_variables(scope)
+    head_size = [variable.name for variable in tidy].index("theme")
+    derived = [variable.name for variable in tidy if variable.derivation]
+    if names[:head_size] != [variable.name for variable in tidy[:head_size]]:
+        raise ExportError("The wide columns are not in the order the export reads them.")
+    head_steps = [
+        (i, step)
+        for i in range(1, head_size)
+        if (step := _python_step(variables[i], converters[i]))
+    ]
+    blocks = {}  # theme id → (first column, item steps, cache of the activity and derived cells)
+    start = head_size
+    for theme in scope.themes:
+        prefix = f"t{theme.id}_"
+        size = len(item_names) + len(theme.activities) + len(derived)
+        expected = [prefix + name for name in item_names]
+        expected += [f"{prefix}a{activity_id}" for activity_id, _en, _cy in theme.activities]
+        expected += [prefix + name for name in derived]
+        if names[start : start + size] != expected:
+            raise ExportError("The wide columns are not in the order the export reads them.")
+        item_steps = [
+            (i, step)
+            for i in range(len(item_names))
+            if (step := _python_step(variables[start + i], converters[start + i]))
+        ]
+        tail = [
+            (variables[i].source, converters[i])
+            for i in range(start + len(item_names), start + size)
+        ]
+
+        def theme_tail(key, theme=theme, tail=tail) -> list:
+            """Return the activity and derived cells of one theme's answers (as wide_records)."""
+            activities, collective, time_now = key
+            answers = ThemeAnswers(
+                theme_id=theme.id,
+                items={"collective": collective, "time_now": time_now},
+                activities=_parse_activities(activities),
+            )
+            values = {
+                f"a{activity_id}": _done_code(answers.activities.get(activity_id))
+                for activity_id, _en, _cy in theme.activities
+            }
+            values.update(derived_values(theme, answers))
+            return [convert(values.get(source)) for source, convert in tail]
+
+        blocks[theme.id] = (start, item_steps, _Memo(theme_tail))
+        start += size
+    if start != len(names):
+        raise ExportError("The wide columns are not in the order the export reads them.")
+
+    pseudonymise = Pseudonymiser()
+    items_at = head_size + 1
+    sql, params, types = _tidy_query(
+        tidy[1:head_size],
+        tidy[items_at : items_at + len(item_names)],
+        wave_ids,
+        times_as_text=True,
+        every_response=True,
+    )
+    # Row layout: response id, council id, member id, the response's cells, theme, items.
+    theme_in_row = 2 + head_size
+    activities_in_row = theme_in_row + 1 + len(item_names)
+    collective_in_row = theme_in_row + 1 + item_names.index("collective")
+    time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
+    blank = [None] * (len(names) - head_size)
+    current = None
+    record: list = []
+    chunk = []
+    with _copied_rows(sql, params, types) as rows:
+        for row in rows:
+            if row[0] != current:
+                if current is not None:
+                    chunk.append(record)
+                    if len(chunk) == CHUNK_SIZE:
+                        yield chunk
+                        chunk = []
+                current = row[0]
+                record = [pseudonymise(row[1], row[2]), *row[3:theme_in_row], *blank]
+                for i, step in head_steps:
+                    record[i] = step(record[i])
+            if row[theme_in_row] is None:
+                continue  # a response without answers: its theme columns stay empty
+            first, item_steps, tails = blocks[row[theme_in_row]]
+            cells = list(row[theme_in_row + 1 : activities_in_row])
+            for i, step in item_steps:
+                cells[i] = step(cells[i])
+            cells += tails[(row[activities_in_row], row[collective_in_row], row[time_now_in_row])]
+            record[first : first + len(cells)] = cells
+        if current is not None:
+            chunk.append(record)
+        if chunk:
+            yield chunk
+
+
+def wide_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the wide file's rows of CSV cells in chunks, as `csv_rows` of `wide_records`."""
+    if not _reads_in_sql():
+        return csv_rows(wide_records(scope, wave_ids), variables)
+    converters = [csv_converter(variable) for variable in variables]
+    return _wide_chunks(scope, wave_ids, variables, converters)
+
+
+def tidy_csv_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the tidy file's rows of CSV cells in chunks, as `csv_rows` of `tidy_records`.
+
+    Read in one query on Postgres; other databases (the SQLite of `make run`) take the
+    record by record path.
+    """
+    if not _reads_in_sql():
+        return csv_rows(tidy_records(scope, wave_ids), variables)
+    converters = [csv_converter(variable) for variable in variables]
+    return _tidy_chunks(scope, wave_ids, variables, converters, times_as_text=True)
+
+
+def tidy_labelled_rows(scope: Scope, wave_ids: list[int], variables: list[Variable]) -> Iterator:
+    """Yield the tidy rows of exported cells for Stata and SPSS, as `labelled_rows` does."""
+    if not _reads_in_sql():
+        yield from labelled_rows(tidy_records(scope, wave_ids), variables)
+        return
+    converters = [cell_converter(variable) for variable in variables]
+    for chunk in _tidy_chunks(scope, wave_ids, variables, converters, times_as_text=False):
+        yield from chunk
+
+
 # --- Writing ------------------------------------------------------------------------------
 
 
@@ -648,15 +997,30 @@ def csv_converter(variable: Variable) -> Callable[[object], str]:
     return text
 
 
-def write_csv(path: Path, variables: list[Variable], records: Iterator[dict]) -> None:
-    """Write UTF-8 CSV with a byte-order mark (for Excel), streaming row by row."""
+def csv_rows(records: Iterator[dict], variables: list[Variable]) -> Iterator[list[list]]:
+    """Yield the records as chunks of rows of CSV cells, in the order of the variables."""
     columns = [(variable.name, csv_converter(variable)) for variable in variables]
+    get = dict.get
+    chunk = []
+    for record in records:
+        chunk.append([convert(get(record, name)) for name, convert in columns])
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_csv(path: Path, variables: list[Variable], chunks: Iterator[list[list]]) -> None:
+    """Write UTF-8 CSV with a byte-order mark (for Excel), streaming chunks of rows.
+
+    A missing cell may be None or empty text: the writer writes both as nothing.
+    """
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\r\n")
-        writer.writerow([name for name, _convert in columns])
-        get = dict.get
-        for record in records:
-            writer.writerow([convert(get(record, name)) for name, convert in columns])
+        writer.writerow([variable.name for variable in variables])
+        for chunk in chunks:
+            writer.writerows(chunk)
 
 
 def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterator[tuple]:
@@ -667,7 +1031,7 @@ def labelled_rows(records: Iterator[dict], variables: list[Variable]) -> Iterato
 
 
 def write_labelled(
-    path: Path, records: Iterator[dict], variables: list[Variable], *, format: str, labels: str
+    path: Path, rows: Iterator[tuple], variables: list[Variable], *, format: str, labels: str
 ) -> None:
     """Write a Stata or SPSS file with variable labels and value labels in one language.
 
@@ -696,7 +1060,7 @@ def write_labelled(
     ]
     writer = labelled_files.write_dta if format == ExportFormat.STATA else labelled_files.write_sav
     try:
-        writer(path, columns, labelled_rows(records, variables))
+        writer(path, columns, rows)
     except labelled_files.LabelledFileError as error:
         raise ExportError(str(error)) from error
 
