@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import connection
 from django.utils import translation
@@ -348,28 +349,29 @@ def respondent_pages(
     return pages
 
 
-_fragments: OrderedDict[tuple, str] = OrderedDict()
-FRAGMENTS_KEPT = 256
+T = TypeVar("T")
+_kept: OrderedDict[tuple, object] = OrderedDict()
+KEPT = 256
 
 
-def kept_fragment(key: tuple, render: Callable[[], str]) -> str:
-    """Return HTML rendered once per process for a key that names everything it shows.
+def kept(key: tuple, build: Callable[[], T]) -> T:
+    """Return what is built once per process for a key that names everything it shows.
 
-    The caller's key must hold the pages' digest (`questionnaire_stamp`), the language and
-    whatever else the fragment depends on; only fragments that are the same for every
-    member (a blank form: no answers, no errors, no token) may be kept.
+    For HTML of a blank page and the wording of its questions. The caller's key must hold
+    the pages' digest (`questionnaire_stamp`), the language and whatever else the value
+    depends on; only values that are the same for every member (no answers, no errors, no
+    token) may be kept.
     """
     with _pages_lock:
-        kept = _fragments.get(key)
-        if kept is not None:
-            _fragments.move_to_end(key)
-            return kept
-    html = render()
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = build()
     with _pages_lock:
-        _fragments[key] = html
-        while len(_fragments) > FRAGMENTS_KEPT:
-            _fragments.popitem(last=False)
-    return html
+        _kept[key] = value
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return value
 
 
 def _lacks_welsh_translation(text) -> bool:

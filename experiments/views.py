@@ -31,7 +31,7 @@ from experiments.models import (
 )
 from experiments.questionnaires import (
     ThemePage,
-    kept_fragment,
+    kept,
     needs_welsh,
     respondent_pages,
 )
@@ -256,13 +256,20 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         .prefetch_related("activity_answers")
         .first()
     )
-    form = ThemePageForm(
-        request.POST or None,
-        page=page,
-        initial=ThemePageForm.initial_from(stored),
-        manipulation_check=sitting.wave.manipulation_check,
-    )
-    if request.method == "POST" and form.is_valid():
+    # A page shown blank is the same for every member: its questions are rendered once per
+    # process, and without them no form is needed.
+    blank = request.method == "GET" and stored is None and bool(sitting.pages_stamp)
+
+    def make_form() -> ThemePageForm:
+        return ThemePageForm(
+            request.POST or None,
+            page=page,
+            initial=ThemePageForm.initial_from(stored),
+            manipulation_check=sitting.wave.manipulation_check,
+        )
+
+    form = None if blank else make_form()
+    if form is not None and form.is_bound and form.is_valid():
         try:
             with transaction.atomic():
                 save_theme_answers(
@@ -279,11 +286,10 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
     record_page_shown_with_exposures(
         response, page=f"theme-{page.theme_id}", nudge_text_ids=page.nudge_text_ids
     )
-    # A page shown blank is the same for every member: its questions are rendered once.
     questions = None
-    if request.method == "GET" and stored is None and sitting.pages_stamp:
+    if blank:
         wave = sitting.wave
-        questions = kept_fragment(
+        questions = kept(
             key=(
                 "theme",
                 sitting.pages_stamp,
@@ -292,8 +298,8 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
                 wave.time_questions,
                 wave.manipulation_check,
             ),
-            render=lambda: render_to_string(
-                "experiments/theme_questions.html", {"form": form, "page": page}
+            build=lambda: render_to_string(
+                "experiments/theme_questions.html", {"form": make_form(), "page": page}
             ),
         )
     back = (
@@ -377,16 +383,15 @@ def _summary(sitting: Sitting) -> list[dict]:
     }
     sections = []
     for number, page in enumerate(sitting.pages, start=1):
-        form = ThemePageForm(
-            page=page,
-            initial=ThemePageForm.initial_from(stored.get(page.theme_id)),
-            manipulation_check=sitting.wave.manipulation_check,
-        )
+        answers = ThemePageForm.initial_from(stored.get(page.theme_id))
         sections.append(
             {
                 "title": page.name,
                 "change_url": reverse("experiments:theme", args=[number]) + "?check=1",
-                "rows": [_row(field) for field in form],
+                "rows": [
+                    _answer_row(name, label, choices, answers.get(name))
+                    for name, label, choices in _theme_questions(sitting, page)
+                ],
             }
         )
     form = AboutYouForm(
@@ -409,11 +414,41 @@ def _summary(sitting: Sitting) -> list[dict]:
     return sections
 
 
-def _row(field) -> dict:
-    value = field.initial
-    choices = dict((str(k), v) for k, v in getattr(field.field, "choices", []))
+def _theme_questions(sitting: Sitting, page: ThemePage) -> list[tuple[str, str, dict]]:
+    """Return each question of a theme page: its field, its wording and its answers' labels.
+
+    The same for every member of the page's language, so kept once per process.
+    """
+    wave = sitting.wave
+
+    def build() -> list[tuple[str, str, dict]]:
+        form = ThemePageForm(page=page, manipulation_check=wave.manipulation_check)
+        return [(f.name, str(f.label), _choice_labels(f)) for f in form]
+
+    if not sitting.pages_stamp:
+        return build()
+    key = (
+        "questions",
+        sitting.pages_stamp,
+        sitting.language,
+        page.theme_id,
+        wave.time_questions,
+        wave.manipulation_check,
+    )
+    return kept(key, build)
+
+
+def _choice_labels(field) -> dict[str, str]:
+    return {str(k): str(v) for k, v in getattr(field.field, "choices", [])}
+
+
+def _answer_row(name: str, question: str, choices: dict, value) -> dict:
     answer = choices.get(str(value), value) if value not in (None, "") else ""
-    return {"question": field.label, "answer": answer, "id": field.name}
+    return {"question": question, "answer": answer, "id": name}
+
+
+def _row(field) -> dict:
+    return _answer_row(field.name, field.label, _choice_labels(field), field.initial)
 
 
 @never_cache
