@@ -1,6 +1,7 @@
 """Starting and recording a member's response to a wave."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import Subquery
@@ -21,6 +22,14 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+
+
+def postgres_statements() -> bool:
+    """Whether the hot path runs its own Postgres statements (else the ORM, e.g. on SQLite).
+
+    Both paths store the same rows; tests run the ORM path on Postgres too to show it.
+    """
+    return connection.vendor == "postgresql"
 
 
 class AnswersNotAccepted(Exception):
@@ -105,7 +114,7 @@ def _lock_response(response_id: int) -> tuple[Response, bool]:
     queue behind one another for the wave's row. Only the few columns saving needs are
     read: the wave's row holds its whole frozen design.
     """
-    if connection.vendor != "postgresql":
+    if not postgres_statements():
         response = (
             Response.objects.select_for_update()
             .select_related("wave")
@@ -160,7 +169,7 @@ THEME_ANSWER_FIELDS = [
 ]
 
 
-def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> ThemeAnswer:
+def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> None:
     """Store (or replace) the answers of one theme page; the response stays partial.
 
     Saving the same page twice, from a double click or the back button, updates the one
@@ -168,24 +177,13 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
     """
     with transaction.atomic(savepoint=False):
         response = _lock_for_answers(response_id)
+        if postgres_statements():
+            _upsert_theme_answers(response.pk, answers=answers, language=language)
+            return
         # One upsert for the theme's row and one for all its activities, whatever their
         # number; the unique constraints make a resent page replace, never add.
         (theme_answer,) = ThemeAnswer.objects.bulk_create(
-            [
-                ThemeAnswer(
-                    response=response,
-                    theme_id=answers.theme_id,
-                    collective=answers.collective,
-                    time_now=answers.time_now,
-                    time_more=answers.time_more,
-                    conditions=answers.conditions,
-                    satisfaction_information=answers.satisfaction_information,
-                    satisfaction_consultation=answers.satisfaction_consultation,
-                    satisfaction_response=answers.satisfaction_response,
-                    efficacy=answers.efficacy,
-                    recalled_nudge=answers.recalled_nudge,
-                )
-            ],
+            [ThemeAnswer(response=response, **_theme_answer_values(answers))],
             update_conflicts=True,
             unique_fields=["response", "theme"],
             update_fields=THEME_ANSWER_FIELDS,
@@ -202,7 +200,61 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
             )
         response.language = language
         response.save(update_fields=["language", "updated_at"])
-    return theme_answer
+
+
+def _theme_answer_values(answers: ThemeAnswers) -> dict:
+    return {
+        "theme_id": answers.theme_id,
+        "collective": answers.collective,
+        "time_now": answers.time_now,
+        "time_more": answers.time_more,
+        "conditions": answers.conditions,
+        "satisfaction_information": answers.satisfaction_information,
+        "satisfaction_consultation": answers.satisfaction_consultation,
+        "satisfaction_response": answers.satisfaction_response,
+        "efficacy": answers.efficacy,
+        "recalled_nudge": answers.recalled_nudge,
+    }
+
+
+@cache
+def _theme_answers_upsert_sql() -> str:
+    columns = ["response_id", "theme_id", *THEME_ANSWER_FIELDS]
+    updated = ", ".join(f"{c} = EXCLUDED.{c}" for c in THEME_ANSWER_FIELDS)
+    return f"""
+        WITH theme_answer AS (
+          INSERT INTO {ThemeAnswer._meta.db_table} ({", ".join(columns)})
+          VALUES ({", ".join(f"%({c})s" for c in columns)})
+          ON CONFLICT (response_id, theme_id) DO UPDATE SET {updated}
+          RETURNING id
+        ), activities AS (
+          INSERT INTO {ActivityAnswer._meta.db_table} (theme_answer_id, activity_id, done)
+          SELECT theme_answer.id, given.activity_id, given.done
+            FROM theme_answer,
+                 unnest(%(activity_ids)s::bigint[], %(done)s::boolean[])
+                   AS given (activity_id, done)
+          ON CONFLICT (theme_answer_id, activity_id) DO UPDATE SET done = EXCLUDED.done
+        )
+        UPDATE {Response._meta.db_table} SET language = %(language)s, updated_at = %(saved_at)s
+         WHERE id = %(response_id)s
+    """
+
+
+def _upsert_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> None:
+    """The theme's row, its activities and the response's language in one statement.
+
+    The unique constraints make a resent page replace, never add, as the ORM path does.
+    """
+    values = _theme_answer_values(answers)
+    values.update(
+        response_id=response_id,
+        saved_at=timezone.now(),
+        activity_ids=list(answers.activities),
+        done=list(answers.activities.values()),
+        language=language,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_theme_answers_upsert_sql(), values)
 
 
 def save_about_you(response_id: int, *, about: AboutYou, language: str) -> Response:
@@ -237,8 +289,17 @@ def answered_theme_ids(response: Response) -> set[int]:
     return set(ThemeAnswer.objects.filter(response=response).values_list("theme_id", flat=True))
 
 
-def record_page_shown(response: Response, *, page: str) -> PageVisit:
-    return PageVisit.objects.create(response=response, page=page, shown_at=timezone.now())
+def record_page_shown(response: Response, *, page: str) -> None:
+    now = timezone.now()
+    if not postgres_statements():
+        PageVisit.objects.create(response=response, page=page, shown_at=now)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PageVisit._meta.db_table} (response_id, page, shown_at) "
+            "VALUES (%s, %s, %s)",
+            [response.pk, page, now],
+        )
 
 
 def record_page_shown_with_exposures(
@@ -249,7 +310,7 @@ def record_page_shown_with_exposures(
     On Postgres one statement writes both (the page visit and every exposure), so showing
     a theme page costs one round trip and one commit; elsewhere, one transaction.
     """
-    if connection.vendor != "postgresql":
+    if not postgres_statements():
         with transaction.atomic():
             record_exposures(response, nudge_text_ids)
             record_page_shown(response, page=page)
@@ -272,6 +333,26 @@ def record_page_shown_with_exposures(
 def record_page_submitted(response: Response, *, page: str) -> None:
     """Stamp the latest unsent visit of the page; a page sent without a visit gets one."""
     now = timezone.now()
+    if postgres_statements():
+        table = PageVisit._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH stamped AS (
+                  UPDATE {table} SET submitted_at = %(now)s
+                   WHERE id = (SELECT id FROM {table}
+                                WHERE response_id = %(response)s AND page = %(page)s
+                                  AND submitted_at IS NULL
+                                ORDER BY shown_at DESC LIMIT 1)
+                  RETURNING id
+                )
+                INSERT INTO {table} (response_id, page, shown_at, submitted_at)
+                SELECT %(response)s, %(page)s, %(now)s, %(now)s
+                 WHERE NOT EXISTS (SELECT 1 FROM stamped)
+                """,
+                {"now": now, "response": response.pk, "page": page},
+            )
+        return
     latest_unsent = (
         PageVisit.objects.filter(response=response, page=page, submitted_at__isnull=True)
         .order_by("-shown_at")

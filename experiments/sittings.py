@@ -16,6 +16,7 @@ from django.db.models import Model, OuterRef, Subquery
 
 from experiments.models import Assignment, Council, Invitation, Response, ThemeAnswer, Wave
 from experiments.questionnaires import questionnaire_stamp_sql
+from experiments.responses import postgres_statements
 from panel.models import PanelMember
 
 # The frozen design and the analysis options are large and no respondent page reads them.
@@ -129,6 +130,6 @@ def load_sitting(invitation_id: int | None) -> SittingRow | None:
     """Return the invitation's sitting, or None when there is no such invitation."""
     if invitation_id is None:
         return None
-    if connection.vendor == "postgresql":
+    if postgres_statements():
         return _load_on_postgres(invitation_id)
     return _load_with_orm(invitation_id)

@@ -293,6 +293,25 @@ def test_the_time_on_each_page_is_recorded(client, invite, open_wave):
     assert all(v.submitted_at is not None and v.submitted_at >= v.shown_at for v in visits)
 
 
+def test_a_page_sent_again_without_being_shown_again_gets_a_visit_of_its_own(client, invite):
+    from experiments.models import PageVisit
+
+    # Given a member who was shown the start page once
+    issued = invite()
+    open_link(client, issued.url)
+
+    # When they send it twice (a resent form)
+    client.post(QUESTIONNAIRE, {"consent": "yes"})
+    client.post(QUESTIONNAIRE, {"consent": "yes"})
+
+    # Then the visit shown is stamped once, and the second sending has a visit of its own
+    first, second = PageVisit.objects.filter(
+        response__member=issued.invitation.member, page="start"
+    ).order_by("pk")
+    assert first.shown_at < first.submitted_at
+    assert second.shown_at == second.submitted_at
+
+
 def test_a_welsh_speaker_answers_in_welsh_and_the_language_is_stored(client, invite, open_wave):
     issued = invite(preferred_language="cy")
     open_link(client, issued.url)

@@ -6,10 +6,12 @@ from contextlib import contextmanager
 import pytest
 from django.db import OperationalError, connection, transaction
 
+from experiments import responses, sittings
 from experiments.invitations import issue_invitation
-from experiments.models import Assignment, ItemWording, Response, WaveStatus
+from experiments.models import Arm, Assignment, ItemWording, Response, ResponseStatus, WaveStatus
 from experiments.questionnaires import questionnaire_stamp, set_item_wording
 from experiments.responses import (
+    THEME_ANSWER_FIELDS,
     AnswersNotAccepted,
     ThemeAnswers,
     _lock_for_answers,
@@ -20,7 +22,7 @@ from experiments.responses import (
 from experiments.sittings import WAVE_DEFERRED, _load_on_postgres, _load_with_orm, load_sitting
 from experiments.waves import close_wave
 from tests.factories import PanelMemberFactory, WaveFactory, WaveThemeFactory
-from tests.respondent import open_link, theme_page_answers, theme_url
+from tests.respondent import answer_whole_questionnaire, open_link, theme_page_answers, theme_url
 
 
 def _fields(instance, leave_out=()) -> dict:
@@ -179,3 +181,53 @@ def test_closing_waits_for_answers_being_saved_and_later_answers_are_refused(ope
     with pytest.raises(AnswersNotAccepted):
         save_theme_answers(second.pk, answers=_answers(theme), language="en")
     assert second.theme_answers.count() == 0
+
+
+def _stored(member) -> dict:
+    """What a member's questionnaire left in the database, without ids and times."""
+    response = Response.objects.get(member=member)
+    answers = []
+    for answer in response.theme_answers.order_by("theme_id"):
+        values = {f: getattr(answer, f) for f in THEME_ANSWER_FIELDS if f != "saved_at"}
+        activities = sorted(answer.activity_answers.values_list("activity_id", "done"))
+        answers.append((answer.theme_id, values, activities))
+    visits = [
+        (v.page, v.submitted_at is not None)
+        for v in response.page_visits.order_by("shown_at", "pk")
+    ]
+    about = ("status", "language", "birth_year", "age_band", "gender", "ethnic_group", "ward")
+    return {
+        "response": {f: getattr(response, f) for f in about},
+        "times": all(
+            t is not None
+            for t in (response.consented_at, response.about_saved_at, response.submitted_at)
+        ),
+        "answers": answers,
+        "visits": visits,
+        # One exposure per nudge of the member's arm (the members' arms may differ)
+        "exposures": response.exposures.count()
+        == len(Arm(Assignment.objects.get(member=member).arm).nudges),
+    }
+
+
+@pytest.mark.django_db
+def test_the_orm_path_of_other_databases_stores_the_same_as_the_postgres_statements(
+    client, invite, open_wave, monkeypatch
+):
+    # Given two members: one answers through the Postgres statements, one through the ORM
+    theme = open_wave.wave_themes.get().theme
+    members = []
+    for statements in (True, False):
+        monkeypatch.setattr(responses, "postgres_statements", lambda s=statements: s)
+        monkeypatch.setattr(sittings, "postgres_statements", lambda s=statements: s)
+        issued = invite()
+        client.cookies.clear()
+        answer_whole_questionnaire(client, issued.url, collective=1)
+        members.append(issued.invitation.member)
+    for member in members:
+        assert Response.objects.get(member=member).status == ResponseStatus.COMPLETE
+
+    # Then the other (the ORM, as on the embedded demo database) stored the same rows
+    first, second = (_stored(m) for m in members)
+    assert first == second
+    assert first["answers"][0][0] == theme.pk
