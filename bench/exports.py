@@ -78,7 +78,9 @@ def run(*, sizes: list[int], env: dict, formats: tuple[str, ...] = tuple(FORMATS
                     label = FORMATS[format]
                     result = export_once(wave_id, format, env=env, directory=directory)
                     name = f"export {label} n={n:,}"
-                    csv = format == "csv_tidy"
+                    # The speed target is about streaming many rows: at the largest size,
+                    # where the export's fixed start-up cost no longer counts.
+                    csv = format == "csv_tidy" and n == sizes[-1]
                     rows.append(
                         Row(
                             name,

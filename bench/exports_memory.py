@@ -205,7 +205,7 @@ def _child(wave_id: int, format: str, directory: str) -> None:
                 "format": format,
                 "baseline_mb": round(baseline_mb, 1),
                 "peak_mb": round(peak, 1),
-                "seconds": round(seconds, 1),
+                "seconds": round(seconds, 3),
                 "file_mb": round(size / 2**20, 1),
             }
         )
