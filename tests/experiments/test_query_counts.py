@@ -57,9 +57,9 @@ def test_a_theme_page_is_saved_in_a_bounded_number_of_queries(
     body = theme_page_answers(themes[0])
 
     # When they send the first theme page, then show and send the second
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(7):
         sent = client.post(theme_url(1), body)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(3):
         shown = client.get(theme_url(2))
 
     # Then the answers are stored all the same
@@ -105,6 +105,6 @@ def test_a_whole_cycle_stays_within_its_query_budget(client, invite, wide_wave):
     assert ActivityAnswer.objects.filter(theme_answer__response=response).count() == 20
     assert ActivityAnswer.objects.filter(theme_answer__response=response, done=True).count() == 10
     theme_gets, theme_posts = counts[3:11:2], counts[4:11:2]
-    assert max(theme_gets) <= 5
-    assert max(theme_posts) <= 11
-    assert sum(counts) <= 150
+    assert max(theme_gets) <= 3
+    assert max(theme_posts) <= 7
+    assert sum(counts) <= 115
