@@ -7,13 +7,14 @@ the same invitation link resumes where the member left off, on any device.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -111,26 +112,44 @@ class Sitting:
     def theme_saved(self, theme_id: int) -> None:
         self.answered_theme_ids().add(theme_id)
 
+    def page_urls(self) -> tuple[str, ...]:
+        return _page_urls(get_script_prefix(), len(self.pages))
+
     def resume_url(self) -> str:
         """Return the first page still unanswered, or check your answers when none is."""
         if self.response.consented_at is None:
-            return reverse("experiments:questionnaire")
+            return _page_urls(get_script_prefix(), 0)[0]
+        urls = self.page_urls()
         answered = self.answered_theme_ids()
         for number, page in enumerate(self.pages, start=1):
             if page.theme_id not in answered:
-                return reverse("experiments:theme", args=[number])
+                return urls[number]
         if self.response.about_saved_at is None:
-            return reverse("experiments:about_you")
-        return reverse("experiments:check")
+            return urls[-2]
+        return urls[-1]
 
     def may_visit(self, url: str) -> bool:
         """Allow any page up to the first unanswered one; later pages wait their turn."""
-        order = [reverse("experiments:theme", args=[n]) for n in range(1, len(self.pages) + 1)]
-        order += [reverse("experiments:about_you"), reverse("experiments:check")]
+        order = self.page_urls()[1:]
         resume = self.resume_url()
         if resume not in order:
             return False
         return order.index(url) <= order.index(resume)
+
+
+@lru_cache(maxsize=32)
+def _page_urls(prefix: str, themes: int) -> tuple[str, ...]:
+    """The start page, each theme page, about you and check your answers, in order.
+
+    Every page asks for them (where to resume, what may be visited); reversing them each
+    time cost more than the rest of that logic.
+    """
+    return (
+        reverse("experiments:questionnaire"),
+        *(reverse("experiments:theme", args=[n]) for n in range(1, themes + 1)),
+        reverse("experiments:about_you"),
+        reverse("experiments:check"),
+    )
 
 
 def _begin(request: HttpRequest) -> Sitting | HttpResponse:
@@ -242,7 +261,7 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
         return sitting
     if not 1 <= number <= len(sitting.pages):
         return redirect(sitting.resume_url())
-    url = reverse("experiments:theme", args=[number])
+    url = sitting.page_urls()[number]
     if not sitting.may_visit(url):
         return redirect(sitting.resume_url())
     page = sitting.pages[number - 1]
@@ -339,7 +358,7 @@ def about_you(request: HttpRequest) -> HttpResponse:
     sitting = _begin(request)
     if isinstance(sitting, HttpResponse):
         return sitting
-    url = reverse("experiments:about_you")
+    url = sitting.page_urls()[-2]
     if not sitting.may_visit(url):
         return redirect(sitting.resume_url())
     response = sitting.response
@@ -457,7 +476,7 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     sitting = _begin(request)
     if isinstance(sitting, HttpResponse):
         return sitting
-    if not sitting.may_visit(reverse("experiments:check")):
+    if not sitting.may_visit(sitting.page_urls()[-1]):
         return redirect(sitting.resume_url())
     if request.method == "POST":
         try:
