@@ -1,6 +1,7 @@
 """Scenario 1: the respondent cycle under Locust, against the ceiling view at each load."""
 
 import csv
+import resource
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ class LocustResult:
     p99_ms: float
     acknowledged: list[str]
     seconds: float
+    # CPU time Locust itself used, on the same CPUs as the servers it measures.
+    client_cpu_seconds: float = 0.0
+
+    @property
+    def client_cpu_ms_per_request(self) -> float:
+        return 1000 * self.client_cpu_seconds / max(self.requests, 1)
 
 
 def run_locust(
@@ -68,6 +75,7 @@ def run_locust(
         "WARNING",
         user_class,
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(f"{prefix}.log", "wb") as log:
         process = subprocess.Popen(
             args,
@@ -81,6 +89,8 @@ def run_locust(
             process.wait(timeout=seconds + stop_timeout + 60)
         finally:
             stop_process(process)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(f"{prefix}_stats.csv") as handle:
         aggregated = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     acknowledged = acks.read_text().split() if acks.exists() else []
@@ -92,6 +102,7 @@ def run_locust(
         p99_ms=float(aggregated["99%"] or 0),
         acknowledged=acknowledged,
         seconds=seconds,
+        client_cpu_seconds=client_cpu,
     )
 
 
@@ -232,6 +243,15 @@ def run(
                 target="0",
                 met=lost == 0 and ceiling_lost == 0,
                 note=f"{stored} of {len(cycle.acknowledged)} stored; ceiling lost {ceiling_lost}",
+            ),
+            Row(
+                name,
+                "load generator CPU per request",
+                cycle.client_cpu_ms_per_request,
+                "ms",
+                ceiling_name,
+                ceiling.client_cpu_ms_per_request,
+                note="Locust parses every page's form, on the same CPUs as the servers",
             ),
         ]
     return rows
