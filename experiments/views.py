@@ -112,13 +112,25 @@ class Sitting:
     def theme_saved(self, theme_id: int) -> None:
         self.answered_theme_ids().add(theme_id)
 
+    def page_key(self, kind: str, page: ThemePage) -> tuple:
+        """Name everything a theme page shows the same to every member of this language."""
+        wave = self.wave
+        return (
+            kind,
+            self.pages_stamp,
+            self.language,
+            page.theme_id,
+            wave.time_questions,
+            wave.manipulation_check,
+        )
+
     def page_urls(self) -> tuple[str, ...]:
         return _page_urls(get_script_prefix(), len(self.pages))
 
     def resume_url(self) -> str:
         """Return the first page still unanswered, or check your answers when none is."""
         if self.response.consented_at is None:
-            return _page_urls(get_script_prefix(), 0)[0]
+            return self.page_urls()[0]
         urls = self.page_urls()
         answered = self.answered_theme_ids()
         for number, page in enumerate(self.pages, start=1):
@@ -307,16 +319,8 @@ def theme_page(request: HttpRequest, number: int) -> HttpResponse:
     )
     questions = None
     if blank:
-        wave = sitting.wave
         questions = kept(
-            key=(
-                "theme",
-                sitting.pages_stamp,
-                sitting.language,
-                page.theme_id,
-                wave.time_questions,
-                wave.manipulation_check,
-            ),
+            key=sitting.page_key("theme", page),
             build=lambda: render_to_string(
                 "experiments/theme_questions.html", {"form": make_form(), "page": page}
             ),
@@ -406,7 +410,7 @@ def _summary(sitting: Sitting) -> list[dict]:
         sections.append(
             {
                 "title": page.name,
-                "change_url": reverse("experiments:theme", args=[number]) + "?check=1",
+                "change_url": sitting.page_urls()[number] + "?check=1",
                 "rows": [
                     _answer_row(name, label, choices, answers.get(name))
                     for name, label, choices in _theme_questions(sitting, page)
@@ -446,15 +450,7 @@ def _theme_questions(sitting: Sitting, page: ThemePage) -> list[tuple[str, str, 
 
     if not sitting.pages_stamp:
         return build()
-    key = (
-        "questions",
-        sitting.pages_stamp,
-        sitting.language,
-        page.theme_id,
-        wave.time_questions,
-        wave.manipulation_check,
-    )
-    return kept(key, build)
+    return kept(sitting.page_key("questions", page), build)
 
 
 def _choice_labels(field) -> dict[str, str]:
