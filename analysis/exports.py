@@ -625,6 +625,25 @@ def _parse_activities(text: str | None) -> dict[int, bool | None]:
     return done
 
 
+def _theme_answers(theme_id: int, activities: str | None, collective, time_now) -> ThemeAnswers:
+    """The answers a theme's derived cells need, from one row of `_tidy_query`."""
+    return ThemeAnswers(
+        theme_id=theme_id,
+        items={"collective": collective, "time_now": time_now},
+        activities=_parse_activities(activities),
+    )
+
+
+def _row_positions(theme_in_row: int, item_names: list[str]) -> tuple[int, int, int]:
+    """Where a `_tidy_query` row holds the activities, `collective` and `time_now`."""
+    items_at = theme_in_row + 1
+    return (
+        items_at + len(item_names),
+        items_at + item_names.index("collective"),
+        items_at + item_names.index("time_now"),
+    )
+
+
 def _copy_type(variable: Variable, *, times_as_text: bool) -> str:
     """Return the type COPY's rows are read as, for a column Postgres gives raw."""
     if variable.kind == DATETIME:
@@ -743,11 +762,7 @@ def _tidy_chunks(
         """Return the activity and derived cells of one theme's answers (as tidy_records)."""
         theme_id, activities, collective, time_now = key
         theme = themes[theme_id]
-        answers = ThemeAnswers(
-            theme_id=theme_id,
-            items={"collective": collective, "time_now": time_now},
-            activities=_parse_activities(activities),
-        )
+        answers = _theme_answers(theme_id, activities, collective, time_now)
         values = {
             f"act{position}": _done_code(answers.activities.get(activity_id))
             for position, (activity_id, _en, _cy) in enumerate(theme.activities, start=1)
@@ -765,9 +780,7 @@ def _tidy_chunks(
     )
     # Row layout: response id, council id, member id, then the cells from `theme` on.
     theme_in_row = 2 + theme_at
-    activities_in_row = 2 + tail_at
-    collective_in_row = theme_in_row + 1 + item_names.index("collective")
-    time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
+    activities_in_row, collective_in_row, time_now_in_row = _row_positions(theme_in_row, item_names)
     current = None
     head: list = []
     chunk = []
@@ -837,12 +850,7 @@ def _wide_chunks(
 
         def theme_tail(key, theme=theme, tail=tail) -> list:
             """Return the activity and derived cells of one theme's answers (as wide_records)."""
-            activities, collective, time_now = key
-            answers = ThemeAnswers(
-                theme_id=theme.id,
-                items={"collective": collective, "time_now": time_now},
-                activities=_parse_activities(activities),
-            )
+            answers = _theme_answers(theme.id, *key)
             values = {
                 f"a{activity_id}": _done_code(answers.activities.get(activity_id))
                 for activity_id, _en, _cy in theme.activities
@@ -866,9 +874,7 @@ def _wide_chunks(
     )
     # Row layout: response id, council id, member id, the response's cells, theme, items.
     theme_in_row = 2 + head_size
-    activities_in_row = theme_in_row + 1 + len(item_names)
-    collective_in_row = theme_in_row + 1 + item_names.index("collective")
-    time_now_in_row = theme_in_row + 1 + item_names.index("time_now")
+    activities_in_row, collective_in_row, time_now_in_row = _row_positions(theme_in_row, item_names)
     blank = [None] * (len(names) - head_size)
     current = None
     record: list = []
