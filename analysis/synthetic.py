@@ -74,11 +74,20 @@ def assign_arms(n: int, rng: np.random.Generator, *, experiment: bool = True) ->
     return rng.permutation(arms)
 
 
-def generate_council(spec: CouncilSpec, *, seed: int, wave_year: int = 2026) -> SyntheticWave:
-    """Draw the respondents and answers of one council's closed wave."""
+def generate_council(
+    spec: CouncilSpec, *, seed: int, wave_year: int = 2026, arms=None
+) -> SyntheticWave:
+    """Draw the respondents and answers of one council's closed wave.
+
+    `arms` (one per respondent) replaces the generator's own randomisation, for waves whose
+    members were allocated by the platform; every other draw stays what the seed gives.
+    """
     rng = np.random.default_rng(seed)
     n = spec.respondents
-    arms = assign_arms(n, rng, experiment=spec.experiment)
+    drawn = assign_arms(n, rng, experiment=spec.experiment)
+    arms = drawn if arms is None else np.asarray([str(arm) for arm in arms], dtype=object)
+    if len(arms) != n:
+        raise ValueError(f"{len(arms)} arms given for {n} respondents")
     birth_year = wave_year - rng.integers(18, 90, size=n)
     age = wave_year - birth_year
     age_band = np.array(AGE_BANDS, dtype=object)[

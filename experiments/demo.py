@@ -1,9 +1,12 @@
 """The demo: the study's five councils, each with a closed wave of synthetic responses and
-its finished analysis, plus one open wave to try.
+its finished analysis, plus open waves to try.
 
-The synthetic answers come from `analysis.synthetic` (pure); this module only writes them
-through the ORM, in bulk, so that seeding takes seconds. With the same `--seed` a fresh
-database receives exactly the same answers.
+Every wave goes through the platform's own steps: opened with `open_wave` (design and
+analysis plan frozen), each member who opened their link allocated by
+`experiments.assignment.assign_member`, closed with `close_wave`; only the answers are
+synthetic. They come from `analysis.synthetic` (pure), drawn for the arms the members were
+given, and are written through the ORM in bulk, so that seeding takes seconds. With the
+same `--seed` a fresh database receives exactly the same answers.
 """
 
 import dataclasses
@@ -20,7 +23,8 @@ from django.utils import timezone
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
-from experiments.debriefs import draft_debrief, draft_summary
+from experiments.assignment import assign_member
+from experiments.debriefs import draft_summary
 from experiments.invitations import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
@@ -43,6 +47,7 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+from experiments.waves import close_wave, open_wave
 from panel.models import MemberContact, PanelMember
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -226,8 +231,8 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
     with transaction.atomic():
         councils = []
         for number, spec in enumerate(STUDY_COUNCILS):
-            council, wave, created = _seed_closed_council(spec, seed=seed * 100 + number)
-            councils.append((council, wave, created))
+            council, wave, queued = _seed_closed_council(spec, seed=seed * 100 + number)
+            councils.append((council, wave, queued))
         open_wave, issued = _seed_open_wave(
             "Bristol City Council", prefix="BRS", language="en", members=members
         )
@@ -236,11 +241,14 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
         )
         admin = _seed_users([c for c, _, _ in councils])
     demo_councils = []
-    for council, wave, created in councils:
+    for council, wave, queued in councils:
         run = None
         if analyse:
+            # The run the close queued (already computed when tasks run in-process).
             run = wave.analysis_runs.filter(status="done").first()
-            if run is None or created:
+            if queued is not None:
+                run = execute_run(queued.pk)
+            elif run is None:
                 run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
             draft_summary(wave)
         demo_councils.append(DemoCouncil(council, wave, run, f"{council.slug}-admin"))
@@ -274,21 +282,39 @@ def _theme(council: Council, name: str, kind: str) -> Theme:
     return theme
 
 
-def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave, bool]:
+def _open(wave: Wave) -> None:
+    """Open the wave as a council admin would, freezing its design and analysis plan."""
+    open_wave(wave.pk)
+
+
+def _close(wave: Wave) -> AnalysisRun:
+    """Close the wave as a council admin would; return the analysis run it queued."""
+    return close_wave(wave.pk)
+
+
+def _seed_closed_council(
+    spec: CouncilSpec, *, seed: int
+) -> tuple[Council, Wave, AnalysisRun | None]:
+    """Run one council's closed wave through the platform's own steps.
+
+    The wave is created as a draft, opened with `open_wave` (design and plan frozen),
+    every member who opened their link is allocated by `assign_member` in the order they
+    opened, the synthetic answers are then drawn for the arms they were given, and the
+    wave is closed with `close_wave`. Return the council, the wave and the run queued by
+    the close (None when the wave existed already).
+    """
     council = _council(spec.council)
     existing = Wave.objects.filter(council=council, title=CLOSED_WAVE_TITLE).first()
     if existing is not None:
-        return council, existing, False
-    now = timezone.now()
+        return council, existing, None
+    opened = timezone.now() - timedelta(days=42)
+    closed = opened + timedelta(days=28)
     wave = Wave.objects.create(
         council=council,
         title=CLOSED_WAVE_TITLE,
-        status=WaveStatus.CLOSED,
         experiment_on=spec.experiment,
-        opens_at=now - timedelta(days=42),
-        closes_at=now - timedelta(days=14),
-        opened_at=now - timedelta(days=42),
-        closed_at=now - timedelta(days=14),
+        opens_at=opened,
+        closes_at=closed,
     )
     themes = {}
     for position, theme_spec in enumerate(spec.themes):
@@ -304,12 +330,24 @@ def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave
             NudgeText.objects.create(
                 wave=wave, theme=theme, nudge="b", text_en=b_en, text_cy=b_cy if welsh else ""
             )
-    synthetic = generate_council(spec, seed=seed, wave_year=wave.opened_at.year)
-    write_synthetic_wave(wave, synthetic, themes=themes, seed=seed)
+    # The panel's records (ward, age band, gender) come first: strata are drawn from them.
+    profile = generate_council(spec, seed=seed, wave_year=opened.year)
+    members = write_synthetic_members(wave, profile, seed=seed)
+    _open(wave)
+    n = spec.respondents
+    # Respondents, then the invitees who opened their link and stopped (half the extra).
+    opening = members[: n + (len(members) - n) // 2]
+    arms = [assign_member(wave, member=member).arm for member in opening]
+    synthetic = generate_council(spec, seed=seed, wave_year=opened.year, arms=arms[:n])
+    write_synthetic_answers(wave, synthetic, members=opening, arms=arms, themes=themes)
     write_synthetic_paradata(wave, themes=themes, seed=seed)
-    draft_debrief(wave)
+    run = _close(wave)
+    # The calendar of a wave that ran six weeks ago.
+    Wave.objects.filter(pk=wave.pk).update(opened_at=opened, closed_at=closed)
+    Assignment.objects.filter(wave=wave).update(assigned_at=opened + timedelta(hours=1))
+    wave.refresh_from_db()
     _seed_next_wave(council, wave, themes=list(themes.values()))
-    return council, wave, True
+    return council, wave, run
 
 
 NEXT_WAVE_TITLE = "Next survey (draft): check the power plan"
@@ -368,11 +406,14 @@ def write_synthetic_paradata(wave: Wave, *, themes: dict[str, Theme], seed: int)
     Response.objects.bulk_update(responses, ["device_hash", "started_at"], batch_size=2000)
 
 
-def write_synthetic_wave(
-    wave: Wave, synthetic: SyntheticWave, *, themes: dict[str, Theme], seed: int
-) -> None:
-    """Write a synthetic wave's members, assignments, exposures and answers in bulk."""
-    rng = np.random.default_rng(seed + 7_000_000)
+def write_synthetic_members(
+    wave: Wave, synthetic: SyntheticWave, *, seed: int
+) -> list[PanelMember]:
+    """Write the wave's panel members and their invitations: respondents, then the extra.
+
+    The extra invitees (EXTRA_INVITED_SHARE of the respondents) did not answer: the
+    first half opened their link and stopped, the rest never opened it.
+    """
     council = wave.council
     people = synthetic.respondents
     n = len(people)
@@ -403,14 +444,27 @@ def write_synthetic_wave(
             for member in members
         ]
     )
-    # Half of the extra invitees opened the link (were assigned, saw the nudge) and stopped.
-    partial = members[n : n + extra // 2]
+    return members
+
+
+def write_synthetic_wave(
+    wave: Wave, synthetic: SyntheticWave, *, themes: dict[str, Theme], seed: int
+) -> None:
+    """Write a synthetic wave with the arms its generator drew, for hand-built test waves.
+
+    The demo does not use this: it allocates its members through `assign_member`. Here
+    the assignments are written as the simple scheme's, with no frozen design.
+    """
+    rng = np.random.default_rng(seed + 7_000_000)
+    members = write_synthetic_members(wave, synthetic, seed=seed)
+    n = len(synthetic.respondents)
+    partial = members[n : n + (len(members) - n) // 2]
     partial_arms = (
         rng.choice(["ab", "a", "b", "none"], size=len(partial))
         if wave.experiment_on
         else ["none"] * len(partial)
     )
-    arms = list(people["arm"]) + list(partial_arms)
+    arms = list(synthetic.respondents["arm"]) + list(partial_arms)
     assigned = members[: n + len(partial)]
     Assignment.objects.bulk_create(
         [
@@ -418,7 +472,25 @@ def write_synthetic_wave(
             for m, arm in zip(assigned, arms, strict=True)
         ]
     )
-    submitted = (wave.closed_at or timezone.now()) - timedelta(days=1)
+    write_synthetic_answers(wave, synthetic, members=assigned, arms=arms, themes=themes)
+
+
+def write_synthetic_answers(
+    wave: Wave,
+    synthetic: SyntheticWave,
+    *,
+    members: list[PanelMember],
+    arms: list[str],
+    themes: dict[str, Theme],
+) -> None:
+    """Write the responses, exposures and answers of the allocated members, in bulk.
+
+    The first len(synthetic.respondents) members completed; the rest opened their link,
+    saw their arm's nudges and stopped.
+    """
+    people = synthetic.respondents
+    n = len(people)
+    submitted = (wave.closed_at or wave.closes_at or timezone.now()) - timedelta(days=1)
     responses = Response.objects.bulk_create(
         [
             Response(
@@ -434,7 +506,7 @@ def write_synthetic_wave(
                 qualification=str(people["qualification"].iat[i]) if i < n else "",
                 ward=str(people["ward"].iat[i]) if i < n else "",
             )
-            for i, m in enumerate(assigned)
+            for i, m in enumerate(members)
         ]
     )
     nudge_texts = {(t.theme_id, t.nudge): t for t in NudgeText.objects.filter(wave=wave)}
@@ -498,9 +570,7 @@ def _seed_open_wave(
     council = _council(council_name)
     theme = _theme(council, "Local environment", "environment")
     wave, _ = Wave.objects.get_or_create(
-        council=council,
-        title=OPEN_WAVE_TITLE,
-        defaults={"status": WaveStatus.OPEN, "experiment_on": True},
+        council=council, title=OPEN_WAVE_TITLE, defaults={"experiment_on": True}
     )
     WaveTheme.objects.get_or_create(wave=wave, theme=theme)
     a_en, a_cy, b_en, b_cy = NUDGE_TEXTS["environment"]
@@ -512,6 +582,9 @@ def _seed_open_wave(
             version=1,
             defaults={"text_en": text_en, "text_cy": text_cy},
         )
+    if wave.status == WaveStatus.DRAFT:
+        _open(wave)
+        wave.refresh_from_db()
     issued = []
     for number in range(1, members + 1):
         member, _ = PanelMember.objects.get_or_create(

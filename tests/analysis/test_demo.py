@@ -1,13 +1,19 @@
 """The demo: five councils with closed, analysed waves, their staff, and an open wave."""
 
+import csv
+import io
+
 import pytest
 from django.core.management import call_command
 
 from analysis.datasets import load_case_frame
 from analysis.indices import frame_digest
 from analysis.synthetic import STUDY_COUNCILS, generate_council, to_case_frame
-from experiments.demo import seed_demo
-from experiments.models import CouncilMembership, Wave, WaveStatus
+from analysis.export_bundle import write_allocation_log
+from analysis.plan import AnalysisPlan
+from experiments.demo import CLOSED_WAVE_TITLE, OPEN_WAVE_TITLE, seed_demo
+from experiments.design import design_hash
+from experiments.models import Assignment, CouncilMembership, Response, Wave, WaveStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +43,38 @@ def test_the_demo_seeds_five_closed_councils_an_open_wave_and_their_staff():
     assert swansea.nudge_texts.count() == 2
 
 
+def test_the_demo_is_opened_and_allocated_through_the_real_path_and_passes_its_audit(tmp_path):
+    seed_demo(seed=3, analyse=False)
+
+    # Every allocation re-derives from its wave's seed and log (CommandError otherwise)
+    out = io.StringIO()
+    call_command("verify_allocation", "--all", stdout=out)
+    assert "mismatch(es)" not in out.getvalue()
+    for wave in Wave.objects.filter(title__in=[CLOSED_WAVE_TITLE, OPEN_WAVE_TITLE]):
+        # Opened through open_wave: the design and the plan frozen, under distinct hashes
+        assert wave.opened_at is not None
+        assert wave.design_hash == design_hash(wave.design)
+        plan_hash = AnalysisPlan.from_dict(wave.design["analysis_plan"]).plan_hash
+        assert wave.design_hash != plan_hash
+    for wave in Wave.objects.filter(title=CLOSED_WAVE_TITLE):
+        scheme = wave.design["allocation"]["scheme"] if wave.design["experiment_on"] else "off"
+        # Everyone who opened their link was allocated by the production function, under
+        # the frozen design, before their answers were written
+        assignments = Assignment.objects.filter(wave=wave)
+        assert set(assignments.values_list("scheme", flat=True)) == {scheme}
+        assert set(assignments.values_list("design_hash", flat=True)) == {wave.design_hash}
+        assert set(assignments.values_list("member_id", flat=True)) == set(
+            Response.objects.filter(wave=wave).values_list("member_id", flat=True)
+        )
+        # And the bundle's allocation log says what the design says
+        path = tmp_path / f"allocation-{wave.pk}.csv"
+        write_allocation_log(path, [wave.pk])
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        assert len(rows) == assignments.count()
+        assert {row["scheme"] for row in rows} == {scheme}
+
+
 @pytest.mark.slow
 def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
     seed_demo(seed=3, analyse=False)
@@ -45,9 +83,12 @@ def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
     frame = load_case_frame(barnet.pk)
 
     spec = STUDY_COUNCILS[1]
-    expected = to_case_frame(
-        generate_council(spec, seed=301, wave_year=barnet.opened_at.year), council=spec.council
-    )
+    # The respondents are the first members, in the order they were allocated
+    arms = Assignment.objects.filter(wave=barnet).order_by("member_id").values_list(
+        "arm", flat=True
+    )[: spec.respondents]
+    synthetic = generate_council(spec, seed=301, wave_year=barnet.opened_at.year, arms=arms)
+    expected = to_case_frame(synthetic, council=spec.council)
     columns = ["arm", "activities_yes", "collective", "efficacy", "time_now", "birth_year"]
     ordered = ["theme", *columns]
     assert frame_digest(frame[ordered].sort_values(ordered).reset_index(drop=True)) == frame_digest(
