@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,bench,demo]'
 	touch $@
 
 install: $(INSTALLED) messages
@@ -23,12 +23,12 @@ messages: $(INSTALLED)
 	@if command -v msgfmt >/dev/null; then \
 		$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0; fi
 
-## make run: install, migrate the embedded SQLite database, load the demo and serve it.
+## make run [PORT=8000] [HOST=127.0.0.1]: install, start the embedded Postgres under var/,
+## migrate, load the demo and serve it; Ctrl-C stops the server and the database.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(INSTALLED) messages
-	mkdir -p var
-	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python bin/run
 
 ## make test: install and run the whole fast suite against the real Postgres and Redis.
 test: $(INSTALLED) gettext messages services browser pdf

@@ -645,7 +645,9 @@ def links_csv(request: HttpRequest, wave_id: int) -> HttpResponse:
         .order_by("external_id")
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # LF unless Excel's CRLF is asked for: a stray CR ends up in a link copied from the file.
+    excel = bool(request.POST.get("excel_line_endings"))
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
     writer.writerow(["external_id", "name", "preferred_language", "link"])
     count = 0
     for member in members:

@@ -268,17 +268,14 @@ def theme_pages(
     return pages
 
 
-def questionnaire_stamp_sql() -> str | None:
-    """Return the SQL of a digest of everything the wave's theme pages show (None: no digest).
+def questionnaire_stamp_sql() -> str:
+    """Return the SQL of a digest of everything the wave's theme pages show.
 
     It covers the wave's themes and their order, their activities, every nudge text version
     and the council's item wordings, however they were edited (console, API, admin), so a
     copy of the pages kept under this digest is never shown after any of them changed.
-    The one parameter, %(w)s, is the wave's id. The embedded demo database (SQLite) has no
-    md5(): its pages are built afresh every time.
+    The one parameter, %(w)s, is the wave's id.
     """
-    if connection.vendor != "postgresql":
-        return None
     tables = {
         "wave_theme": WaveTheme._meta.db_table,
         "theme": Theme._meta.db_table,
@@ -306,12 +303,9 @@ def questionnaire_stamp_sql() -> str | None:
 
 
 def questionnaire_stamp(wave_id: int) -> str:
-    """Return the digest of `questionnaire_stamp_sql` for the wave ("" without one)."""
-    sql = questionnaire_stamp_sql()
-    if sql is None:
-        return ""
+    """Return the digest of `questionnaire_stamp_sql` for the wave."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"w": wave_id})
+        cursor.execute(questionnaire_stamp_sql(), {"w": wave_id})
         return cursor.fetchone()[0]
 
 

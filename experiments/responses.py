@@ -1,10 +1,16 @@
-"""Starting and recording a member's response to a wave."""
+"""Starting and recording a member's response to a wave.
+
+The writes of the questionnaire's pages are one Postgres statement each, written here once
+per process with every table and column name taken from the models, so that a renamed
+field changes the statement with it. There is no other path: every environment, `make run`
+included, runs on Postgres.
+"""
 
 from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import Model
 from django.utils import timezone
 
 from experiments.assignment import assign_member
@@ -24,12 +30,13 @@ from experiments.models import (
 )
 
 
-def postgres_statements() -> bool:
-    """Whether the hot path runs its own Postgres statements (else the ORM, e.g. on SQLite).
+def column(model: type[Model], name: str) -> str:
+    """Return the quoted database column of a model's field, for hand-written statements."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
 
-    Both paths store the same rows; tests run the ORM path on Postgres too to show it.
-    """
-    return connection.vendor == "postgresql"
+
+def table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 class AnswersNotAccepted(Exception):
@@ -95,13 +102,6 @@ def current_nudge_texts(wave_id: int, nudges: tuple[str, ...]) -> dict[int, list
     return by_theme
 
 
-def record_exposures(response: Response, nudge_text_ids: list[int]) -> None:
-    """Record that the response was shown these nudge text versions (ids), now."""
-    Exposure.objects.bulk_create(
-        Exposure(response=response, nudge_text_id=text_id) for text_id in nudge_text_ids
-    )
-
-
 # What saving answers reads of the locked response (the rest stays unread).
 LOCKED_FIELDS = ("id", "wave_id", "status", "language", "consented_at", "about_saved_at")
 
@@ -114,27 +114,23 @@ def _lock_response(response_id: int) -> tuple[Response, bool]:
     queue behind one another for the wave's row. Only the few columns saving needs are
     read: the wave's row holds its whole frozen design.
     """
-    if not postgres_statements():
-        response = (
-            Response.objects.select_for_update()
-            .select_related("wave")
-            .only(*LOCKED_FIELDS, "wave__status")
-            .get(pk=response_id)
-        )
-        return response, response.wave.is_open
-    columns = ", ".join(f'r."{Response._meta.get_field(name).column}"' for name in LOCKED_FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns}, w.status FROM {Response._meta.db_table} r "
-            f"JOIN {Wave._meta.db_table} w ON w.id = r.wave_id "
-            "WHERE r.id = %s FOR UPDATE OF r FOR SHARE OF w",
-            [response_id],
-        )
+        cursor.execute(_lock_response_sql(), [response_id])
         row = cursor.fetchone()
     if row is None:
         raise Response.DoesNotExist(response_id)
     response = Response.from_db(connection.alias, LOCKED_FIELDS, row[:-1])
     return response, row[-1] == WaveStatus.OPEN
+
+
+@cache
+def _lock_response_sql() -> str:
+    columns = ", ".join(f"r.{column(Response, name)}" for name in LOCKED_FIELDS)
+    return (
+        f"SELECT {columns}, w.{column(Wave, 'status')} FROM {table(Response)} r "
+        f"JOIN {table(Wave)} w ON w.{column(Wave, 'id')} = r.{column(Response, 'wave')} "
+        f"WHERE r.{column(Response, 'id')} = %s FOR UPDATE OF r FOR SHARE OF w"
+    )
 
 
 def _lock_for_answers(response_id: int) -> Response:
@@ -176,30 +172,8 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
     row per theme instead of adding another.
     """
     with transaction.atomic(savepoint=False):
-        response = _lock_for_answers(response_id)
-        if postgres_statements():
-            _upsert_theme_answers(response.pk, answers=answers, language=language)
-            return
-        # One upsert for the theme's row and one for all its activities, whatever their
-        # number; the unique constraints make a resent page replace, never add.
-        (theme_answer,) = ThemeAnswer.objects.bulk_create(
-            [ThemeAnswer(response=response, **_theme_answer_values(answers))],
-            update_conflicts=True,
-            unique_fields=["response", "theme"],
-            update_fields=THEME_ANSWER_FIELDS,
-        )
-        if answers.activities:
-            ActivityAnswer.objects.bulk_create(
-                [
-                    ActivityAnswer(theme_answer=theme_answer, activity_id=activity_id, done=done)
-                    for activity_id, done in answers.activities.items()
-                ],
-                update_conflicts=True,
-                unique_fields=["theme_answer", "activity"],
-                update_fields=["done"],
-            )
-        response.language = language
-        response.save(update_fields=["language", "updated_at"])
+        _lock_for_answers(response_id)
+        _upsert_theme_answers(response_id, answers=answers, language=language)
 
 
 def _theme_answer_values(answers: ThemeAnswers) -> dict:
@@ -219,31 +193,41 @@ def _theme_answer_values(answers: ThemeAnswers) -> dict:
 
 @cache
 def _theme_answers_upsert_sql() -> str:
-    columns = ["response_id", "theme_id", *THEME_ANSWER_FIELDS]
-    updated = ", ".join(f"{c} = EXCLUDED.{c}" for c in THEME_ANSWER_FIELDS)
+    theme_answer, activity_answer = table(ThemeAnswer), table(ActivityAnswer)
+    fields = [column(ThemeAnswer, name) for name in THEME_ANSWER_FIELDS]
+    keys = [column(ThemeAnswer, "response"), column(ThemeAnswer, "theme")]
+    params = ["response_id", "theme_id", *THEME_ANSWER_FIELDS]
+    updated = ", ".join(f"{c} = EXCLUDED.{c}" for c in fields)
+    answer_id = column(ThemeAnswer, "id")
+    parent, activity, done = (
+        column(ActivityAnswer, name) for name in ("theme_answer", "activity", "done")
+    )
     return f"""
         WITH theme_answer AS (
-          INSERT INTO {ThemeAnswer._meta.db_table} ({", ".join(columns)})
-          VALUES ({", ".join(f"%({c})s" for c in columns)})
-          ON CONFLICT (response_id, theme_id) DO UPDATE SET {updated}
-          RETURNING id
+          INSERT INTO {theme_answer} ({", ".join([*keys, *fields])})
+          VALUES ({", ".join(f"%({name})s" for name in params)})
+          ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {updated}
+          RETURNING {answer_id}
         ), activities AS (
-          INSERT INTO {ActivityAnswer._meta.db_table} (theme_answer_id, activity_id, done)
-          SELECT theme_answer.id, given.activity_id, given.done
+          INSERT INTO {activity_answer} ({parent}, {activity}, {done})
+          SELECT theme_answer.{answer_id}, given.activity_id, given.done
             FROM theme_answer,
                  unnest(%(activity_ids)s::bigint[], %(done)s::boolean[])
                    AS given (activity_id, done)
-          ON CONFLICT (theme_answer_id, activity_id) DO UPDATE SET done = EXCLUDED.done
+          ON CONFLICT ({parent}, {activity}) DO UPDATE SET {done} = EXCLUDED.{done}
         )
-        UPDATE {Response._meta.db_table} SET language = %(language)s, updated_at = %(saved_at)s
-         WHERE id = %(response_id)s
+        UPDATE {table(Response)}
+           SET {column(Response, "language")} = %(language)s,
+               {column(Response, "updated_at")} = %(saved_at)s
+         WHERE {column(Response, "id")} = %(response_id)s
     """
 
 
 def _upsert_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str) -> None:
     """The theme's row, its activities and the response's language in one statement.
 
-    The unique constraints make a resent page replace, never add, as the ORM path does.
+    The unique constraints make a resent page replace, never add: a double click or the
+    back button updates the one row per theme instead of adding another.
     """
     values = _theme_answer_values(answers)
     values.update(
@@ -289,77 +273,65 @@ def answered_theme_ids(response: Response) -> set[int]:
     return set(ThemeAnswer.objects.filter(response=response).values_list("theme_id", flat=True))
 
 
+@cache
+def _page_visit_sql() -> dict[str, str]:
+    visits, exposures = table(PageVisit), table(Exposure)
+    response, page, shown, sent, visit_id = (
+        column(PageVisit, name) for name in ("response", "page", "shown_at", "submitted_at", "id")
+    )
+    exposed = ", ".join(column(Exposure, name) for name in ("response", "nudge_text", "shown_at"))
+    return {
+        "shown": f"INSERT INTO {visits} ({response}, {page}, {shown}) VALUES (%s, %s, %s)",
+        "shown_with_exposures": f"""
+            WITH shown AS (
+              INSERT INTO {exposures} ({exposed})
+              SELECT %s, text_id, %s FROM unnest(%s::bigint[]) AS text_id
+            )
+            INSERT INTO {visits} ({response}, {page}, {shown}) VALUES (%s, %s, %s)
+        """,
+        "submitted": f"""
+            WITH stamped AS (
+              UPDATE {visits} SET {sent} = %(now)s
+               WHERE {visit_id} = (SELECT {visit_id} FROM {visits}
+                                    WHERE {response} = %(response)s AND {page} = %(page)s
+                                      AND {sent} IS NULL
+                                    ORDER BY {shown} DESC LIMIT 1)
+              RETURNING {visit_id}
+            )
+            INSERT INTO {visits} ({response}, {page}, {shown}, {sent})
+            SELECT %(response)s, %(page)s, %(now)s, %(now)s
+             WHERE NOT EXISTS (SELECT 1 FROM stamped)
+        """,
+    }
+
+
 def record_page_shown(response: Response, *, page: str) -> None:
-    now = timezone.now()
-    if not postgres_statements():
-        PageVisit.objects.create(response=response, page=page, shown_at=now)
-        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {PageVisit._meta.db_table} (response_id, page, shown_at) "
-            "VALUES (%s, %s, %s)",
-            [response.pk, page, now],
-        )
+        cursor.execute(_page_visit_sql()["shown"], [response.pk, page, timezone.now()])
 
 
 def record_page_shown_with_exposures(
     response: Response, *, page: str, nudge_text_ids: list[int]
 ) -> None:
-    """Record a page shown and the nudge text versions on it, committed together.
+    """Record a page shown and the nudge text versions on it, in one statement.
 
-    On Postgres one statement writes both (the page visit and every exposure), so showing
-    a theme page costs one round trip and one commit; elsewhere, one transaction.
+    The page visit and every exposure commit together, in one round trip.
     """
-    if not postgres_statements():
-        with transaction.atomic():
-            record_exposures(response, nudge_text_ids)
-            record_page_shown(response, page=page)
-        return
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            WITH shown AS (
-              INSERT INTO {Exposure._meta.db_table} (response_id, nudge_text_id, shown_at)
-              SELECT %s, text_id, %s FROM unnest(%s::bigint[]) AS text_id
-            )
-            INSERT INTO {PageVisit._meta.db_table} (response_id, page, shown_at)
-            VALUES (%s, %s, %s)
-            """,
+            _page_visit_sql()["shown_with_exposures"],
             [response.pk, now, list(nudge_text_ids), response.pk, page, now],
         )
 
 
 def record_page_submitted(response: Response, *, page: str) -> None:
     """Stamp the latest unsent visit of the page; a page sent without a visit gets one."""
-    now = timezone.now()
-    if postgres_statements():
-        table = PageVisit._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH stamped AS (
-                  UPDATE {table} SET submitted_at = %(now)s
-                   WHERE id = (SELECT id FROM {table}
-                                WHERE response_id = %(response)s AND page = %(page)s
-                                  AND submitted_at IS NULL
-                                ORDER BY shown_at DESC LIMIT 1)
-                  RETURNING id
-                )
-                INSERT INTO {table} (response_id, page, shown_at, submitted_at)
-                SELECT %(response)s, %(page)s, %(now)s, %(now)s
-                 WHERE NOT EXISTS (SELECT 1 FROM stamped)
-                """,
-                {"now": now, "response": response.pk, "page": page},
-            )
-        return
-    latest_unsent = (
-        PageVisit.objects.filter(response=response, page=page, submitted_at__isnull=True)
-        .order_by("-shown_at")
-        .values("pk")[:1]
-    )
-    if not PageVisit.objects.filter(pk=Subquery(latest_unsent)).update(submitted_at=now):
-        PageVisit.objects.create(response=response, page=page, shown_at=now, submitted_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _page_visit_sql()["submitted"],
+            {"now": timezone.now(), "response": response.pk, "page": page},
+        )
 
 
 def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]:

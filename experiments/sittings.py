@@ -3,20 +3,20 @@
 Every page starts from the invitation in the session: its wave and council, the member,
 their response and arm, the themes answered so far and the digest of the pages' content.
 Through the ORM that was three queries whose compiling cost more CPU than Postgres spent
-running them, on every page of every member. On Postgres it is one statement here,
-written once per process, whose row becomes model instances directly; elsewhere (the
-embedded demo database) the ORM reads the same.
+running them, on every page of every member. It is one statement here, written once per
+process with every table and column name taken from the models, whose row becomes model
+instances directly.
 """
 
 from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import Model
 
 from experiments.models import Assignment, Council, Invitation, Response, ThemeAnswer, Wave
 from experiments.questionnaires import questionnaire_stamp_sql
-from experiments.responses import postgres_statements
+from experiments.responses import column, table
 from panel.models import PanelMember
 
 # The frozen design and the analysis options are large and no respondent page reads them.
@@ -30,15 +30,15 @@ class SittingRow:
     invitation: Invitation
     response: Response | None
     arm: str | None
-    # None where the database cannot tell in the same statement (then read when needed).
+    # None before the first opening (no response yet).
     answered_theme_ids: set[int] | None
-    # The digest of the pages' content; None where there is none (no caching of pages).
-    pages_stamp: str | None
+    # The digest of the pages' content (`questionnaires.questionnaire_stamp_sql`).
+    pages_stamp: str
 
 
 def _columns(model: type[Model], alias: str, *, leave_out=()) -> tuple[list[str], list[str]]:
     fields = [f for f in model._meta.concrete_fields if f.name not in leave_out]
-    return [f.attname for f in fields], [f'{alias}."{f.column}"' for f in fields]
+    return [f.attname for f in fields], [f"{alias}.{column(model, f.name)}" for f in fields]
 
 
 @cache
@@ -57,28 +57,37 @@ def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
         names, columns = _columns(model, alias, leave_out=leave_out)
         layout.append((model, names))
         select += columns
-    stamp = (questionnaire_stamp_sql() or "SELECT ''").replace("%(w)s", "sit_wave.id")
+    stamp = questionnaire_stamp_sql().replace("%(w)s", f"sit_wave.{column(Wave, 'id')}")
+    inv_wave, inv_member = column(Invitation, "wave"), column(Invitation, "member")
     sql = f"""
         SELECT {", ".join(select)},
-               sit_assign.arm,
-               ARRAY(SELECT ta.theme_id FROM {ThemeAnswer._meta.db_table} ta
-                      WHERE ta.response_id = sit_resp.id),
+               sit_assign.{column(Assignment, "arm")},
+               ARRAY(SELECT ta.{column(ThemeAnswer, "theme")} FROM {table(ThemeAnswer)} ta
+                      WHERE ta.{column(ThemeAnswer, "response")}
+                          = sit_resp.{column(Response, "id")}),
                ({stamp})
-          FROM {Invitation._meta.db_table} sit_inv
-          JOIN {Wave._meta.db_table} sit_wave ON sit_wave.id = sit_inv.wave_id
-          JOIN {Council._meta.db_table} sit_council ON sit_council.id = sit_wave.council_id
-          JOIN {PanelMember._meta.db_table} sit_member ON sit_member.id = sit_inv.member_id
-          LEFT JOIN {Response._meta.db_table} sit_resp
-                 ON sit_resp.wave_id = sit_inv.wave_id AND sit_resp.member_id = sit_inv.member_id
-          LEFT JOIN {Assignment._meta.db_table} sit_assign
-                 ON sit_assign.wave_id = sit_inv.wave_id
-                AND sit_assign.member_id = sit_inv.member_id
-         WHERE sit_inv.id = %s
+          FROM {table(Invitation)} sit_inv
+          JOIN {table(Wave)} sit_wave
+            ON sit_wave.{column(Wave, "id")} = sit_inv.{inv_wave}
+          JOIN {table(Council)} sit_council
+            ON sit_council.{column(Council, "id")} = sit_wave.{column(Wave, "council")}
+          JOIN {table(PanelMember)} sit_member
+            ON sit_member.{column(PanelMember, "id")} = sit_inv.{inv_member}
+          LEFT JOIN {table(Response)} sit_resp
+                 ON sit_resp.{column(Response, "wave")} = sit_inv.{inv_wave}
+                AND sit_resp.{column(Response, "member")} = sit_inv.{inv_member}
+          LEFT JOIN {table(Assignment)} sit_assign
+                 ON sit_assign.{column(Assignment, "wave")} = sit_inv.{inv_wave}
+                AND sit_assign.{column(Assignment, "member")} = sit_inv.{inv_member}
+         WHERE sit_inv.{column(Invitation, "id")} = %s
     """
     return sql, layout
 
 
-def _load_on_postgres(invitation_id: int) -> SittingRow | None:
+def load_sitting(invitation_id: int | None) -> SittingRow | None:
+    """Return the invitation's sitting, or None when there is no such invitation."""
+    if invitation_id is None:
+        return None
     sql, layout = _statement()
     with connection.cursor() as cursor:
         cursor.execute(sql, [invitation_id])
@@ -100,36 +109,3 @@ def _load_on_postgres(invitation_id: int) -> SittingRow | None:
     response.wave = wave
     response.member = member
     return SittingRow(invitation, response, arm, set(answered), stamp)
-
-
-def _load_with_orm(invitation_id: int) -> SittingRow | None:
-    invitation = (
-        Invitation.objects.select_related("wave__council", "member")
-        .defer(*(f"wave__{name}" for name in WAVE_DEFERRED))
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None:
-        return None
-    response = (
-        Response.objects.filter(wave_id=invitation.wave_id, member_id=invitation.member_id)
-        .annotate(
-            assigned_arm=Subquery(
-                Assignment.objects.filter(
-                    wave_id=OuterRef("wave_id"), member_id=OuterRef("member_id")
-                ).values("arm")[:1]
-            )
-        )
-        .first()
-    )
-    arm = response.assigned_arm if response is not None else None
-    return SittingRow(invitation, response, arm, None, None)
-
-
-def load_sitting(invitation_id: int | None) -> SittingRow | None:
-    """Return the invitation's sitting, or None when there is no such invitation."""
-    if invitation_id is None:
-        return None
-    if postgres_statements():
-        return _load_on_postgres(invitation_id)
-    return _load_with_orm(invitation_id)

@@ -6,23 +6,38 @@ store runs the same statement (key and expiry, as Django checks them) written on
 Writing, cycling and deleting sessions stay Django's own.
 """
 
+from functools import cache
+
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connections, router
+from django.db.models import Model
 from django.utils import timezone
+
+FIELDS = ("session_key", "session_data", "expire_date")
+
+
+@cache
+def _read_sql(model: type[Model], vendor_quote) -> str:
+    columns = [vendor_quote(model._meta.get_field(name).column) for name in FIELDS]
+    key, _, expiry = columns
+    return (
+        f"SELECT {', '.join(columns)} FROM {vendor_quote(model._meta.db_table)} "
+        f"WHERE {key} = %s AND {expiry} > %s"
+    )
 
 
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self):
         model = self.model
         using = router.db_for_read(model)
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT session_key, session_data, expire_date FROM {model._meta.db_table} "
-                "WHERE session_key = %s AND expire_date > %s",
+                _read_sql(model, connection.ops.quote_name),
                 [self.session_key, timezone.now()],
             )
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
-        return model.from_db(using, ["session_key", "session_data", "expire_date"], row)
+        return model.from_db(using, FIELDS, row)

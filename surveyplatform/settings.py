@@ -1,6 +1,7 @@
 """The only settings module: every value comes from the environment.
 
-Defaults suit local development (`make run`: SQLite under var/, Celery in-process).
+Defaults suit local development (`make run`: the embedded Postgres under var/, Celery
+in-process).
 With DEBUG off the process refuses to start unless SECRET_KEY is set.
 """
 
@@ -110,21 +111,23 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is the embedded default for `make run` only; tests and production use Postgres.
+# PostgreSQL only, everywhere: without DATABASE_URL, the embedded server that `make run`
+# starts under var/ (surveyplatform/demo_database.py) on DEMO_DATABASE_PORT.
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
+DEMO_DATABASE_PORT = env_int("DEMO_DATABASE_PORT", 54329)
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'surveyplatform.sqlite3'}"),
+        env("DATABASE_URL", f"postgres://postgres@127.0.0.1:{DEMO_DATABASE_PORT}/surveyplatform"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
 # Every questionnaire page runs the same few statements: bound on the server and prepared
 # once per connection (after a few uses), Postgres stops planning them again each time.
 # Turn off behind a connection pooler in transaction mode, which cannot keep them.
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
+if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )

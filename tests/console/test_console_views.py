@@ -173,6 +173,28 @@ def test_the_links_csv_neutralises_formula_cells(console_client):
     assert rows[1][3].startswith("http://127.0.0.1:8000/i/")
 
 
+@pytest.mark.parametrize(("excel", "ending"), [(None, b"\n"), ("1", b"\r\n")])
+def test_the_links_csv_ends_lines_with_lf_unless_excel_s_crlf_is_asked_for(
+    console_client, settings, excel, ending
+):
+    # Given an open wave of two members, on a site served at another port
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8123"
+    wave = WaveFactory(council=console_client.council)
+    for external_id in ("P1", "P2"):
+        MemberContactFactory(member__council=wave.council, member__external_id=external_id)
+
+    # When the letters' links are downloaded, plain or for Excel
+    data = {"excel_line_endings": excel} if excel else {}
+    body = console_client.post(reverse("console:links_csv", args=[wave.pk]), data).content
+
+    # Then every line ends the same way (a stray CR would end up in a copied link)
+    assert body.count(ending) == 3
+    if ending == b"\n":
+        assert b"\r" not in body
+    rows = list(csv.reader(io.StringIO(body.decode(), newline="")))
+    assert all(row[3].startswith("http://127.0.0.1:8123/i/") for row in rows[1:])
+
+
 def test_a_panel_file_is_checked_then_imported_on_confirmation(console_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
