@@ -9,10 +9,12 @@ given, and are written through the ORM in bulk, so that seeding takes seconds. W
 same `--seed` a fresh database receives exactly the same answers.
 """
 
+import csv
 import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -195,6 +197,9 @@ NUDGE_TEXTS = {
     ),
 }
 
+# Members of each open wave; the command prints the first few links of each.
+OPEN_WAVE_MEMBERS = 30
+LINKS_PRINTED = 3
 EXTRA_INVITED_SHARE = 0.2  # invited beyond the respondents: half open and stop, half never open
 
 
@@ -221,7 +226,9 @@ class DemoSummary:
     welsh_invitations: list[IssuedInvitation] = dataclasses.field(default_factory=list)
 
 
-def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> DemoSummary:
+def seed_demo(
+    *, seed: int = 0, members: int = OPEN_WAVE_MEMBERS, analyse: bool = True
+) -> DemoSummary:
     """Create (or refresh) the demo; safe to run again on the same database.
 
     Closed waves that already exist are left as they are. Tokens are stored only as
@@ -261,6 +268,30 @@ def seed_demo(*, seed: int = 0, members: int = 10, analyse: bool = True) -> Demo
         welsh_wave=welsh_wave,
         welsh_invitations=welsh_issued,
     )
+
+
+def write_demo_links(path: Path, summary: DemoSummary) -> int:
+    """Write every open wave's invitation links as CSV (LF line endings); return how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        (wave, issued)
+        for wave, invitations in (
+            (summary.wave, summary.invitations),
+            (summary.welsh_wave, summary.welsh_invitations),
+        )
+        if wave is not None
+        for issued in invitations
+    ]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["council", "wave", "external_id", "preferred_language", "link"])
+        for wave, issued in rows:
+            member = issued.invitation.member
+            writer.writerow(
+                [wave.council.name, wave.pk, member.external_id, member.preferred_language,
+                 issued.url]
+            )  # fmt: skip
+    return len(rows)
 
 
 def _council(name: str) -> Council:

@@ -30,7 +30,7 @@ def test_the_demo_seeds_five_closed_councils_an_open_wave_and_their_staff():
         "wolverhampton",
     ]
     assert summary.wave.status == WaveStatus.OPEN
-    assert len(summary.invitations) == 10
+    assert len(summary.invitations) == 30
     assert sorted(
         CouncilMembership.objects.filter(user__username="researcher").values_list(
             "council__slug", flat=True
@@ -97,14 +97,31 @@ def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
 
 
 @pytest.mark.slow
-def test_seed_demo_prints_the_logins_results_and_two_links(capsys):
-    call_command("seed_demo", "--seed", "1")
+def test_seed_demo_prints_a_few_links_per_open_wave_and_writes_the_rest_at_its_port(
+    capsys, settings, tmp_path
+):
+    # Given a demo served at another port
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8123"
+    links = tmp_path / "demo-links.csv"
 
+    call_command("seed_demo", "--seed", "1", "--links-file", str(links))
+
+    # Then it prints the logins, the results pages and three links of each open wave
     out = capsys.readouterr().out
     assert "user admin" in out
     assert out.count("/results/") == 5
     assert "researcher" in out
-    assert out.count("Invitation link:") == 2
+    assert out.count("Invitation link:") == 3
+    assert out.count("invitation link (Cymraeg):") == 3
+    # And every link it prints or writes follows the public address
+    urls = [word for word in out.split() if word.startswith("http")]
+    assert urls and all(url.startswith("http://127.0.0.1:8123/") for url in urls)
+    body = links.read_bytes()
+    assert b"\r" not in body
+    rows = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
+    assert len(rows) == 60
+    assert all(row["link"].startswith("http://127.0.0.1:8123/i/") for row in rows)
+    assert {row["preferred_language"] for row in rows} == {"en", "cy"}
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from experiments.demo import seed_demo
+from experiments.demo import LINKS_PRINTED, seed_demo, write_demo_links
 
 
 class Command(BaseCommand):
@@ -13,6 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--seed", type=int, default=0, help="Seed of the synthetic answers (deterministic)."
+        )
+        parser.add_argument(
+            "--links-file",
+            type=Path,
+            default=None,
+            help="Where to write every invitation link (default VAR_DIR/demo-links.csv).",
         )
 
     def handle(self, *args, **options):
@@ -37,11 +45,14 @@ class Command(BaseCommand):
             f"  Open wave: {summary.wave} — close it from the admin or with "
             f"`manage.py close_wave {summary.wave.pk}`"
         )
-        for issued in summary.invitations[:2]:
+        for issued in summary.invitations[:LINKS_PRINTED]:
             self.stdout.write(f"  Invitation link: {issued.url}")
         if summary.welsh_wave is not None:
             self.stdout.write(
                 f"  Welsh council's open wave: {summary.welsh_wave} — members prefer Welsh"
             )
-            for issued in summary.welsh_invitations[:2]:
+            for issued in summary.welsh_invitations[:LINKS_PRINTED]:
                 self.stdout.write(f"  Dolen wahodd / invitation link (Cymraeg): {issued.url}")
+        path = options["links_file"] or Path(settings.VAR_DIR) / "demo-links.csv"
+        count = write_demo_links(path, summary)
+        self.stdout.write(f"  All {count} invitation links of the open waves: {path}")
