@@ -49,6 +49,9 @@ def production_env(*, database_url: str, redis_url: str, var_dir: Path) -> dict[
         # links (30 a minute in production) would refuse all but the first few.
         INVITATION_RATE_LIMIT="1000000",
         LOG_LEVEL="WARNING",
+        # No access log line per request (gunicorn.conf.py writes one by default): the bench
+        # compares the application between runs, and earlier runs had none.
+        ACCESS_LOG="",
         # As .env.example sets it for production: persistent database connections.
         DATABASE_CONN_MAX_AGE=os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
         DJANGO_SETTINGS_MODULE="surveyplatform.settings",

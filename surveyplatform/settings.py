@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from surveyplatform.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id, and its time is measured.
+    "surveyplatform.logs.RequestIdMiddleware",
+    "surveyplatform.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "surveyplatform.security.SecurityHeadersMiddleware",
     "surveyplatform.errors.DatabaseUnavailableMiddleware",
@@ -281,12 +286,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "analysis.export_models.ExportStatus.choices"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# Logs (surveyplatform/logs.py): JSON lines with the request's id in production, text in
+# development; link tokens and e-mail addresses are redacted in both.
+LOGGING = logging_config(
+    log_format=env("LOG_FORMAT", "text" if DEBUG else "json"), level=env("LOG_LEVEL", "INFO")
+)
+
+# Prometheus metrics at /metrics (surveyplatform/metrics.py): served to these networks (as
+# seen through TRUSTED_PROXY_HOPS) or to a scraper sending `Authorization: Bearer <token>`.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+METRICS_TOKEN = env("METRICS_TOKEN")
+# /healthz?deep=1 answers 503 when a background job has waited longer than this (seconds).
+OUTBOX_LAG_LIMIT = env_int("OUTBOX_LAG_LIMIT", 300)
 
 # The benchmark's ceiling view (bench/ceiling): mounted only when this is on, never in production.
 BENCH_CEILING = env_bool("BENCH_CEILING")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from surveyplatform.health import healthz
+from surveyplatform.metrics import metrics
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("", include("analysis.urls")),
     path("exports/", include("analysis.export_urls")),
     path("api/", include("api.urls")),
