@@ -42,7 +42,7 @@ def create_tables() -> dict:
     return {"tables": "ok"}
 
 
-def create_wave(*, members: int, themes: int, prefix: str) -> dict:
+def create_wave(*, members: int, themes: int, prefix: str, scheme: str = "simple") -> dict:
     """Create an open wave and `members` invited members; return the wave id and tokens."""
     import secrets
 
@@ -50,7 +50,7 @@ def create_wave(*, members: int, themes: int, prefix: str) -> dict:
         # Factory sequences start again in every process: name the council uniquely.
         suffix = secrets.token_hex(4)
         council = CouncilFactory(name=f"Council {prefix}-{suffix}", slug=f"c-{prefix}-{suffix}")
-        wave = WaveFactory(council=council)
+        wave = WaveFactory(council=council, allocation_scheme=scheme, seed=secrets.token_hex(32))
         for _ in range(themes):
             wave_theme = WaveThemeFactory(wave=wave)
             for _ in range(3):
@@ -118,7 +118,6 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
     from django.contrib.auth import get_user_model
 
     from analysis.exports import request_export
-    from analysis.runs import request_analysis
     from analysis.synthetic import STUDY_COUNCILS
     from experiments.demo import _seed_closed_council
     from outbox.models import OutboxMessage
@@ -126,13 +125,13 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
     with connection.cursor() as cursor:
         cursor.execute(STATUS_LOG)
     spec = dataclasses.replace(STUDY_COUNCILS[council], respondents=respondents)
-    _, wave, created = _seed_closed_council(spec, seed=council + 1)
-    if not created:
+    # Closing the wave (as the demo does, with close_wave) requested its analysis.
+    _, wave, run = _seed_closed_council(spec, seed=council + 1)
+    if run is None:
         raise RuntimeError(f"{spec.council} already has a closed wave in this database.")
     username, password = f"faults-researcher-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     user = get_user_model().objects.create_superuser(username, "r@example.org", password)
     with transaction.atomic():
-        run = request_analysis(wave)
         export = request_export(user, wave_ids=[wave.pk], format=format, labels="en")
         run_job = OutboxMessage.objects.get(
             task_name="analysis.tasks.run_analysis", kwargs__run_id=run.pk
@@ -159,6 +158,7 @@ def main() -> None:
     wave.add_argument("--members", type=int, required=True)
     wave.add_argument("--themes", type=int, default=2)
     wave.add_argument("--prefix", default="F")
+    wave.add_argument("--scheme", default="simple", choices=["simple", "blocks"])
     closed = sub.add_parser("closed_wave_with_jobs")
     closed.add_argument("--council", type=int, default=1)
     closed.add_argument("--respondents", type=int, required=True)
@@ -175,7 +175,9 @@ def main() -> None:
             council=args.council, respondents=args.respondents, format=args.format
         )
     elif args.command == "wave":
-        result = create_wave(members=args.members, themes=args.themes, prefix=args.prefix)
+        result = create_wave(
+            members=args.members, themes=args.themes, prefix=args.prefix, scheme=args.scheme
+        )
     else:
         result = enqueue_jobs(count=args.count, label=args.label, seconds=args.seconds)
     print("\n" + json.dumps(result))  # noqa: T201
