@@ -27,5 +27,3 @@ def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
         transient=TRANSIENT_ERRORS,
     )
 
-
-from analysis.export_tasks import produce_export  # noqa: E402, F401

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "experiments",
     "panel",
     "analysis",
+    "exports",
     "outbox",
     "ratelimits",
     "console",
@@ -275,7 +276,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "analysis.export_models.ExportStatus.choices"},
+    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "exports.models.ExportStatus.choices"},
 }
 
 LOGGING = {

@@ -13,7 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("", include("analysis.urls")),
-    path("exports/", include("analysis.export_urls")),
+    path("exports/", include("exports.urls")),
     path("api/", include("api.urls")),
 ]
 

@@ -22,10 +22,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from analysis.models import AnalysisRun, Export
+from analysis.models import AnalysisRun
 from api.tokens import issue_token
 from console.models import PanelUpload, ResponseUpload
 from experiments.models import Activity, CouncilMembership, CouncilRole, Theme, Wave, WaveStatus
+from exports.models import Export
 from panel.models import PanelMember
 
 EXAMPLES_PER_OPERATION = 6

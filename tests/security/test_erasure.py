@@ -8,10 +8,10 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import exports
 from console.models import AuditEntry, EmailDelivery, PanelUpload
 from experiments.invitations import hash_token, issue_invitation
 from experiments.models import CouncilRole, EarlierInvitationToken, Response, WaveStatus
+from exports import jobs
 from panel.erasure import ErasureError, erase_expired_members, erase_member
 from panel.models import MemberContact, MemberStatus, PanelMember
 from tests.factories import (
@@ -117,14 +117,14 @@ def test_no_later_export_holds_the_erased_member(
     contents = {}
     for format in ("csv_tidy", "csv_wide", "dta", "sav", "codebook_csv", "codebook_html"):
         with django_capture_on_commit_callbacks(execute=True):
-            export = exports.request_export(user, wave_ids=[wave.pk], format=format)
+            export = jobs.request_export(user, wave_ids=[wave.pk], format=format)
         export.refresh_from_db()
-        assert exports.export_path(export) is not None, (format, export.status, export.error)
-        contents[format] = exports.export_path(export).read_bytes()
+        assert jobs.export_path(export) is not None, (format, export.status, export.error)
+        contents[format] = jobs.export_path(export).read_bytes()
     with django_capture_on_commit_callbacks(execute=True):
-        export = exports.request_export(user, wave_ids=[wave.pk], format="bundle")
+        export = jobs.request_export(user, wave_ids=[wave.pk], format="bundle")
     export.refresh_from_db()
-    with zipfile.ZipFile(exports.export_path(export)) as bundle:
+    with zipfile.ZipFile(jobs.export_path(export)) as bundle:
         for name in bundle.namelist():
             contents[f"bundle/{name}"] = bundle.read(name)
 
