@@ -64,4 +64,3 @@ class AnalysisRun(models.Model):
     @property
     def wave_ids(self) -> list[int]:
         return [int(part) for part in self.wave_key.split(",") if part]
-

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analysis.datasets import plan_wave_power
-from console.audit import record_action
+from audit.log import record_action
+from audit.models import AuditEntry
 from console.dashboard import wave_dashboard
 from console.forms import (
     ActivityFormSet,
@@ -37,24 +38,19 @@ from console.forms import (
     TokenForm,
     WaveForm,
 )
-from console.models import (
-    AuditEntry,
-    EmailDelivery,
-    PanelUpload,
-    ReminderSchedule,
-    ResponseUpload,
-    without_nul,
-)
 from experiments.emails import member_for_unsubscribe_token, queue_invitations
 from experiments.forms import AboutYouForm, ThemePageForm
 from experiments.invitations import issue_invitation
 from experiments.models import (
     Arm,
     CouncilRole,
+    EmailDelivery,
     Item,
     ItemWording,
     Nudge,
     NudgeText,
+    ReminderSchedule,
+    ResponseUpload,
     Theme,
     Wave,
     WaveStatus,
@@ -79,7 +75,8 @@ from experiments.tenancy import councils_for, get_scoped_or_404, scoped
 from experiments.waves import WaveStateError, close_wave, open_wave
 from panel.erasure import ErasureError, erase_member
 from panel.imports import PanelFileError, check_panel_file, import_panel_file
-from panel.models import MemberContact, MemberStatus, PanelMember
+from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
+from surveyplatform.uploads import without_nul
 
 ADMIN = (CouncilRole.ADMIN,)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from console.audit import record_action
+from audit.log import record_action
 from exports import cells, jobs, scope, writers
 from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
 

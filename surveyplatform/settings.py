@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "exports",
     "outbox",
     "ratelimits",
+    "audit",
     "console",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -89,7 +90,7 @@ MIDDLEWARE = [
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
     # Records a 404 met by a signed-in staff user (failed access) in the audit log.
-    "console.middleware.FailedAccessAuditMiddleware",
+    "audit.middleware.FailedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"

@@ -683,7 +683,7 @@ def test_telephone_answers_keep_their_mode_and_language_falls_back_to_the_member
 
 
 def test_erasing_a_member_empties_the_response_files_that_name_them(db):
-    from console.models import ResponseUpload
+    from experiments.models import ResponseUpload
     from panel.erasure import erase_member
 
     # Given an uploaded file and a stored report that name a member by external id

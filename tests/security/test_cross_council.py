@@ -34,7 +34,7 @@ from tests.factories import (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Tables whose rows a refused request may add: the audit log records the failed access,
 # and sign-ins write the session and django-axes rows.
-LOGGED_TABLES = {"console_auditentry", "django_session"}
+LOGGED_TABLES = {"audit_auditentry", "django_session"}
 
 
 def database_checksum() -> dict[str, tuple[int, str]]:
