@@ -23,7 +23,7 @@ from api.serializers import StrictSerializer
 from experiments.tenancy import councils_for
 from exports import cells, jobs, scope, writers
 from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
-from exports.views import file_response
+from surveyplatform.downloads import attachment
 
 ID_PATTERN = r"[0-9]+"
 # Media types of the files, without parameters, for the schema.
@@ -168,4 +168,8 @@ class ExportViewSet(
             raise exceptions.NotFound(
                 _("The file of this export is no longer kept; request it again.")
             )
-        return file_response(export, path)
+        return attachment(
+            path,
+            filename=jobs.download_name(export),
+            content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
+        )

@@ -12,8 +12,8 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
-    path("", include("analysis.urls")),
-    path("exports/", include("exports.urls")),
+    path("", include("console.results_urls")),
+    path("exports/", include("console.exports_urls")),
     path("api/", include("api.urls")),
 ]
 

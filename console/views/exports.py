@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from audit.log import record_action
 from exports import cells, jobs, scope, writers
 from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from surveyplatform.downloads import attachment
 
 LOGIN_URL = "admin:login"
 
@@ -117,15 +118,12 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 
 def file_response(export: Export, path) -> FileResponse:
-    """Stream an export's finished file as an attachment that no cache keeps."""
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
+    """Stream an export's finished file."""
+    return attachment(
+        path,
         filename=jobs.download_name(export),
         content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required(login_url=LOGIN_URL)
