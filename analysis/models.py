@@ -64,11 +64,3 @@ class AnalysisRun(models.Model):
     @property
     def wave_ids(self) -> list[int]:
         return [int(part) for part in self.wave_key.split(",") if part]
-
-
-from analysis.export_models import (  # noqa: E402, F401
-    Export,
-    ExportFormat,
-    ExportStatus,
-    LabelLanguage,
-)

@@ -26,6 +26,3 @@ def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
         on_failure=lambda message: mark_failed(run_id, message),
         transient=TRANSIENT_ERRORS,
     )
-
-
-from analysis.export_tasks import produce_export  # noqa: E402, F401

@@ -16,18 +16,18 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from analysis import exports
 from analysis.access import EXPORT_ROLES
-from analysis.export_models import Export, ExportFormat, ExportStatus, LabelLanguage
-from analysis.export_views import file_response
 from api.errors import Conflict
 from api.schema import ErrorSerializer
 from api.serializers import StrictSerializer
 from experiments.tenancy import councils_for
+from exports import cells, jobs, scope, writers
+from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from surveyplatform.downloads import attachment
 
 ID_PATTERN = r"[0-9]+"
 # Media types of the files, without parameters, for the schema.
-DOWNLOAD_TYPES = sorted({value.split(";")[0] for value in exports.CONTENT_TYPES.values()})
+DOWNLOAD_TYPES = sorted({value.split(";")[0] for value in writers.CONTENT_TYPES.values()})
 
 
 class ExportSerializer(serializers.ModelSerializer):
@@ -120,12 +120,12 @@ class ExportViewSet(
         return Export.objects.order_by("-requested_at", "-pk")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(exports.visible_exports(request.user, limit=1000))
+        page = self.paginate_queryset(scope.visible_exports(request.user, limit=1000))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self):
         export = super().get_object()
-        if not exports.can_export(self.request.user, export.council_ids):
+        if not scope.can_export(self.request.user, export.council_ids):
             raise exceptions.NotFound()
         return export
 
@@ -133,7 +133,7 @@ class ExportViewSet(
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            export = exports.request_export(
+            export = jobs.request_export(
                 request.user,
                 wave_ids=body.validated_data["waves"],
                 format=body.validated_data["format"],
@@ -141,7 +141,7 @@ class ExportViewSet(
             )
         except PermissionError as error:
             raise exceptions.NotFound(_("No such waves among yours.")) from error
-        except exports.ExportError as error:
+        except cells.ExportError as error:
             raise exceptions.ValidationError({"waves": [str(error)]}) from error
         return Response(self.get_serializer(export).data, status=status.HTTP_201_CREATED)
 
@@ -163,9 +163,13 @@ class ExportViewSet(
             raise Conflict(_("The export failed; request it again."))
         if export.status != ExportStatus.DONE:
             raise Conflict(_("The export is not ready yet; poll it until it is done."))
-        path = exports.export_path(export)
+        path = jobs.export_path(export)
         if path is None:
             raise exceptions.NotFound(
                 _("The file of this export is no longer kept; request it again.")
             )
-        return file_response(export, path)
+        return attachment(
+            path,
+            filename=jobs.download_name(export),
+            content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
+        )

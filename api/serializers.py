@@ -10,8 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.models import AnalysisRun
-from console.models import PanelUpload, ResponseUpload
-from experiments.models import Activity, AllocationScheme, Council, Theme, Wave, WaveStatus
+from experiments.models import (
+    Activity,
+    AllocationScheme,
+    Council,
+    ResponseUpload,
+    Theme,
+    Wave,
+    WaveStatus,
+)
+from panel.models import PanelUpload
 
 READ_ONLY_MESSAGE = _("This field is read-only: the platform sets it.")
 UNKNOWN_MESSAGE = _("Unknown field.")

@@ -23,14 +23,14 @@ from analysis.runs import AnalysisRequestError, request_analysis_over
 from api import serializers as s
 from api.errors import Conflict
 from api.permissions import ADMIN, CouncilAdminOnly, CouncilAdminWrites
-from console.audit import record_action
-from console.models import PanelUpload, ResponseUpload, without_nul
+from audit.log import record_action
 from experiments.invitations import issue_invitation
 from experiments.models import (
     Activity,
     Council,
     CouncilRole,
     Invitation,
+    ResponseUpload,
     Theme,
     ThemeKind,
     Wave,
@@ -47,7 +47,8 @@ from experiments.response_imports import (
 from experiments.tenancy import councils_for, scoped
 from experiments.waves import close_wave, open_wave, opening_problems
 from panel.imports import PanelFileError, check_panel_file, import_panel_file
-from panel.models import MemberStatus, PanelMember
+from panel.models import MemberStatus, PanelMember, PanelUpload
+from surveyplatform.uploads import without_nul
 
 ID_PATTERN = r"[0-9]+"
 COUNCIL_PARAMETER = OpenApiParameter(

@@ -14,7 +14,7 @@ from bench.memory import peak_mb, reset_peak
 
 
 def render_results(results: dict, *, standalone: bool = False) -> str:
-    """Render the results page as the view does (`analysis.views.wave_results`)."""
+    """Render the results page as the view does (`console.views.results.wave_results`)."""
     from django.utils import timezone
 
     from analysis.models import AnalysisRun

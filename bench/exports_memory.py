@@ -186,15 +186,15 @@ def delete_synthetic_wave(council_id: int) -> None:
 
 def _child(wave_id: int, format: str, directory: str) -> None:
     _setup_django()
-    from analysis import exports
     from bench.memory import peak_mb, reset_peak
+    from exports import jobs, writers
 
     # Not ru_maxrss: a child started by fork and exec inherits its parent's peak there, so
     # the process that inserted the wave would set the figure. VmHWM belongs to this image.
     baseline_mb = reset_peak()
-    path = Path(directory) / f"bench-{wave_id}.{exports.EXTENSIONS[format]}"
+    path = Path(directory) / f"bench-{wave_id}.{writers.EXTENSIONS[format]}"
     started = time.perf_counter()
-    exports.write_export(path, wave_ids=[wave_id], format=format)
+    jobs.write_export(path, wave_ids=[wave_id], format=format)
     seconds = time.perf_counter() - started
     peak = peak_mb()
     size = path.stat().st_size

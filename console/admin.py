@@ -6,8 +6,6 @@ tenancy rule in one place: staff of a council never reach an unscoped changelist
 
 from django.contrib import admin
 
-from console.models import AuditEntry, EmailDelivery
-
 
 def superusers_only(request) -> bool:
     user = request.user
@@ -20,24 +18,3 @@ def superusers_only(request) -> bool:
 
 
 admin.site.has_permission = superusers_only
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "council", "action", "summary"]
-    list_filter = ["action", "council"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(EmailDelivery)
-class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "wave", "member", "kind", "status", "error"]
-    list_filter = ["status", "kind"]

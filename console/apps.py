@@ -5,6 +5,3 @@ class ConsoleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "console"
     verbose_name = "Council console"
-
-    def ready(self):
-        from console import signals  # noqa: F401  (connects the audit-log receivers)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from console.models import DeliveryStatus, EmailDelivery
 from experiments.models import (
+    DeliveryStatus,
+    EmailDelivery,
     Invitation,
     Response,
     ResponseStatus,

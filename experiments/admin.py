@@ -11,6 +11,7 @@ from experiments.models import (
     Council,
     CouncilMembership,
     CouncilRole,
+    EmailDelivery,
     ItemWording,
     NudgeText,
     Theme,
@@ -146,3 +147,9 @@ class ItemWordingAdmin(admin.ModelAdmin):
 
     list_display = ["wave", "theme", "item", "text_en", "text_cy"]
     list_filter = ["wave__council", "item"]
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "wave", "member", "kind", "status", "error"]
+    list_filter = ["status", "kind"]

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from console.models import DeliveryStatus, EmailDelivery, EmailKind
 from experiments.models import (
     Debrief,
     DebriefKind,
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
     Response,
     ResponseStatus,
     Theme,

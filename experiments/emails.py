@@ -15,9 +15,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from console.models import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.invitations import issue_invitation
-from experiments.models import Invitation, Response, ResponseStatus, Wave, WaveStatus
+from experiments.models import (
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
+    Invitation,
+    ReminderSchedule,
+    Response,
+    ResponseStatus,
+    Wave,
+    WaveStatus,
+)
 from outbox.relay import enqueue_many
 from panel.models import MemberContact, MemberStatus, PanelMember
 

@@ -1,6 +1,6 @@
 """Import answers collected on paper or by telephone into a wave, in the export's layout.
 
-The file is the wide CSV of the platform's research export (`analysis.exports`, one row
+The file is the wide CSV of the platform's research export (`exports`, one row
 per response, theme questions prefixed `t<theme id>_`, codes as in the codebook), plus one
 column the council fills in: `external_id`, the member's id in the council's own panel
 list. The export's `pseudonym` is accepted and never read: letting a council admin test
@@ -35,15 +35,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from analysis.codebook import (
-    CODED,
-    DATETIME,
-    INTEGER,
-    STRING,
-    Variable,
-    tidy_variables,
-    wide_variables,
-)
 from experiments.models import (
     ActivityAnswer,
     Assignment,
@@ -56,6 +47,15 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.responses import THEME_ANSWER_FIELDS
+from exports.codebook import (
+    CODED,
+    DATETIME,
+    INTEGER,
+    STRING,
+    Variable,
+    tidy_variables,
+    wide_variables,
+)
 from panel.imports import FORMULA_PREFIXES, Problem, _read_table
 from panel.models import MemberStatus, PanelMember
 
@@ -163,7 +163,7 @@ class Layout:
 
 
 def wave_layout(wave: Wave) -> Layout:
-    from analysis.exports import load_scope
+    from exports.scope import load_scope
 
     scope = load_scope([wave.pk])
     variables = {variable.name: variable for variable in wide_variables(scope)}

@@ -26,10 +26,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from console.audit import record_action
-from console.models import EmailDelivery, PanelUpload, ResponseUpload
-from experiments.models import Council, EarlierInvitationToken, Invitation, Response, WaveStatus
-from panel.models import MemberContact, MemberStatus, PanelMember
+from audit.log import record_action
+from experiments.models import (
+    Council,
+    EarlierInvitationToken,
+    EmailDelivery,
+    Invitation,
+    Response,
+    ResponseUpload,
+    WaveStatus,
+)
+from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
 
 ERASED = "[erased]"
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from surveyplatform.uploads import CheckedUpload
+
 
 class MemberStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
@@ -61,3 +63,7 @@ class MemberContact(models.Model):
 
     def __str__(self) -> str:
         return f"Contact of member #{self.member_id}"
+
+
+class PanelUpload(CheckedUpload):
+    """A panel file (members and their contact details) of one council."""

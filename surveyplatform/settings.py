@@ -63,8 +63,10 @@ INSTALLED_APPS = [
     "experiments",
     "panel",
     "analysis",
+    "exports",
     "outbox",
     "ratelimits",
+    "audit",
     "console",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -94,7 +96,7 @@ MIDDLEWARE = [
     # Last, as django-axes requires: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
     # Records a 404 met by a signed-in staff user (failed access) in the audit log.
-    "console.middleware.FailedAccessAuditMiddleware",
+    "audit.middleware.FailedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"
@@ -283,7 +285,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "analysis.export_models.ExportStatus.choices"},
+    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "exports.models.ExportStatus.choices"},
 }
 
 # Logs (surveyplatform/logs.py): JSON lines with the request's id in production, text in

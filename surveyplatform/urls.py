@@ -14,8 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
-    path("", include("analysis.urls")),
-    path("exports/", include("analysis.export_urls")),
+    path("", include("console.results_urls")),
+    path("exports/", include("console.exports_urls")),
     path("api/", include("api.urls")),
 ]
 

@@ -131,7 +131,7 @@ class ItemWordingFactory(factory.django.DjangoModelFactory):
 # Console: uploads, e-mail deliveries and reminder schedules.
 class PanelUploadFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "console.PanelUpload"
+        model = "panel.PanelUpload"
 
     council = factory.SubFactory(CouncilFactory)
     filename = "panel.csv"
@@ -141,7 +141,7 @@ class PanelUploadFactory(factory.django.DjangoModelFactory):
 
 class EmailDeliveryFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "console.EmailDelivery"
+        model = "experiments.EmailDelivery"
 
     wave = factory.SubFactory(WaveFactory)
     member = factory.SubFactory(PanelMemberFactory, council=factory.SelfAttribute("..wave.council"))
@@ -150,7 +150,7 @@ class EmailDeliveryFactory(factory.django.DjangoModelFactory):
 
 class ReminderScheduleFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "console.ReminderSchedule"
+        model = "experiments.ReminderSchedule"
 
     wave = factory.SubFactory(WaveFactory)
     send_at = factory.LazyFunction(timezone.now)

@@ -9,6 +9,7 @@ from experiments.models.allocation import (
 )
 from experiments.models.councils import Council, CouncilMembership, CouncilRole, Nation
 from experiments.models.debriefs import Debrief, DebriefKind
+from experiments.models.emails import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.models.instrument import (
     ETHNIC_GROUP_LABELS_WALES,
     Activity,
@@ -37,6 +38,7 @@ from experiments.models.responses import (
     ResponseStatus,
     ThemeAnswer,
 )
+from experiments.models.uploads import ResponseUpload
 from experiments.models.waves import (
     Nudge,
     NudgeText,
@@ -65,7 +67,10 @@ __all__ = [
     "CouncilRole",
     "Debrief",
     "DebriefKind",
+    "DeliveryStatus",
     "EarlierInvitationToken",
+    "EmailDelivery",
+    "EmailKind",
     "EthnicGroup",
     "Exposure",
     "Frequency",
@@ -81,9 +86,11 @@ __all__ = [
     "PaperCopyKind",
     "Qualification",
     "RecalledNudge",
+    "ReminderSchedule",
     "Response",
     "ResponseMode",
     "ResponseStatus",
+    "ResponseUpload",
     "Satisfaction",
     "Stratification",
     "Theme",

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from analysis.export_models import Export, ExportFormat, ExportStatus
 from experiments.demo import CLOSED_WAVE_TITLE, DEMO_RESEARCHER_USERNAME, seed_demo
 from experiments.models import Response, ResponseStatus, Wave
+from exports.models import Export, ExportFormat, ExportStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from analysis import exports
-from analysis.codebook import tidy_variables
-from analysis.models import ExportFormat
 from experiments.models import ActivityAnswer, Assignment, Response, ThemeAnswer, WaveStatus
+from exports import cells, jobs, readers
+from exports import scope as export_scope
+from exports.codebook import tidy_variables
+from exports.models import ExportFormat
 from tests.analysis.test_exports import export_bytes
 from tests.factories import (
     ActivityFactory,
@@ -472,37 +473,16 @@ def test_stata_and_spss_files_are_byte_identical_to_the_pinned_files(scope, wave
     assert sha256(spss) == DIGESTS[(waves, "sav")]
 
 
-@pytest.mark.parametrize(("format", "waves"), list(PINNED_CSV))
-def test_the_record_by_record_path_of_other_databases_writes_the_same_files(
-    scope, monkeypatch, format, waves
-):
-    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
-    wave_ids = scope if waves == "all" else [9201]
-
-    assert export_bytes(wave_ids, format) == PINNED_CSV[(format, waves)].encode("utf-8")
-
-
-def test_the_record_by_record_path_writes_the_same_stata_and_spss_files(scope, monkeypatch):
-    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
-
-    stata = export_bytes(scope, ExportFormat.STATA)
-    with time_machine.travel(datetime(2026, 7, 2, 9, 15, tzinfo=UTC), tick=False):
-        spss = export_bytes(scope, ExportFormat.SPSS)
-
-    assert sha256(stata) == DIGESTS[("all", "dta")]
-    assert sha256(spss) == DIGESTS[("all", "sav")]
-
-
 def test_an_export_stopped_mid_stream_leaves_the_connection_usable(scope, monkeypatch, tmp_path):
     # Given rows read in chunks of one, and a later response holding an unknown code
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(readers, "CHUNK_SIZE", 1)
     Response.objects.filter(pk=9718).update(gender="female")
 
     # When the tidy export fails part way, and another one is abandoned after its first chunk
-    with pytest.raises(exports.ExportError, match=r"gender.*'female'"):
-        exports.write_export(tmp_path / "x.csv", wave_ids=scope, format=ExportFormat.CSV_TIDY)
-    variables = tidy_variables(exports.load_scope(scope))
-    rows = exports.tidy_csv_rows(exports.load_scope(scope), scope, variables)
+    with pytest.raises(cells.ExportError, match=r"gender.*'female'"):
+        jobs.write_export(tmp_path / "x.csv", wave_ids=scope, format=ExportFormat.CSV_TIDY)
+    variables = tidy_variables(export_scope.load_scope(scope))
+    rows = readers.tidy_csv_rows(export_scope.load_scope(scope), scope, variables)
     assert len(next(rows)) == 1
     rows.close()
 
@@ -511,14 +491,11 @@ def test_an_export_stopped_mid_stream_leaves_the_connection_usable(scope, monkey
 
 
 @pytest.mark.parametrize("format", [ExportFormat.CSV_TIDY, ExportFormat.CSV_WIDE])
-def test_a_wave_without_responses_gives_the_header_alone_by_both_paths(db, monkeypatch, format):
+def test_a_wave_without_responses_gives_the_header_alone(db, format):
     wave = WaveFactory(status=WaveStatus.CLOSED, title="Empty")
     WaveThemeFactory(wave=wave)
 
     fast = export_bytes([wave.pk], format)
-    monkeypatch.setattr(exports, "_reads_in_sql", lambda: False)
-    slow = export_bytes([wave.pk], format)
 
-    assert fast == slow
     assert fast.startswith("\ufeffpseudonym,council,wave,".encode())
     assert fast.count(b"\r\n") == 1

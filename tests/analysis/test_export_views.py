@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from analysis import exports
-from analysis.models import Export, ExportStatus
 from experiments.models import CouncilRole, WaveStatus
+from exports import jobs
+from exports.models import Export, ExportStatus
 from tests.analysis.test_exports import build_closed_wave, read_csv
 from tests.factories import CouncilFactory, CouncilMembershipFactory, UserFactory, WaveFactory
 
@@ -88,7 +88,7 @@ def test_a_researcher_pools_waves_of_two_councils_into_one_file(
     assert export.status == ExportStatus.DONE
     assert export.wave_ids == sorted([first.pk, second.pk])
     assert export.council_ids == sorted([first.council_id, second.council_id])
-    frame = read_csv(exports.export_path(export).read_bytes())
+    frame = read_csv(jobs.export_path(export).read_bytes())
     assert sorted(frame["wave"]) == sorted([first.pk, first.pk, second.pk])
     assert sorted(frame["ward"]) == ["Central", "North", "South"]
     assert sorted(set(frame["council"])) == export.council_ids

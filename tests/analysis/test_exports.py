@@ -16,10 +16,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from analysis import export_bundle, exports
-from analysis.models import AnalysisRun, Export, ExportFormat, ExportStatus, RunStatus
+from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
-from analysis.pseudonyms import council_key, pseudonym
 from analysis.runs import execute_run
 from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
 from experiments.demo import write_synthetic_wave
@@ -33,6 +31,9 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
+from exports import bundle, cells, jobs, writers
+from exports.models import Export, ExportFormat, ExportStatus
+from exports.pseudonyms import council_key, pseudonym
 from tests.factories import (
     ActivityFactory,
     CouncilFactory,
@@ -130,8 +131,8 @@ def media(settings, tmp_path):
 def export_bytes(wave_ids, format, labels="en") -> bytes:
     """Write one export straight through the domain function and return its bytes."""
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"export.{exports.EXTENSIONS[format]}"
-        exports.write_export(path, wave_ids=wave_ids, format=format, labels=labels)
+        path = Path(directory) / f"export.{writers.EXTENSIONS[format]}"
+        jobs.write_export(path, wave_ids=wave_ids, format=format, labels=labels)
         return path.read_bytes()
 
 
@@ -207,7 +208,7 @@ def test_stata_and_spss_files_carry_values_variable_labels_and_value_labels(
     wave, theme, _activities, members = build_closed_wave()
 
     # When it is exported and read back with pyreadstat
-    path = tmp_path / f"data.{exports.EXTENSIONS[format]}"
+    path = tmp_path / f"data.{writers.EXTENSIONS[format]}"
     path.write_bytes(export_bytes([wave.pk], format))
     frame, meta = reader(str(path))
 
@@ -309,7 +310,7 @@ def test_formula_text_is_guarded_in_every_format_and_nothing_else_changes(db, tm
         (ExportFormat.STATA, pyreadstat.read_dta),
         (ExportFormat.SPSS, pyreadstat.read_sav),
     ):
-        path = tmp_path / f"x.{exports.EXTENSIONS[format]}"
+        path = tmp_path / f"x.{writers.EXTENSIONS[format]}"
         path.write_bytes(export_bytes([wave.pk], format))
         frame, _meta = reader(str(path))
         assert list(frame["ward"]) == [GUARDED[ward] for ward in WARDS]
@@ -415,7 +416,7 @@ def test_bundle_manifest_hashes_match_its_files(db):
         }
     assert set(manifest["versions"]) >= {"python", "django", "pandas", "statsmodels"}
     allocation = read_csv(files["design/allocation.csv"])
-    assert list(allocation.columns) == export_bundle.ALLOCATION_COLUMNS
+    assert list(allocation.columns) == bundle.ALLOCATION_COLUMNS
     assert sorted(allocation["arm"]) == sorted(ARMS * 2)
 
 
@@ -496,17 +497,15 @@ def test_pooled_export_of_two_councils_needs_access_to_both(
 
     # When they ask for both pooled, they are refused and nothing is created
     with pytest.raises(PermissionError):
-        exports.request_export(researcher, wave_ids=[wave_one.pk, wave_two.pk], format="csv_tidy")
+        jobs.request_export(researcher, wave_ids=[wave_one.pk, wave_two.pk], format="csv_tidy")
     assert Export.objects.count() == 0
 
     # And a superuser's pooled export has both councils' rows
     admin = UserFactory(is_superuser=True)
     with django_capture_on_commit_callbacks(execute=True):
-        export = exports.request_export(
-            admin, wave_ids=[wave_two.pk, wave_one.pk], format="csv_tidy"
-        )
+        export = jobs.request_export(admin, wave_ids=[wave_two.pk, wave_one.pk], format="csv_tidy")
     export.refresh_from_db()
-    frame = read_csv(exports.export_path(export).read_bytes())
+    frame = read_csv(jobs.export_path(export).read_bytes())
     assert sorted(frame["council"]) == sorted([wave_one.council_id, wave_two.council_id])
     assert export.wave_ids == sorted([wave_one.pk, wave_two.pk])
 
@@ -546,7 +545,7 @@ def test_another_councils_user_gets_404_and_anonymous_users_must_log_in(
 ):
     wave, *_ = build_closed_wave(wards=["Central"])
     with django_capture_on_commit_callbacks(execute=True):
-        export = exports.request_export(
+        export = jobs.request_export(
             UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
         )
     outsider = UserFactory(is_staff=False)
@@ -570,10 +569,10 @@ def test_an_open_wave_is_refused_with_a_clear_message(db, media):
     wave.save()
 
     with pytest.raises(
-        exports.ExportError,
+        cells.ExportError,
         match=r"Only closed waves can be exported; still open or in draft: Spring wave\.",
     ):
-        exports.request_export(UserFactory(is_superuser=True), wave_ids=[wave.pk], format="dta")
+        jobs.request_export(UserFactory(is_superuser=True), wave_ids=[wave.pk], format="dta")
     assert Export.objects.count() == 0
 
 
@@ -587,12 +586,12 @@ def test_a_failed_export_leaves_no_downloadable_file(
         path.write_bytes(b"pseudonym,council\r\nabc,1\r\n")
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(exports, "write_csv", half_written)
+    monkeypatch.setattr(writers, "write_csv", half_written)
     admin = UserFactory(is_superuser=True)
 
     # When the export runs
     with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
-        export = exports.request_export(admin, wave_ids=[wave.pk], format="csv_tidy")
+        export = jobs.request_export(admin, wave_ids=[wave.pk], format="csv_tidy")
 
     # Then it is failed, no file (partial or final) is left, and the download is 404
     export = Export.objects.get()
@@ -629,27 +628,27 @@ def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, med
     # given an export whose job is delivered again (a sweeper resend) while it is writing,
     # and the second delivery ends first
     wave, *_ = build_closed_wave(wards=["Central"])
-    export = exports.request_export(
+    export = jobs.request_export(
         UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
     )
-    write = exports.write_export
+    write = jobs.write_export
     ended_first = []
 
     def write_while_another_delivery_ends(path, **kwargs):
         if not ended_first:
-            monkeypatch.setattr(exports, "write_export", write)
-            done = exports.execute_export(export.pk)
-            ended_first.append((done.finished_at, exports.export_path(done).stat().st_ino))
+            monkeypatch.setattr(jobs, "write_export", write)
+            done = jobs.execute_export(export.pk)
+            ended_first.append((done.finished_at, jobs.export_path(done).stat().st_ino))
         write(path, **kwargs)
 
-    monkeypatch.setattr(exports, "write_export", write_while_another_delivery_ends)
+    monkeypatch.setattr(jobs, "write_export", write_while_another_delivery_ends)
 
     # when the first delivery ends
-    exports.execute_export(export.pk)
+    jobs.execute_export(export.pk)
 
     # then the export became done once: the first file stays, and no partial file is left
     export.refresh_from_db()
-    path = exports.export_path(export)
+    path = jobs.export_path(export)
     assert (export.status, export.attempts) == (ExportStatus.DONE, 2)
     assert (export.finished_at, path.stat().st_ino) == ended_first[0]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
@@ -664,8 +663,8 @@ def test_the_list_shows_exports_of_the_users_councils_only(
     wave_two, *_ = build_closed_wave(CouncilFactory(), wards=["North"])
     admin = UserFactory(is_superuser=True)
     with django_capture_on_commit_callbacks(execute=True):
-        mine = exports.request_export(admin, wave_ids=[wave_one.pk], format="csv_wide")
-        exports.request_export(admin, wave_ids=[wave_two.pk], format="csv_wide")
+        mine = jobs.request_export(admin, wave_ids=[wave_one.pk], format="csv_wide")
+        jobs.request_export(admin, wave_ids=[wave_two.pk], format="csv_wide")
     researcher = UserFactory(is_staff=False)
     CouncilMembershipFactory(user=researcher, council=wave_one.council, role=CouncilRole.RESEARCHER)
     client.force_login(researcher)
@@ -692,7 +691,7 @@ def test_leftovers_of_killed_workers_are_swept_when_old(db, media):
     os.utime(old, (0, 0))
 
     # When the next export sweeps the directory
-    exports.sweep_partial_files(directory)
+    jobs.sweep_partial_files(directory)
 
     # Then only the old one is gone (the fresh one may belong to a running job)
     assert sorted(path.name for path in directory.iterdir()) == [".partial-fresh.tmp"]

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from analysis import exports
-from analysis.models import ExportStatus
+from exports import jobs
+from exports.models import ExportStatus
 from surveyplatform.celery import app
 from tests.analysis.test_exports import WARDS, build_closed_wave, read_csv
 from tests.factories import UserFactory
@@ -35,7 +35,7 @@ def real_worker(settings, tmp_path):
 def test_a_real_worker_produces_an_export_that_reads_back(real_worker):
     # Given a closed wave and a superuser's request for its tidy CSV
     wave, *_ = build_closed_wave()
-    export = exports.request_export(
+    export = jobs.request_export(
         UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
     )
 
@@ -49,4 +49,4 @@ def test_a_real_worker_produces_an_export_that_reads_back(real_worker):
 
     # Then the file is in place and holds every response
     assert export.status == ExportStatus.DONE, export.error
-    assert len(read_csv(exports.export_path(export).read_bytes())) == len(WARDS)
+    assert len(read_csv(jobs.export_path(export).read_bytes())) == len(WARDS)

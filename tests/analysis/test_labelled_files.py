@@ -6,8 +6,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis import labelled_files
-from analysis.labelled_files import DATETIME, FLOAT, INTEGER, STRING, Column
+from exports import labelled_files
+from exports.labelled_files import DATETIME, FLOAT, INTEGER, STRING, Column
 
 COLUMNS = [
     Column("pseudonym", "Pseudonym", STRING),

@@ -11,10 +11,9 @@ from rest_framework.test import APIClient
 from analysis.models import AnalysisRun
 from api.models import ApiToken
 from api.tokens import issue_token, revoke_token
-from console.models import PanelUpload
 from experiments.invitations import issue_invitation
 from experiments.models import Assignment, CouncilRole, Invitation, Theme, Wave, WaveStatus
-from panel.models import MemberContact, PanelMember
+from panel.models import MemberContact, PanelMember, PanelUpload
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from analysis.export_models import Export, ExportStatus
 from experiments.models import CouncilRole, WaveStatus
+from exports.models import Export, ExportStatus
 from tests.analysis.test_exports import build_closed_wave, read_csv
 from tests.factories import CouncilFactory, CouncilMembershipFactory, UserFactory, WaveFactory
 

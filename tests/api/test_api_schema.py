@@ -22,11 +22,19 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from analysis.models import AnalysisRun, Export
+from analysis.models import AnalysisRun
 from api.tokens import issue_token
-from console.models import PanelUpload, ResponseUpload
-from experiments.models import Activity, CouncilMembership, CouncilRole, Theme, Wave, WaveStatus
-from panel.models import PanelMember
+from experiments.models import (
+    Activity,
+    CouncilMembership,
+    CouncilRole,
+    ResponseUpload,
+    Theme,
+    Wave,
+    WaveStatus,
+)
+from exports.models import Export
+from panel.models import PanelMember, PanelUpload
 
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [

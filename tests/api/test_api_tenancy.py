@@ -8,11 +8,21 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from analysis.models import AnalysisRun, Export
+from analysis.models import AnalysisRun
 from api.tokens import issue_token
-from console.models import AuditEntry, PanelUpload, ResponseUpload
-from experiments.models import Activity, CouncilRole, Invitation, NudgeText, Theme, Wave, WaveTheme
-from panel.models import MemberContact, PanelMember
+from audit.models import AuditEntry
+from experiments.models import (
+    Activity,
+    CouncilRole,
+    Invitation,
+    NudgeText,
+    ResponseUpload,
+    Theme,
+    Wave,
+    WaveTheme,
+)
+from exports.models import Export
+from panel.models import MemberContact, PanelMember, PanelUpload
 from tests.console.test_tenancy_routes import walk
 from tests.factories import (
     ActivityFactory,

@@ -3,9 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from console.models import ResponseUpload
 from experiments.invitations import issue_invitation
-from experiments.models import Assignment, Response, WaveStatus
+from experiments.models import Assignment, Response, ResponseUpload, WaveStatus
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from console.audit import console_actions
+from audit.log import staff_actions
+from audit.models import AuditEntry
 from console.dashboard import wave_dashboard
-from console.models import AuditEntry, PanelUpload
 from experiments.models import (
     Arm,
     Assignment,
@@ -19,7 +19,7 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
-from panel.models import MemberStatus, PanelMember
+from panel.models import MemberStatus, PanelMember, PanelUpload
 from tests.factories import (
     ActivityFactory,
     MemberContactFactory,
@@ -70,7 +70,7 @@ def test_creating_a_theme_with_activities_is_audited(console_client):
     theme = Theme.objects.get()
     assert (theme.council, theme.name_cy) == (console_client.council, "Amgylchedd lleol")
     assert list(theme.activities.values_list("text_en", flat=True)) == ["Picked up litter"]
-    assert list(console_actions().values_list("action", "summary")) == [
+    assert list(staff_actions().values_list("action", "summary")) == [
         ("create_theme", "Local environment")
     ]
 
@@ -119,7 +119,7 @@ def test_a_wave_without_nudges_cannot_open(console_client):
     assert "Write nudges A and B" in response.content.decode()
     wave.refresh_from_db()
     assert wave.status == WaveStatus.DRAFT
-    assert console_actions().count() == 0
+    assert staff_actions().count() == 0
 
 
 def test_opening_then_closing_needs_confirmation_and_starts_the_analysis(console_client):
@@ -143,7 +143,7 @@ def test_opening_then_closing_needs_confirmation_and_starts_the_analysis(console
     wave.refresh_from_db()
     assert wave.status == WaveStatus.CLOSED
     assert wave.analysis_runs.count() == 1
-    assert list(console_actions().order_by("at", "id").values_list("action", flat=True)) == [
+    assert list(staff_actions().order_by("at", "id").values_list("action", flat=True)) == [
         "open_wave",
         "close_wave",
     ]
@@ -216,7 +216,7 @@ def test_a_panel_file_is_checked_then_imported_on_confirmation(console_client):
     again = console_client.post(reverse("console:panel_import_report", args=[stored.pk]))
     assert again.status_code == 302
     assert PanelMember.objects.count() == 2
-    assert console_actions().get().summary == "panel.csv: 2 created, 0 updated"
+    assert staff_actions().get().summary == "panel.csv: 2 created, 0 updated"
 
 
 def test_a_member_can_be_withdrawn_and_it_is_audited(console_client):
@@ -226,7 +226,7 @@ def test_a_member_can_be_withdrawn_and_it_is_audited(console_client):
 
     member.refresh_from_db()
     assert member.status == MemberStatus.WITHDRAWN
-    assert console_actions().get().summary == f"member #{member.pk}: active → withdrawn"
+    assert staff_actions().get().summary == f"member #{member.pk}: active → withdrawn"
 
 
 def test_audit_entries_cannot_be_changed_or_deleted(console_client):
@@ -237,7 +237,7 @@ def test_audit_entries_cannot_be_changed_or_deleted(console_client):
         entry.save()
     with pytest.raises(PermissionError):
         entry.delete()
-    assert console_actions().get().summary == ""
+    assert staff_actions().get().summary == ""
 
 
 def test_the_dashboard_counts_with_a_bounded_number_of_queries_for_20000_members(
@@ -311,7 +311,7 @@ def test_a_wave_cannot_be_created_for_another_council_or_with_its_themes(console
     # Then both are refused and nothing is created
     assert (for_council.status_code, with_theme.status_code) == (400, 400)
     assert Wave.objects.count() == 0
-    assert console_actions().count() == 0
+    assert staff_actions().count() == 0
 
 
 def test_a_council_rewords_a_question_in_both_languages_and_members_see_it(console_client):

@@ -5,7 +5,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from console.models import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.emails import (
     deliver_email,
     queue_invitations,
@@ -14,7 +13,14 @@ from experiments.emails import (
     unsubscribe_token,
 )
 from experiments.invitations import find_invitation
-from experiments.models import ResponseStatus, WaveStatus
+from experiments.models import (
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
+    ReminderSchedule,
+    ResponseStatus,
+    WaveStatus,
+)
 from experiments.models.responses import Response
 from panel.models import MemberStatus
 from tests.factories import MemberContactFactory, WaveFactory

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from console.models import DeliveryStatus, EmailDelivery, ReminderSchedule
 from experiments.emails import queue_invitations
+from experiments.models import DeliveryStatus, EmailDelivery, ReminderSchedule
 from experiments.tasks import send_due_reminders
 from tests.factories import MemberContactFactory
 from tests.test_celery_worker import real_worker  # noqa: F401  (the fixture)

@@ -190,7 +190,7 @@ def test_members_of_another_council_with_the_same_id_are_untouched():
 
 @pytest.mark.django_db
 def test_a_nul_byte_in_a_cell_is_reported_and_the_report_can_be_stored():
-    from console.models import PanelUpload
+    from panel.models import PanelUpload
 
     # Given a file whose name cell holds a NUL byte (Postgres text refuses NUL)
     council = CouncilFactory()

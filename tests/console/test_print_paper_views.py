@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from console.models import AuditEntry
+from audit.models import AuditEntry
 from experiments.assignment import simple_arm
 from experiments.invitations import issue_invitation
 from experiments.models import Arm, Assignment, PaperCopy, WaveStatus

@@ -5,9 +5,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from console.audit import console_actions
-from console.models import EmailDelivery
-from experiments.models import Debrief, Response, ResponseStatus, WaveStatus
+from audit.log import staff_actions
+from experiments.models import Debrief, EmailDelivery, Response, ResponseStatus, WaveStatus
 from experiments.waves import close_wave
 from tests.factories import MemberContactFactory, PanelMemberFactory, WaveFactory, WaveThemeFactory
 
@@ -82,7 +81,7 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
 
     # then one Welsh e-mail went out and both steps are in the audit log
     assert [m.subject for m in mail.outbox] == [f"Am yr arolwg: {wave.title}"]
-    assert list(console_actions().order_by("pk").values_list("action", flat=True)) == [
+    assert list(staff_actions().order_by("pk").values_list("action", flat=True)) == [
         "approve_debrief",
         "send_debrief",
     ]

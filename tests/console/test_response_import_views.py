@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from console.models import AuditEntry, ResponseUpload
+from audit.models import AuditEntry
 from experiments.invitations import issue_invitation
-from experiments.models import Assignment, Response, WaveStatus
+from experiments.models import Assignment, Response, ResponseUpload, WaveStatus
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,

@@ -7,9 +7,8 @@ whose parameters this test cannot fill fails loudly and must be added to `OBJECT
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from console.audit import console_actions
-from console.models import ResponseUpload
-from experiments.models import CouncilRole, Debrief, NudgeText, Wave, WaveStatus
+from audit.log import staff_actions
+from experiments.models import CouncilRole, Debrief, NudgeText, ResponseUpload, Wave, WaveStatus
 from panel.models import MemberStatus, PanelMember
 from tests.factories import (
     ActivityFactory,
@@ -145,7 +144,7 @@ def test_every_object_route_answers_404_to_an_admin_of_another_council(
     assert (
         PanelMember.objects.get(pk=other_council_objects["member"].pk).status == MemberStatus.ACTIVE
     )
-    assert console_actions().count() == 0
+    assert staff_actions().count() == 0
 
 
 @pytest.mark.django_db

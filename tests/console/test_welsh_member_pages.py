@@ -8,9 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from console.models import ReminderSchedule
 from experiments.emails import queue_invitations, send_due_reminders, unsubscribe_token
-from experiments.models import WaveStatus
+from experiments.models import ReminderSchedule, WaveStatus
 from panel.models import MemberStatus
 from tests.factories import (
     ActivityFactory,

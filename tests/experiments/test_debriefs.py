@@ -5,7 +5,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from console.models import DeliveryStatus, EmailDelivery, EmailKind
 from experiments.debriefs import (
     DebriefError,
     approve_debrief,
@@ -14,7 +13,15 @@ from experiments.debriefs import (
     send_debrief,
     summary_text,
 )
-from experiments.models import Debrief, DebriefKind, Response, ResponseStatus
+from experiments.models import (
+    Debrief,
+    DebriefKind,
+    DeliveryStatus,
+    EmailDelivery,
+    EmailKind,
+    Response,
+    ResponseStatus,
+)
 from experiments.waves import close_wave
 from panel.models import MemberStatus
 from tests.factories import MemberContactFactory, UserFactory

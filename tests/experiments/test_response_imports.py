@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from analysis import exports
 from analysis.datasets import load_case_frame
-from analysis.models import AnalysisRun, ExportFormat
+from analysis.models import AnalysisRun
 from analysis.plan import AnalysisPlan
-from analysis.pseudonyms import council_key, pseudonym
 from analysis.results import compute_results
 from experiments.invitations import issue_invitation
 from experiments.models import (
@@ -30,6 +28,9 @@ from experiments.response_imports import (
     check_response_file,
     import_response_file,
 )
+from exports import jobs
+from exports.models import ExportFormat
+from exports.pseudonyms import council_key, pseudonym
 from panel.models import MemberStatus
 from tests.factories import (
     ActivityFactory,
@@ -103,7 +104,7 @@ def build_wave(*, members=80, status=WaveStatus.CLOSED, seed=7):
 def wide_csv(wave) -> bytes:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "wide.csv"
-        exports.write_export(path, wave_ids=[wave.pk], format=ExportFormat.CSV_WIDE)
+        jobs.write_export(path, wave_ids=[wave.pk], format=ExportFormat.CSV_WIDE)
         return path.read_bytes()
 
 
@@ -682,7 +683,7 @@ def test_telephone_answers_keep_their_mode_and_language_falls_back_to_the_member
 
 
 def test_erasing_a_member_empties_the_response_files_that_name_them(db):
-    from console.models import ResponseUpload
+    from experiments.models import ResponseUpload
     from panel.erasure import erase_member
 
     # Given an uploaded file and a stored report that name a member by external id
@@ -732,7 +733,7 @@ def test_the_analysis_of_a_closed_wave_counts_responses_by_mode(db):
 def tidy_csv(wave) -> bytes:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "tidy.csv"
-        exports.write_export(path, wave_ids=[wave.pk], format=ExportFormat.CSV_TIDY)
+        jobs.write_export(path, wave_ids=[wave.pk], format=ExportFormat.CSV_TIDY)
         return path.read_bytes()
 
 

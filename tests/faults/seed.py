@@ -117,9 +117,9 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
 
     from django.contrib.auth import get_user_model
 
-    from analysis.exports import request_export
     from analysis.synthetic import STUDY_COUNCILS
     from experiments.demo import _seed_closed_council
+    from exports.jobs import request_export
     from outbox.models import OutboxMessage
 
     with connection.cursor() as cursor:
@@ -137,7 +137,7 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
             task_name="analysis.tasks.run_analysis", kwargs__run_id=run.pk
         )
         export_job = OutboxMessage.objects.get(
-            task_name="analysis.export_tasks.produce_export", kwargs__export_id=export.pk
+            task_name="exports.tasks.produce_export", kwargs__export_id=export.pk
         )
     return {
         "wave_id": wave.pk,

@@ -15,8 +15,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import exports
 from experiments.models import CouncilRole, WaveStatus
+from exports import jobs
 from tests.console.test_tenancy_routes import (
     OBJECT_FOR,
     fill,
@@ -34,7 +34,7 @@ from tests.factories import (
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Tables whose rows a refused request may add: the audit log records the failed access,
 # and sign-ins write the session and django-axes rows.
-LOGGED_TABLES = {"console_auditentry", "django_session"}
+LOGGED_TABLES = {"audit_auditentry", "django_session"}
 
 
 def database_checksum() -> dict[str, tuple[int, str]]:
@@ -79,7 +79,7 @@ def council_a(other_council_objects):  # noqa: F811
     )
     WaveThemeFactory(wave=closed, theme=objects["theme"])
     objects["closed_wave"] = closed
-    objects["export"] = exports.request_export(
+    objects["export"] = jobs.request_export(
         UserFactory(is_superuser=True), wave_ids=[closed.pk], format="csv_tidy"
     )
     objects["wording"] = ItemWordingFactory(wave=objects["wave"], theme=objects["theme"])

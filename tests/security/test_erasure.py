@@ -8,12 +8,18 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import exports
-from console.models import AuditEntry, EmailDelivery, PanelUpload
+from audit.models import AuditEntry
 from experiments.invitations import hash_token, issue_invitation
-from experiments.models import CouncilRole, EarlierInvitationToken, Response, WaveStatus
+from experiments.models import (
+    CouncilRole,
+    EarlierInvitationToken,
+    EmailDelivery,
+    Response,
+    WaveStatus,
+)
+from exports import jobs
 from panel.erasure import ErasureError, erase_expired_members, erase_member
-from panel.models import MemberContact, MemberStatus, PanelMember
+from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
 from tests.factories import (
     CouncilMembershipFactory,
     EmailDeliveryFactory,
@@ -117,14 +123,14 @@ def test_no_later_export_holds_the_erased_member(
     contents = {}
     for format in ("csv_tidy", "csv_wide", "dta", "sav", "codebook_csv", "codebook_html"):
         with django_capture_on_commit_callbacks(execute=True):
-            export = exports.request_export(user, wave_ids=[wave.pk], format=format)
+            export = jobs.request_export(user, wave_ids=[wave.pk], format=format)
         export.refresh_from_db()
-        assert exports.export_path(export) is not None, (format, export.status, export.error)
-        contents[format] = exports.export_path(export).read_bytes()
+        assert jobs.export_path(export) is not None, (format, export.status, export.error)
+        contents[format] = jobs.export_path(export).read_bytes()
     with django_capture_on_commit_callbacks(execute=True):
-        export = exports.request_export(user, wave_ids=[wave.pk], format="bundle")
+        export = jobs.request_export(user, wave_ids=[wave.pk], format="bundle")
     export.refresh_from_db()
-    with zipfile.ZipFile(exports.export_path(export)) as bundle:
+    with zipfile.ZipFile(jobs.export_path(export)) as bundle:
         for name in bundle.namelist():
             contents[f"bundle/{name}"] = bundle.read(name)
 
@@ -220,8 +226,8 @@ def test_postgres_refuses_to_update_or_delete_audit_entries():
 
     # When raw SQL tries to change or delete it
     for sql in (
-        "UPDATE console_auditentry SET summary = 'changed' WHERE id = %s",
-        "DELETE FROM console_auditentry WHERE id = %s",
+        "UPDATE audit_auditentry SET summary = 'changed' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [entry.pk])

@@ -14,9 +14,9 @@ import pyreadstat
 import pytest
 from django.urls import reverse
 
-from analysis import exports
-from analysis.models import ExportFormat
 from experiments.models import CouncilRole, WaveStatus
+from exports import writers
+from exports.models import ExportFormat
 from tests.analysis.test_exports import WARDS, build_closed_wave, export_bytes
 from tests.factories import (
     CouncilFactory,
@@ -106,7 +106,7 @@ def test_no_text_cell_or_label_of_stata_or_spss_starts_a_formula(
     planted_wave, tmp_path, format, reader
 ):
     # When the wave is exported and read back
-    path = tmp_path / f"x.{exports.EXTENSIONS[format]}"
+    path = tmp_path / f"x.{writers.EXTENSIONS[format]}"
     path.write_bytes(export_bytes([planted_wave.pk], format))
     frame, meta = reader(str(path))
 

@@ -16,14 +16,13 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from analysis import exports
-from console.audit import record_action
-from console.models import PanelUpload
+from audit.log import record_action
 from experiments.invitations import issue_invitation
 from experiments.models import CouncilRole, Item, ItemWording, WaveStatus
 from experiments.nudges import set_nudge_text
+from exports import jobs
 from panel.imports import check_panel_file, import_panel_file
-from panel.models import PanelMember
+from panel.models import PanelMember, PanelUpload
 from tests.factories import (
     ActivityFactory,
     CouncilFactory,
@@ -257,7 +256,7 @@ def console_pages(browser, base_url: str, planted: dict, sweep: Sweep):
 def staff_pages(browser, base_url: str, planted: dict, sweep: Sweep, admin_sweep: Sweep):
     """Results and exports as a superuser, and Django's admin (superusers only)."""
     wave = planted["closed_wave"]
-    export = exports.request_export(planted["superuser"], wave_ids=[wave.pk], format="csv_tidy")
+    export = jobs.request_export(planted["superuser"], wave_ids=[wave.pk], format="csv_tidy")
     context, page = signed_in(browser, base_url, planted["superuser"])
     for url in (f"/results/{wave.pk}/", "/exports/", f"/exports/{export.pk}/"):
         sweep.visit(page, base_url + url)
@@ -273,7 +272,7 @@ def staff_pages(browser, base_url: str, planted: dict, sweep: Sweep, admin_sweep
         f"/admin/experiments/theme/{theme.pk}/change/",
         "/admin/panel/panelmember/",
         f"/admin/panel/panelmember/{member.pk}/change/",
-        "/admin/console/auditentry/",
+        "/admin/audit/auditentry/",
     ):
         admin_sweep.visit(page, base_url + url)
     context.close()

@@ -1,26 +1,14 @@
-"""Audit-log events that happen outside the console's own views.
+"""Audit-log events of the experiments' own models: role changes, first assignments and
+changes of item wording, whichever screen or command made them.
 
-Sign-ins and failed sign-ins (never the password), role changes, first assignments and
-changes of item wording. Connected in `ConsoleConfig.ready`.
+Connected in `ExperimentsConfig.ready`.
 """
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from console.audit import record_action
+from audit.log import record_action
 from experiments.models import Assignment, CouncilMembership, ItemWording
-
-
-@receiver(user_logged_in, dispatch_uid="audit_sign_in")
-def audit_sign_in(sender, request, user, **kwargs):
-    record_action(user, action="sign_in", summary=user.get_username())
-
-
-@receiver(user_login_failed, dispatch_uid="audit_failed_sign_in")
-def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
-    record_action(None, action="sign_in_failed", summary=username, details={"username": username})
 
 
 @receiver(post_save, sender=CouncilMembership, dispatch_uid="audit_role_saved")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from console.audit import record_action
+from audit.log import record_action
 
 
 class FailedAccessAuditMiddleware:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import views
+from console.views import results as views
 
 app_name = "analysis"
 

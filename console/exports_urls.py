@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis import export_views
+from console.views import exports as export_views
 
 app_name = "exports"
 

@@ -21,20 +21,15 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone, translation
 
-from analysis.codebook import Scope
-from analysis.exports import (
-    CHUNK_SIZE,
-    EXPORT_VERSION,
-    Pseudonymiser,
-    file_digest,
-    guard_text,
-    latest_runs,
-    write_export,
-)
-from analysis.models import ExportFormat
 from analysis.plan import AnalysisPlan
 from analysis.report_html import render_results_html
 from experiments.models import Assignment, Wave
+from exports.cells import CHUNK_SIZE, guard_text
+from exports.codebook import Scope
+from exports.models import ExportFormat
+from exports.readers import Pseudonymiser
+from exports.scope import EXPORT_VERSION, latest_runs
+from exports.writers import file_digest, write_file
 
 
 def frozen_design(wave: Wave) -> dict:
@@ -171,7 +166,7 @@ def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) 
         written: dict[str, Path] = {}
         for name, format in files.items():
             target = work_dir / name.replace("/", "_")
-            write_export(target, wave_ids=wave_ids, format=format, labels=labels)
+            write_file(target, wave_ids=wave_ids, format=format, labels=labels)
             written[name] = target
         design = {
             str(wave.pk): frozen_design(wave) for wave in Wave.objects.filter(pk__in=wave_ids)

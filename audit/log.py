@@ -1,10 +1,10 @@
-"""Write the audit log: one append-only row per console action that changes something."""
+"""Write the audit log: one append-only row per staff action that changes something."""
 
 from django.db import models
 
-from console.models import AuditEntry
+from audit.models import AuditEntry
 
-# Events recorded outside the console's own actions (console/signals.py, the middleware).
+# Events recorded outside the staff actions themselves (signals, the failed-access middleware).
 SYSTEM_EVENTS = (
     "sign_in",
     "sign_in_failed",
@@ -16,8 +16,8 @@ SYSTEM_EVENTS = (
 )
 
 
-def console_actions():
-    """The audit entries of console actions, without the system events."""
+def staff_actions():
+    """The audit entries of staff actions, without the system events."""
     return AuditEntry.objects.exclude(action__in=SYSTEM_EVENTS)
 
 

@@ -10,9 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from analysis import exports
-from analysis.models import Export, ExportFormat, ExportStatus, LabelLanguage
-from console.audit import record_action
+from audit.log import record_action
+from exports import cells, jobs, scope, writers
+from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from surveyplatform.downloads import attachment
 
 LOGIN_URL = "admin:login"
 
@@ -20,7 +21,7 @@ LOGIN_URL = "admin:login"
 def wave_choices(user) -> list[tuple[str, list[tuple[int, str]]]]:
     """Return the closed waves the user may export, grouped under their council's name."""
     groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    waves = exports.exportable_waves(user).order_by(
+    waves = scope.exportable_waves(user).order_by(
         "council__name", "council_id", F("closed_at").desc(nulls_last=True), "-pk"
     )
     for wave in waves:
@@ -68,7 +69,7 @@ class ExportRequestForm(forms.Form):
 def _visible_export(request: HttpRequest, export_id: int) -> Export:
     """Return the export, or 404 when any council of its scope is not the user's."""
     export = get_object_or_404(Export, pk=export_id)
-    if not exports.can_export(request.user, export.council_ids):
+    if not scope.can_export(request.user, export.council_ids):
         raise Http404
     return export
 
@@ -79,7 +80,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     form = ExportRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            export = exports.request_export(
+            export = jobs.request_export(
                 request.user,
                 wave_ids=form.cleaned_data["waves"],
                 format=form.cleaned_data["format"],
@@ -87,7 +88,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
             )
         except PermissionError:
             form.add_error("waves", gettext("No such waves among yours."))
-        except exports.ExportError as error:
+        except cells.ExportError as error:
             form.add_error(None, str(error))
         else:
             record_action(
@@ -101,7 +102,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analysis/exports/list.html",
-        {"form": form, "exports": exports.visible_exports(request.user)},
+        {"form": form, "exports": scope.visible_exports(request.user)},
     )
 
 
@@ -112,26 +113,23 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     return render(
         request,
         "analysis/exports/detail.html",
-        {"export": export, "waiting": waiting, "ready": exports.export_path(export) is not None},
+        {"export": export, "waiting": waiting, "ready": jobs.export_path(export) is not None},
     )
 
 
 def file_response(export: Export, path) -> FileResponse:
-    """Stream an export's finished file as an attachment that no cache keeps."""
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=exports.download_name(export),
-        content_type=exports.CONTENT_TYPES[exports.EXTENSIONS[export.format]],
+    """Stream an export's finished file."""
+    return attachment(
+        path,
+        filename=jobs.download_name(export),
+        content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required(login_url=LOGIN_URL)
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     export = _visible_export(request, export_id)
-    path = exports.export_path(export)
+    path = jobs.export_path(export)
     if path is None:
         raise Http404
     response = file_response(export, path)
@@ -139,7 +137,7 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
         request.user,
         action="download_export",
         target=export,
-        summary=exports.download_name(export),
+        summary=jobs.download_name(export),
         details={"councils": export.council_ids},
     )
     return response

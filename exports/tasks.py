@@ -1,9 +1,9 @@
-"""The Celery task that produces an export; registered through `analysis.tasks`."""
+"""The Celery task that produces an export."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from analysis.exports import execute_export, mark_failed
+from exports.jobs import execute_export, mark_failed
 from outbox import relay as outbox
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)

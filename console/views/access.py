@@ -1,0 +1,90 @@
+"""Signing in to the staff site: password, second factor, enrolment of an authenticator."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from audit.log import record_action
+from console.forms import (
+    TokenForm,
+)
+from console.gate import console_view
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = False
+
+    def get_default_redirect_url(self):
+        return reverse("console:home")
+
+
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        from django.contrib.auth import logout
+
+        logout(request)
+        messages.info(request, _("You have signed out."))
+        return redirect("console:login")
+    return render(request, "console/logout.html")
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Ask a user who enrolled an authenticator for a current code."""
+    from django_otp import devices_for_user
+    from django_otp import login as otp_login
+
+    if not request.user.is_authenticated:
+        return redirect("console:login")
+    form = TokenForm(request.POST or None)
+    next_url = request.GET.get("next") or reverse("console:home")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("console:home")
+    if request.method == "POST" and form.is_valid():
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect(next_url)
+        form.add_error("token", _("That code is not right or has expired; try the current one."))
+    return render(
+        request, "console/verify.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@console_view
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: show a QR code, confirm with a first code."""
+    import qrcode
+    import qrcode.image.svg
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if confirmed:
+        return render(request, "console/two_factor.html", {"enrolled": True})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            record_action(request.user, action="enrol_second_factor", target=device)
+            messages.success(request, _("Two-step sign-in is on for your account."))
+            return redirect("console:home")
+        form.add_error(
+            "token", _("That code is not right; check the time on your phone and try again.")
+        )
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    return render(
+        request,
+        "console/two_factor.html",
+        {"form": form, "qr_svg": svg},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,176 @@
+"""Export jobs: every export is a row (`Export`) that a Celery task fills in.
+
+The file is written to a temporary name in the export directory and moved into place
+with `os.replace` only when complete, so a crashed or killed worker never leaves a file
+anyone can download. Exports are cached by the hash of their inputs: the same request
+over the same data returns the file already made.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from experiments.models import Wave, WaveStatus
+from exports.bundle import write_bundle
+from exports.cells import ExportError
+from exports.models import Export, ExportFormat, ExportStatus
+from exports.scope import can_export, compute_input_hash, load_scope
+from exports.writers import EXTENSIONS, file_digest, write_file
+from outbox.relay import enqueue
+
+EXPORT_DIR = "exports"
+
+
+def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en") -> Export:
+    """Return a done or queued export of these waves; reuse one made from the same inputs.
+
+    Refuse, with a message saying why, a scope that is empty, not closed, or outside the
+    user's councils (ExportError; `PermissionError` for councils they may not see).
+    """
+    if format not in ExportFormat.values:
+        raise ExportError(f"Unknown export format {format!r}.")
+    if labels not in ("en", "cy"):
+        raise ExportError(f"Unknown label language {labels!r}: use en or cy.")
+    wave_ids = sorted({int(wave_id) for wave_id in wave_ids})
+    if not wave_ids:
+        raise ExportError("Choose at least one wave to export.")
+    waves = list(Wave.objects.filter(pk__in=wave_ids))
+    missing = set(wave_ids) - {wave.pk for wave in waves}
+    council_ids = sorted({wave.council_id for wave in waves})
+    if missing or not can_export(user, council_ids):
+        raise PermissionError("No such waves.")
+    still_open = [wave.title for wave in waves if wave.status != WaveStatus.CLOSED]
+    if still_open:
+        raise ExportError(
+            "Only closed waves can be exported; still open or in draft: "
+            + ", ".join(sorted(still_open))
+            + "."
+        )
+    digest = compute_input_hash(wave_ids, format=format, labels=labels)
+
+    with transaction.atomic():
+        reusable = (
+            Export.objects.select_for_update()
+            .filter(
+                input_hash=digest,
+                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING, ExportStatus.DONE],
+            )
+            .order_by("-requested_at")
+            .first()
+        )
+        if reusable and (reusable.status != ExportStatus.DONE or _file_exists(reusable)):
+            return reusable
+        export = Export.objects.create(
+            format=format,
+            labels=labels,
+            wave_ids=wave_ids,
+            council_ids=council_ids,
+            requested_by=user,
+            input_hash=digest,
+        )
+        enqueue("exports.tasks.produce_export", export_id=export.pk)
+    return export
+
+
+def export_path(export: Export) -> Path | None:
+    """Return the complete file of a done export, or None."""
+    if export.status != ExportStatus.DONE or not export.file_path:
+        return None
+    path = Path(settings.MEDIA_ROOT) / export.file_path
+    return path if path.is_file() else None
+
+
+def _file_exists(export: Export) -> bool:
+    return export_path(export) is not None
+
+
+def download_name(export: Export) -> str:
+    waves = "-".join(str(wave_id) for wave_id in export.wave_ids)
+    suffix = {
+        ExportFormat.CSV_TIDY: "tidy",
+        ExportFormat.CSV_WIDE: "wide",
+        ExportFormat.CODEBOOK_HTML: "codebook",
+        ExportFormat.CODEBOOK_CSV: "codebook",
+        ExportFormat.RESULTS_JSON: "results",
+        ExportFormat.BUNDLE: "bundle",
+    }.get(export.format, "data")
+    return f"waves-{waves}-{suffix}.{EXTENSIONS[export.format]}"
+
+
+def execute_export(export_id: int) -> Export:
+    """Produce the export's file; an export already done is left as it is."""
+    with transaction.atomic():
+        export = Export.objects.select_for_update().get(pk=export_id)
+        if export.status == ExportStatus.DONE:
+            return export
+        export.status = ExportStatus.RUNNING
+        export.started_at = timezone.now()
+        export.attempts += 1
+        export.save(update_fields=["status", "started_at", "attempts"])
+
+    directory = Path(settings.MEDIA_ROOT) / EXPORT_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    sweep_partial_files(directory)
+    relative = f"{EXPORT_DIR}/{export.pk}-{export.input_hash[:16]}.{EXTENSIONS[export.format]}"
+    # The temporary file sits in the same directory so that os.replace is an atomic rename.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".partial-", suffix=".tmp")
+    os.close(handle)
+    try:
+        write_export(
+            Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
+        )
+        digest, size = file_digest(Path(temporary))
+        with transaction.atomic():
+            # Another delivery of the same job (a sweeper resend) may have written it
+            # meanwhile: the first to end puts its file in place, a later one drops its own.
+            current = Export.objects.select_for_update().get(pk=export_id)
+            if current.status == ExportStatus.DONE:
+                Path(temporary).unlink()
+                return current
+            os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
+            export.file_path = relative
+            export.size = size
+            export.sha256 = digest
+            export.status = ExportStatus.DONE
+            export.finished_at = timezone.now()
+            export.error = ""
+            export.save(
+                update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"]
+            )
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return export
+
+
+def sweep_partial_files(directory: Path, *, older_than: float = 6 * 3600) -> None:
+    """Delete temporary files left by workers killed mid-write (older than any running job)."""
+    cutoff = time.time() - older_than
+    for leftover in directory.glob(".partial-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink()
+
+
+def mark_failed(export_id: int, error: str) -> None:
+    Export.objects.filter(pk=export_id).exclude(status=ExportStatus.DONE).update(
+        status=ExportStatus.FAILED, error=error[:5000], finished_at=timezone.now()
+    )
+
+
+def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = "en") -> None:
+    """Write one export of the waves to `path` (a plain function, without any job row)."""
+    if format == ExportFormat.BUNDLE:
+        write_bundle(path, scope=load_scope(wave_ids), wave_ids=wave_ids, labels=labels)
+    else:
+        write_file(path, wave_ids=wave_ids, format=format, labels=labels)

@@ -1,0 +1,157 @@
+"""Which waves an export covers, who may export them, and the hash of its inputs."""
+
+import hashlib
+import json
+
+from django.db.models import Count, Max
+
+from analysis.access import EXPORT_ROLES
+from analysis.models import AnalysisRun, RunStatus
+from experiments.models import Assignment, Response, ThemeAnswer, Wave, WaveStatus, WaveTheme
+from experiments.tenancy import councils_for
+from exports import pseudonyms
+from exports.codebook import Scope, ThemeInfo
+from exports.models import Export
+
+# Bump when the content of any export changes, so that cached files are not reused.
+EXPORT_VERSION = "4"
+
+
+# --- Access -------------------------------------------------------------------------------
+
+
+def _granted_councils(user) -> set[int] | None:
+    """Return the ids of the councils whose data the user may export; None means all.
+
+    The tenancy rule of `experiments.tenancy` with the export roles of `analysis.access`:
+    researchers of the council (and superusers); council admins read results only.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return set(councils_for(user, roles=EXPORT_ROLES).values_list("pk", flat=True))
+
+
+def can_export(user, council_ids) -> bool:
+    """Return whether the user may export the data of every one of these councils.
+
+    The one place that decides access to exports, so that it can follow the tenancy
+    helpers of the console when they exist.
+    """
+    granted = _granted_councils(user)
+    wanted = set(council_ids)
+    return bool(wanted) and (granted is None or granted >= wanted)
+
+
+def exportable_waves(user):
+    """Return the closed waves whose data the user may export."""
+    waves = Wave.objects.filter(status=WaveStatus.CLOSED).select_related("council")
+    granted = _granted_councils(user)
+    return waves if granted is None else waves.filter(council_id__in=granted)
+
+
+def visible_exports(user, *, limit: int = 100) -> list[Export]:
+    """Return the latest exports whose whole scope the user may see (anyone's: files are shared)."""
+    granted = _granted_councils(user)
+    exports = Export.objects.order_by("-requested_at")
+    if granted is None:
+        return list(exports[:limit])
+    visible = []
+    for export in exports.iterator(chunk_size=500):
+        if set(export.council_ids) <= granted:
+            visible.append(export)
+            if len(visible) == limit:
+                break
+    return visible
+
+
+# --- Scope and input hash -----------------------------------------------------------------
+
+
+def load_scope(wave_ids: list[int]) -> Scope:
+    """Return the councils, waves, themes and activities of the export's waves."""
+    waves = list(
+        Wave.objects.filter(pk__in=wave_ids)
+        .select_related("council")
+        .order_by("pk")
+        .only("pk", "title", "council__name", "council_id")
+    )
+    wave_themes: dict[int, list[int]] = {}
+    theme_order: list[int] = []
+    themes = {}
+    for wave_theme in (
+        WaveTheme.objects.filter(wave_id__in=wave_ids)
+        .select_related("theme")
+        .prefetch_related("theme__activities")
+        .order_by("wave_id", "position", "id")
+    ):
+        theme = wave_theme.theme
+        wave_themes.setdefault(theme.pk, []).append(wave_theme.wave_id)
+        if theme.pk not in themes:
+            theme_order.append(theme.pk)
+            themes[theme.pk] = ThemeInfo(
+                id=theme.pk,
+                council_id=theme.council_id,
+                name_en=theme.name_en,
+                name_cy=theme.name_cy,
+                activities=tuple(
+                    (activity.pk, activity.text_en, activity.text_cy)
+                    for activity in theme.activities.all()
+                ),
+            )
+    councils = {wave.council_id: wave.council.name for wave in waves}
+    return Scope(
+        councils=tuple(sorted(councils.items())),
+        waves=tuple((wave.pk, wave.title, wave.council_id) for wave in waves),
+        themes=tuple(themes[theme_id] for theme_id in theme_order),
+        wave_themes={theme_id: tuple(ids) for theme_id, ids in wave_themes.items()},
+    )
+
+
+def latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
+    """Return each wave's latest done analysis run, the one every export reports."""
+    runs = {}
+    for run in AnalysisRun.objects.filter(wave_id__in=wave_ids, status=RunStatus.DONE).order_by(
+        "wave_id", "-finished_at", "-pk"
+    ):
+        runs.setdefault(run.wave_id, run)
+    return runs
+
+
+def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
+    """Hash everything an export's content depends on, for the cache."""
+    facts = []
+    runs = latest_runs(wave_ids)
+    for wave in Wave.objects.filter(pk__in=wave_ids).order_by("pk"):
+        responses = Response.objects.filter(wave=wave).aggregate(
+            n=Count("pk"), last=Max("updated_at")
+        )
+        answers = ThemeAnswer.objects.filter(response__wave=wave).aggregate(
+            n=Count("pk"), last=Max("saved_at")
+        )
+        assignments = Assignment.objects.filter(wave=wave).aggregate(n=Count("pk"), last=Max("pk"))
+        run = runs.get(wave.pk)
+        facts.append(
+            [
+                wave.pk,
+                wave.status,
+                str(wave.closed_at),
+                responses["n"],
+                str(responses["last"]),
+                answers["n"],
+                str(answers["last"]),
+                assignments["n"],
+                assignments["last"],
+                run.pk if run else None,
+            ]
+        )
+    payload = {
+        "version": EXPORT_VERSION,
+        "format": format,
+        "labels": labels,
+        "waves": facts,
+        "scope": repr(load_scope(wave_ids)),
+        "key": pseudonyms.key_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
