@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
-from surveyplatform.logs import redact
 
+from surveyplatform.logs import redact
 from tests.faults.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,12 @@ from django.core.management import call_command
 
 from analysis.datasets import load_case_frame
 from analysis.indices import frame_digest
-from analysis.synthetic import STUDY_COUNCILS, generate_council, to_case_frame
-from analysis.export_bundle import write_allocation_log
 from analysis.plan import AnalysisPlan
+from analysis.synthetic import STUDY_COUNCILS, generate_council, to_case_frame
 from experiments.demo import CLOSED_WAVE_TITLE, OPEN_WAVE_TITLE, seed_demo
 from experiments.design import design_hash
 from experiments.models import Assignment, CouncilMembership, Response, Wave, WaveStatus
+from exports.bundle import write_allocation_log
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +84,11 @@ def test_the_demo_writes_exactly_the_generator_s_answers_for_its_seed():
 
     spec = STUDY_COUNCILS[1]
     # The respondents are the first members, in the order they were allocated
-    arms = Assignment.objects.filter(wave=barnet).order_by("member_id").values_list(
-        "arm", flat=True
-    )[: spec.respondents]
+    arms = (
+        Assignment.objects.filter(wave=barnet)
+        .order_by("member_id")
+        .values_list("arm", flat=True)[: spec.respondents]
+    )
     synthetic = generate_council(spec, seed=301, wave_year=barnet.opened_at.year, arms=arms)
     expected = to_case_frame(synthetic, council=spec.council)
     columns = ["arm", "activities_yes", "collective", "efficacy", "time_now", "birth_year"]
@@ -115,7 +117,8 @@ def test_seed_demo_prints_a_few_links_per_open_wave_and_writes_the_rest_at_its_p
     assert out.count("invitation link (Cymraeg):") == 3
     # And every link it prints or writes follows the public address
     urls = [word for word in out.split() if word.startswith("http")]
-    assert urls and all(url.startswith("http://127.0.0.1:8123/") for url in urls)
+    assert urls
+    assert all(url.startswith("http://127.0.0.1:8123/") for url in urls)
     body = links.read_bytes()
     assert b"\r" not in body
     rows = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
