@@ -104,3 +104,19 @@ def test_access_log_and_request_warnings_carry_the_request_id_but_never_a_token(
     assert warning["level"] == "WARNING"
     assert "/i/[redacted]/" in warning["message"]
     assert warning["request_id"] == request_id
+
+
+def test_gunicorn_workers_share_their_request_timings_with_metrics(gunicorn):
+    base, _ = gunicorn
+    for _ in range(3):
+        requests.get(base + "/healthz", timeout=10)
+
+    body = requests.get(base + "/metrics", timeout=10).text
+
+    line = next(
+        line
+        for line in body.splitlines()
+        if line.startswith("surveyplatform_request_duration_seconds_count")
+        and 'view="healthz"' in line
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 3
