@@ -89,8 +89,10 @@ def links_csv(request: HttpRequest, wave_id: int) -> HttpResponse:
     )
     buffer = io.StringIO()
     # LF unless Excel's CRLF is asked for: a stray CR ends up in a link copied from the file.
+    # Every cell quoted, so that a carriage return inside a name stays inside its cell
+    # whichever line ending is chosen (unquoted, it would end the row where CR counts).
     excel = bool(request.POST.get("excel_line_endings"))
-    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_ALL)
     writer.writerow(["external_id", "name", "preferred_language", "link"])
     count = 0
     for member in members:
