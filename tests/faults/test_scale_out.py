@@ -125,7 +125,7 @@ def test_simultaneous_first_openings_across_two_hosts_allocate_each_member_once(
                     else (f"HTTP {page.status_code}")
                 )
             except requests.RequestException as error:
-                outcomes[index] = type(error).__name__
+                outcomes[index] = f"{type(error).__name__}: {error}"[:300]
 
     threads = [
         threading.Thread(target=open_link, args=(i, link), daemon=True)
