@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
+from analysis.summaries import draft_summary
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
-from experiments.debriefs import draft_debrief, draft_summary
+from experiments.debriefs import draft_debrief
 from experiments.invitations import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
