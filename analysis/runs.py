@@ -6,6 +6,7 @@ import logging
 import platform
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from django.db import transaction
@@ -18,7 +19,9 @@ from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
 from experiments.models import NudgeText, Wave, WaveStatus
+from experiments.policy import Right, staff_action
 from outbox.relay import enqueue
+from surveyplatform.domain import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
 MAX_WAVES = 100
 
 
-class AnalysisRequestError(Exception):
+class AnalysisRequestError(InvalidInput):
     """A request for a run over several waves that cannot be made, with the reason why."""
 
 
@@ -47,12 +50,32 @@ def request_analysis(wave: Wave) -> AnalysisRun:
     return run
 
 
+def run_for_closed_wave(wave_id: int, *, requested_after: datetime | None = None) -> AnalysisRun:
+    """Return the closed wave's own run requested after the given time, creating it if none.
+
+    Closing a wave, or importing answers into a closed one, queues a job that calls this
+    (by task name, through the outbox): the wave row is locked, so a job delivered twice
+    finds the run the first delivery made.
+    """
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave_id)
+        since = requested_after or wave.closed_at
+        runs = AnalysisRun.objects.filter(wave=wave)
+        if since is not None:
+            runs = runs.filter(requested_at__gte=since)
+        run = runs.order_by("-requested_at", "-pk").first()
+        if run is None:
+            run = AnalysisRun.objects.create(wave=wave, wave_key=wave_key([wave.pk]))
+            run.waves.set([wave])
+        return run
+
+
 def request_analysis_over(user, *, wave_ids) -> AnalysisRun:
     """Return a queued or finished run over these waves; reuse one made from the same inputs.
 
-    Every wave must be one whose results the user may read (PermissionError otherwise,
-    which the views answer with 404, nothing created); all must be closed and share one
-    analysis plan, since a run applies one plan to all its cases (AnalysisRequestError).
+    Every wave must be one whose results the user may read (NotFound otherwise, nothing
+    created); all must be closed and share one analysis plan, since a run applies one
+    plan to all its cases (AnalysisRequestError).
     """
     key = wave_key(wave_ids)
     if not key:
@@ -62,13 +85,16 @@ def request_analysis_over(user, *, wave_ids) -> AnalysisRun:
         raise AnalysisRequestError(
             _("Choose at most %(n)s waves for one analysis.") % {"n": MAX_WAVES}
         )
-    with transaction.atomic():
+    council_ids = sorted(set(Wave.objects.filter(pk__in=ids).values_list("council_id", flat=True)))
+    if not council_ids:
+        raise NotFound(_("No such waves among yours."))
+    with staff_action(user, Right.ANALYSE, council_ids, action="request_analysis") as note:
         # Lock the waves (in id order, so two requests cannot deadlock): a second request
         # over the same waves waits here and then finds the first one's run.
         waves = list(Wave.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         visible = set(visible_waves(user).filter(pk__in=ids).values_list("pk", flat=True))
         if len(waves) != len(ids) or visible != set(ids):
-            raise PermissionError("No such waves.")
+            raise NotFound(_("No such waves among yours."))
         still_open = sorted(wave.title for wave in waves if wave.status != WaveStatus.CLOSED)
         if still_open:
             raise AnalysisRequestError(
@@ -96,10 +122,17 @@ def request_analysis_over(user, *, wave_ids) -> AnalysisRun:
             .first()
         )
         if reusable is not None:
-            return reusable
-        run = AnalysisRun.objects.create(wave_key=key, requested_by=user, request_hash=request_hash)
-        run.waves.set(waves)
-        enqueue("analysis.tasks.run_analysis", run_id=run.pk)
+            run = reusable
+        else:
+            run = AnalysisRun.objects.create(
+                wave_key=key,
+                requested_by=user if getattr(user, "is_authenticated", False) else None,
+                request_hash=request_hash,
+            )
+            run.waves.set(waves)
+            enqueue("analysis.tasks.run_analysis", run_id=run.pk)
+        note.target, note.summary = run, f"analysis over waves {key}"
+        note.details = {"waves": ids, "reused": run is reusable}
     return run
 
 

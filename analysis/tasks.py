@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils.dateparse import parse_datetime
 
-from analysis.runs import execute_run, mark_failed
+from analysis.runs import execute_run, mark_failed, run_for_closed_wave
 from outbox import relay as outbox
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -24,5 +25,30 @@ def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
         outbox_id,
         lambda: execute_run(run_id),
         on_failure=lambda message: mark_failed(run_id, message),
+        transient=TRANSIENT_ERRORS,
+    )
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def analyse_closed_wave(
+    self, wave_id: int, requested_after: str | None = None, outbox_id: int | None = None
+) -> None:
+    """Compute the analysis of a wave that closed (or took new answers after closing)."""
+    after = parse_datetime(requested_after) if requested_after else None
+    run = run_for_closed_wave(wave_id, requested_after=after)
+    outbox.run_job(
+        outbox_id,
+        lambda: execute_run(run.pk),
+        on_failure=lambda message: mark_failed(run.pk, message),
         transient=TRANSIENT_ERRORS,
     )

@@ -5,6 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from api.tokens import resolve_token
+from experiments.policy import Access, staff_access
 
 KEYWORDS = ("token", "bearer")
 
@@ -43,3 +44,35 @@ class HashedTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>`; issue a key with `manage.py create_api_token`.",
         }
+
+
+class StaffSessionAuthentication(authentication.SessionAuthentication):
+    """A staff site session, admitted only through the staff gate of `experiments.policy`.
+
+    A user who signed in with the password but has not entered their second factor (or
+    must set one up) is refused here exactly as on the staff pages.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        access = staff_access(result[0])
+        if access != Access.ALLOWED:
+            raise exceptions.PermissionDenied(GATE_MESSAGES.get(access, GATE_MESSAGES[None]))
+        return result
+
+
+GATE_MESSAGES = {
+    Access.VERIFY: _("Enter the code from your authenticator app on the sign-in page first."),
+    Access.ENROL: _("Your council requires two-step sign-in: set it up on the staff site first."),
+    None: _("This account cannot use the staff API."),
+}
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.StaffSessionAuthentication"
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

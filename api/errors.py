@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from experiments.waves import WaveStateError
+from surveyplatform.domain import ActionRefused, InvalidInput, InvalidState, NotAllowed, NotFound
 
 
 class Conflict(exceptions.APIException):
@@ -22,13 +22,26 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def as_api_exception(refusal: ActionRefused) -> exceptions.APIException:
+    """Turn a refusal of the domain into the API's answer of the same kind."""
+    if isinstance(refusal, NotFound):
+        return exceptions.NotFound(refusal.message or None)
+    if isinstance(refusal, NotAllowed):
+        return exceptions.PermissionDenied(refusal.message or None)
+    if isinstance(refusal, InvalidState):
+        return Conflict(refusal.message)
+    if isinstance(refusal, InvalidInput) and refusal.fields:
+        return exceptions.ValidationError(refusal.fields)
+    return exceptions.ValidationError({"non_field_errors": [refusal.message]})
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, WaveStateError):
-        exc = Conflict(str(exc))
+    elif isinstance(exc, ActionRefused):
+        exc = as_api_exception(exc)
     elif isinstance(exc, ProtectedError):
         exc = Conflict(_("Other records still refer to this object, so it cannot be deleted."))
     elif isinstance(exc, IntegrityError):

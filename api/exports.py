@@ -1,7 +1,7 @@
 """Export routes of the API: create, poll and download research exports.
 
-Exports hold pseudonymised member-level data, so they follow the exports rule of
-`analysis.access`: superusers and researchers of every council in the export's scope.
+Exports hold pseudonymised member-level data, so they follow the export right of
+`experiments.policy`: superusers and researchers of every council in the export's scope.
 A council admin without a researcher role is refused with 403; an export or wave outside
 the user's councils answers 404, as everywhere in the API. The file is served only once
 the export is done (it is moved into place complete), never while it is being written.
@@ -16,13 +16,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from analysis.access import EXPORT_ROLES
-from api.errors import Conflict
 from api.schema import ErrorSerializer
 from api.serializers import StrictSerializer
-from experiments.tenancy import councils_for
-from exports import cells, jobs, scope, writers
-from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from experiments.policy import Right, councils_with
+from exports import jobs, scope, writers
+from exports.models import Export, ExportFormat, LabelLanguage
+from surveyplatform.domain import ActionRefused, NotAllowed, NotFound
 from surveyplatform.downloads import attachment
 
 ID_PATTERN = r"[0-9]+"
@@ -85,7 +84,7 @@ class MayExport(BasePermission):
             return False
         if view.action != "create" or user.is_superuser:
             return True
-        return councils_for(user, roles=EXPORT_ROLES).exists()
+        return councils_with(user, Right.EXPORT).exists()
 
 
 @extend_schema_view(
@@ -116,7 +115,7 @@ class ExportViewSet(
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        # Access to each export is decided by `analysis.exports.can_export` (get_object).
+        # Access to each export is decided by the export right of its councils (get_object).
         return Export.objects.order_by("-requested_at", "-pk")
 
     def list(self, request, *args, **kwargs):
@@ -124,10 +123,7 @@ class ExportViewSet(
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self):
-        export = super().get_object()
-        if not scope.can_export(self.request.user, export.council_ids):
-            raise exceptions.NotFound()
-        return export
+        return jobs.visible_export(self.request.user, self.kwargs["pk"])
 
     def create(self, request, *args, **kwargs):
         body = ExportRequestSerializer(data=request.data)
@@ -139,9 +135,9 @@ class ExportViewSet(
                 format=body.validated_data["format"],
                 labels=body.validated_data["labels"],
             )
-        except PermissionError as error:
+        except (NotFound, NotAllowed) as error:
             raise exceptions.NotFound(_("No such waves among yours.")) from error
-        except cells.ExportError as error:
+        except ActionRefused as error:
             raise exceptions.ValidationError({"waves": [str(error)]}) from error
         return Response(self.get_serializer(export).data, status=status.HTTP_201_CREATED)
 
@@ -159,17 +155,7 @@ class ExportViewSet(
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyFileRenderer])
     def download(self, request, pk=None):
         export = self.get_object()
-        if export.status == ExportStatus.FAILED:
-            raise Conflict(_("The export failed; request it again."))
-        if export.status != ExportStatus.DONE:
-            raise Conflict(_("The export is not ready yet; poll it until it is done."))
-        path = jobs.export_path(export)
-        if path is None:
-            raise exceptions.NotFound(
-                _("The file of this export is no longer kept; request it again.")
-            )
+        download = jobs.download_export(request.user, export)
         return attachment(
-            path,
-            filename=jobs.download_name(export),
-            content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
+            download.path, filename=download.filename, content_type=download.content_type
         )

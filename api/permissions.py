@@ -1,20 +1,18 @@
-"""Who may do what: council admins write, researchers read, within their own councils.
+"""Who may do what through the API: the rights of `experiments.policy`.
 
-Querysets are scoped with `experiments.tenancy` first, so another council's object is a
-404 before these checks run; these turn a researcher's write into a clear 403.
+Querysets are scoped first, so another council's object is a 404 before these checks run;
+these turn a researcher's write into a clear 403. The domain functions check the same
+rights again when they act.
 """
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from experiments.models import CouncilRole
-from experiments.tenancy import councils_for
-
-ADMIN = (CouncilRole.ADMIN,)
+from experiments.policy import Right, can, councils_with
 
 
 def council_of(obj):
-    return obj.council if hasattr(obj, "council") else obj.theme.council
+    return obj.council_id if hasattr(obj, "council_id") else obj.theme.council_id
 
 
 class CouncilAdminWrites(BasePermission):
@@ -25,12 +23,12 @@ class CouncilAdminWrites(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        return councils_for(request.user, roles=ADMIN).exists()
+        return councils_with(request.user, Right.DESIGN).exists()
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return councils_for(request.user, roles=ADMIN).filter(pk=council_of(obj).pk).exists()
+        return can(request.user, Right.DESIGN, council_of(obj))
 
 
 class CouncilAdminOnly(BasePermission):
@@ -39,4 +37,4 @@ class CouncilAdminOnly(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        return councils_for(request.user, roles=ADMIN).exists()
+        return councils_with(request.user, Right.FIELDWORK).exists()

@@ -12,12 +12,10 @@ from rest_framework import serializers
 from analysis.models import AnalysisRun
 from experiments.models import (
     Activity,
-    AllocationScheme,
     Council,
     ResponseUpload,
     Theme,
     Wave,
-    WaveStatus,
 )
 from panel.models import PanelUpload
 
@@ -129,9 +127,6 @@ class WaveSerializer(StrictModelSerializer):
             "design_hash",
         ]
 
-    # Once a wave opens its design is frozen; only these may still change.
-    CHANGEABLE_WHEN_OPEN = ("title", "closes_at")
-
     def get_fields(self):
         fields = super().get_fields()
         fields["themes"].child_relation.queryset = self.context.get(
@@ -150,6 +145,7 @@ class WaveSerializer(StrictModelSerializer):
         return data
 
     def validate_themes(self, themes):
+        # The domain refuses another council's theme too; this names the ids at once.
         council = self.instance.council if self.instance else self.context.get("council")
         if len({theme.pk for theme in themes}) != len(themes):
             raise serializers.ValidationError(_("A theme can appear only once in a wave."))
@@ -160,43 +156,6 @@ class WaveSerializer(StrictModelSerializer):
                 % {"ids": ", ".join(map(str, other))}
             )
         return themes
-
-    def validate(self, attrs):
-        wave = self.instance
-        if wave is not None and wave.status != WaveStatus.DRAFT:
-            frozen = {
-                name: [_("Fixed once the wave has opened.")]
-                for name, value in attrs.items()
-                if name not in self.CHANGEABLE_WHEN_OPEN and not self._unchanged(name, value)
-            }
-            if frozen:
-                raise serializers.ValidationError(frozen)
-        opens_at = attrs.get("opens_at", getattr(wave, "opens_at", None))
-        closes_at = attrs.get("closes_at", getattr(wave, "closes_at", None))
-        if opens_at and closes_at and closes_at <= opens_at:
-            raise serializers.ValidationError(
-                {"closes_at": [_("The closing time must be after the opening time.")]}
-            )
-        scheme = attrs.get("allocation_scheme", getattr(wave, "allocation_scheme", None))
-        strata = attrs.get("strata", getattr(wave, "strata", "")) or ""
-        if scheme == AllocationScheme.CLUSTER and {"age_band", "gender"} & set(strata.split(",")):
-            raise serializers.ValidationError(
-                {
-                    "strata": [
-                        _(
-                            "Households share one group, but their members may differ in age "
-                            "band or gender; stratify a cluster wave by ward or not at all."
-                        )
-                    ]
-                }
-            )
-        return attrs
-
-    def _unchanged(self, name, value) -> bool:
-        if name == "themes":
-            current = [wt.theme_id for wt in self.instance.wave_themes.order_by("position", "pk")]
-            return current == [theme.pk for theme in value]
-        return getattr(self.instance, name) == value
 
 
 class ProblemSerializer(serializers.Serializer):

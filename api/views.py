@@ -1,15 +1,13 @@
 """The REST API: thin views over the same domain functions as the council console.
 
-Every queryset goes through `experiments.tenancy`, so another council's object answers
+Every queryset goes through `experiments.policy`, so another council's object answers
 404 exactly as a missing one does. Council admins write; researchers read.
 """
 
 import math
 from dataclasses import asdict
 
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -19,36 +17,28 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from analysis.models import AnalysisRun, RunStatus
-from analysis.runs import AnalysisRequestError, request_analysis_over
+from analysis.runs import request_analysis_over
 from api import serializers as s
-from api.errors import Conflict
-from api.permissions import ADMIN, CouncilAdminOnly, CouncilAdminWrites
-from audit.log import record_action
-from experiments.invitations import issue_invitation
+from api.permissions import CouncilAdminOnly, CouncilAdminWrites
+from experiments import fieldwork, themes, waves
+from experiments.blinding import may_see_arms
 from experiments.models import (
     Activity,
     Council,
-    CouncilRole,
     Invitation,
     ResponseUpload,
     Theme,
     ThemeKind,
     Wave,
     WaveStatus,
-    WaveTheme,
 )
 from experiments.monitoring import _design_arms as design_arms
 from experiments.monitoring import arm_labels, monitor_wave
-from experiments.response_imports import (
-    ResponseFileError,
-    check_response_file,
-    import_response_file,
-)
-from experiments.tenancy import councils_for, scoped
-from experiments.waves import close_wave, open_wave, opening_problems
-from panel.imports import PanelFileError, check_panel_file, import_panel_file
-from panel.models import MemberStatus, PanelMember, PanelUpload
-from surveyplatform.uploads import without_nul
+from experiments.policy import Right, councils_with, scoped
+from experiments.response_uploads import check_response_upload, commit_response_upload
+from panel.models import PanelUpload
+from panel.uploads import check_panel_upload, commit_panel_upload
+from surveyplatform.domain import ActionRefused, InvalidInput
 
 ID_PATTERN = r"[0-9]+"
 COUNCIL_PARAMETER = OpenApiParameter(
@@ -89,7 +79,7 @@ def creation_council(request) -> Council:
     The council is never a field of the body: it comes from the URL or from the user's
     single admin role, and another council answers 404 as everywhere else.
     """
-    councils = councils_for(request.user, roles=ADMIN)
+    councils = councils_with(request.user, Right.DESIGN)
     council_id = query_id(request, "council")
     if council_id is not None:
         council = councils.filter(pk=council_id).first()
@@ -104,24 +94,13 @@ def creation_council(request) -> Council:
     return chosen[0]
 
 
-def _audit(request, action_name: str, target, *, council, summary: str = "", **details):
-    record_action(
-        request.user,
-        action=action_name,
-        council=council,
-        target=target,
-        summary=summary,
-        details={"via": "api", **details},
-    )
-
-
 @extend_schema_view(list=extend_schema(summary="List the councils you hold a role in"))
 class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CouncilSerializer
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return councils_for(self.request.user)
+        return councils_with(self.request.user, Right.READ)
 
 
 THEME_FILTERS = [
@@ -144,6 +123,7 @@ class ThemeViewSet(viewsets.ModelViewSet):
         themes = scoped(
             Theme.objects.prefetch_related("activities").order_by("council_id", "name_en"),
             self.request.user,
+            Right.READ,
         )
         if self.action == "list":
             council_id = query_id(self.request, "council")
@@ -162,35 +142,17 @@ class ThemeViewSet(viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            theme = serializer.save(council=self.council)
-            _audit(
-                self.request, "create_theme", theme, council=theme.council, summary=theme.name_en
-            )
+        serializer.instance = themes.create_theme(
+            self.request.user, council=self.council, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        refuse_if_theme_fixed(serializer.instance)
-        with transaction.atomic():
-            theme = serializer.save()
-            _audit(self.request, "edit_theme", theme, council=theme.council, summary=theme.name_en)
+        serializer.instance = themes.update_theme(
+            self.request.user, serializer.instance, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
-        if WaveTheme.objects.filter(theme=instance).exists():
-            raise Conflict(_("The theme is part of a wave; remove it from the wave first."))
-        with transaction.atomic():
-            _audit(
-                self.request,
-                "delete_theme",
-                instance,
-                council=instance.council,
-                summary=instance.name_en,
-            )
-            instance.delete()
-
-
-def refuse_if_theme_fixed(theme: Theme) -> None:
-    if theme.waves.exclude(status=WaveStatus.DRAFT).exists():
-        raise Conflict(_("This theme is part of a wave that has opened, so its wording is fixed."))
+        themes.delete_theme(self.request.user, instance)
 
 
 @extend_schema_view(
@@ -207,6 +169,7 @@ class ActivityViewSet(viewsets.ModelViewSet):
         activities = scoped(
             Activity.objects.select_related("theme__council"),
             self.request.user,
+            Right.READ,
             council_field="theme__council",
         )
         if self.action == "list":
@@ -216,26 +179,20 @@ class ActivityViewSet(viewsets.ModelViewSet):
         return activities
 
     def get_serializer_context(self):
-        writable = scoped(Theme.objects.all(), self.request.user, roles=ADMIN)
+        writable = scoped(Theme.objects.all(), self.request.user, Right.DESIGN)
         return {**super().get_serializer_context(), "writable_themes": writable}
 
     def perform_create(self, serializer):
-        refuse_if_theme_fixed(serializer.validated_data["theme"])
-        with transaction.atomic():
-            activity = serializer.save()
-            _audit(self.request, "create_activity", activity, council=activity.theme.council)
+        data = dict(serializer.validated_data)
+        serializer.instance = themes.add_activity(self.request.user, data.pop("theme"), **data)
 
     def perform_update(self, serializer):
-        refuse_if_theme_fixed(serializer.instance.theme)
-        with transaction.atomic():
-            activity = serializer.save()
-            _audit(self.request, "edit_activity", activity, council=activity.theme.council)
+        data = dict(serializer.validated_data)
+        data.pop("theme", None)
+        serializer.instance = themes.update_activity(self.request.user, serializer.instance, **data)
 
     def perform_destroy(self, instance):
-        refuse_if_theme_fixed(instance.theme)
-        with transaction.atomic():
-            _audit(self.request, "delete_activity", instance, council=instance.theme.council)
-            instance.delete()
+        themes.delete_activity(self.request.user, instance)
 
 
 WAVE_FILTERS = [
@@ -258,6 +215,7 @@ class WaveViewSet(viewsets.ModelViewSet):
         waves = scoped(
             Wave.objects.select_related("council").prefetch_related("wave_themes"),
             self.request.user,
+            Right.READ,
         ).order_by("-created_at", "-pk")
         if self.action == "list":
             wave_status = query_choice(self.request, "status", WaveStatus.values)
@@ -269,7 +227,7 @@ class WaveViewSet(viewsets.ModelViewSet):
         return waves
 
     def get_serializer_context(self):
-        writable = scoped(Theme.objects.all(), self.request.user, roles=ADMIN)
+        writable = scoped(Theme.objects.all(), self.request.user, Right.DESIGN)
         return {
             **super().get_serializer_context(),
             "council": self.council,
@@ -281,35 +239,24 @@ class WaveViewSet(viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        themes = serializer.validated_data.pop("themes", [])
-        with transaction.atomic():
-            wave = serializer.save(council=self.council)
-            set_wave_themes(wave, themes)
-            _audit(self.request, "create_wave", wave, council=wave.council, summary=wave.title)
+        data = dict(serializer.validated_data)
+        serializer.instance = waves.create_wave(
+            self.request.user, council=self.council, themes=data.pop("themes", []), **data
+        )
 
     def perform_update(self, serializer):
-        wave = serializer.instance
-        if wave.status == WaveStatus.CLOSED:
-            raise Conflict(_("The wave is closed; nothing about it can change."))
-        themes = serializer.validated_data.pop("themes", None)
-        with transaction.atomic():
-            wave = serializer.save()
-            if themes is not None and wave.status == WaveStatus.DRAFT:
-                set_wave_themes(wave, themes)
-            _audit(self.request, "edit_wave", wave, council=wave.council, summary=wave.title)
+        wave, data = serializer.instance, dict(serializer.validated_data)
+        if "closes_at" in data and wave.status != WaveStatus.DRAFT:
+            # After opening, the closing time moves only as a recorded deviation.
+            closes_at = data.pop("closes_at")
+            if closes_at != wave.closes_at:
+                wave = waves.change_closing_time(self.request.user, wave, closes_at=closes_at)
+        serializer.instance = waves.update_wave(
+            self.request.user, wave, themes=data.pop("themes", None), **data
+        )
 
     def perform_destroy(self, instance):
-        if instance.status != WaveStatus.DRAFT:
-            raise Conflict(_("Only a draft wave can be deleted."))
-        with transaction.atomic():
-            _audit(
-                self.request,
-                "delete_wave",
-                instance,
-                council=instance.council,
-                summary=instance.title,
-            )
-            instance.delete()
+        waves.delete_wave(self.request.user, instance)
 
     def _reloaded(self, wave: Wave) -> Response:
         wave = self.get_queryset().get(pk=wave.pk)
@@ -318,28 +265,12 @@ class WaveViewSet(viewsets.ModelViewSet):
     @extend_schema(request=None, responses=s.WaveSerializer, summary="Open a draft wave")
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
-        wave = self.get_object()
-        problems = opening_problems(wave)
-        if problems:
-            raise Conflict(" ".join(str(problem) for problem in problems))
-        open_wave(wave.pk)
-        _audit(request, "open_wave", wave, council=wave.council, summary=wave.title)
-        return self._reloaded(wave)
+        return self._reloaded(waves.open_wave(request.user, self.get_object()))
 
     @extend_schema(request=None, responses=s.WaveSerializer, summary="Close an open wave")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        wave = self.get_object()
-        run = close_wave(wave.pk)
-        _audit(
-            request,
-            "close_wave",
-            wave,
-            council=wave.council,
-            summary=wave.title,
-            analysis_run=run.pk,
-        )
-        return self._reloaded(wave)
+        return self._reloaded(waves.close_wave(request.user, self.get_object()))
 
     @extend_schema(
         responses=s.MonitorSerializer,
@@ -353,12 +284,7 @@ class WaveViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def monitoring(self, request, pk=None):
         wave = self.get_object()
-        reveal = (
-            request.user.is_superuser
-            or councils_for(request.user, roles=(CouncilRole.RESEARCHER,))
-            .filter(pk=wave.council_id)
-            .exists()
-        )
+        reveal = may_see_arms(request.user, wave)
         return Response(s.MonitorSerializer(monitor_as_data(wave, reveal=reveal)).data)
 
     @extend_schema(
@@ -375,32 +301,10 @@ class WaveViewSet(viewsets.ModelViewSet):
         wave = self.get_object()
         body = s.InvitationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if wave.status != WaveStatus.OPEN:
-            raise Conflict(_("Links can only be issued for an open wave."))
-        member = PanelMember.objects.filter(
-            council=wave.council,
-            external_id=body.validated_data["external_id"],
-            status=MemberStatus.ACTIVE,
-        ).first()
-        if member is None:
-            raise exceptions.ValidationError(
-                {"external_id": [_("No active member of the wave's council has this id.")]}
-            )
-        issued = issue_invitation(wave, member=member)
-        _audit(
-            request,
-            "issue_link",
-            wave,
-            council=wave.council,
-            summary=f"Personal link issued for {member.external_id}",
+        issued = fieldwork.issue_member_link(
+            request.user, wave, external_id=body.validated_data["external_id"]
         )
         return Response(s.IssuedInvitationSerializer(issued).data, status=status.HTTP_201_CREATED)
-
-
-def set_wave_themes(wave: Wave, themes) -> None:
-    WaveTheme.objects.filter(wave=wave).exclude(theme__in=themes).delete()
-    for position, theme in enumerate(themes):
-        WaveTheme.objects.update_or_create(wave=wave, theme=theme, defaults={"position": position})
 
 
 def _finite(value):
@@ -450,8 +354,8 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         invitations = scoped(
             Invitation.objects.select_related("member").order_by("pk"),
             self.request.user,
+            Right.FIELDWORK,
             council_field="wave__council",
-            roles=ADMIN,
         )
         wave_id = query_id(self.request, "wave")
         if wave_id is not None:
@@ -489,7 +393,7 @@ class AnalysisRunViewSet(
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        councils = councils_for(self.request.user)
+        councils = councils_with(self.request.user, Right.RESULTS)
         over_waves = (
             AnalysisRun.objects.filter(wave__isnull=True, waves__isnull=False)
             .exclude(waves__in=Wave.objects.exclude(council__in=councils))
@@ -512,10 +416,10 @@ class AnalysisRunViewSet(
         body.is_valid(raise_exception=True)
         try:
             run = request_analysis_over(request.user, wave_ids=body.validated_data["waves"])
-        except PermissionError as error:
-            raise exceptions.NotFound(_("No such waves among yours.")) from error
-        except AnalysisRequestError as error:
-            raise exceptions.ValidationError({"waves": [str(error)]}) from error
+        except ActionRefused as refusal:
+            if isinstance(refusal, InvalidInput):
+                raise exceptions.ValidationError({"waves": [str(refusal)]}) from refusal
+            raise
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
 
@@ -543,7 +447,7 @@ class PanelImportViewSet(
 
     def get_queryset(self):
         return scoped(
-            PanelUpload.objects.order_by("-uploaded_at", "-pk"), self.request.user, roles=ADMIN
+            PanelUpload.objects.order_by("-uploaded_at", "-pk"), self.request.user, Right.PANEL
         )
 
     def create(self, request, *args, **kwargs):
@@ -551,14 +455,8 @@ class PanelImportViewSet(
         body = s.PanelFileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        content = upload.read()
-        report = check_panel_file(content, filename=upload.name)
-        stored = PanelUpload.keep(
-            report,
-            content=content,
-            filename=upload.name,
-            uploaded_by=request.user,
-            council=council,
+        stored = check_panel_upload(
+            request.user, council=council, content=upload.read(), filename=upload.name
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -569,27 +467,7 @@ class PanelImportViewSet(
     )
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
-        upload = self.get_object()
-        if not upload.importable:
-            raise Conflict(_("This file cannot be imported again; upload it anew."))
-        try:
-            result = import_panel_file(
-                upload.council, content=bytes(upload.content), filename=upload.filename
-            )
-        except PanelFileError as error:
-            raise Conflict(_("The file has problems; nothing was imported.")) from error
-        upload.imported_at = timezone.now()
-        upload.content = b""
-        upload.save(update_fields=["imported_at", "content"])
-        _audit(
-            request,
-            "import_panel",
-            upload,
-            council=upload.council,
-            summary=f"{upload.filename}: {result.created} created, {result.updated} updated",
-            created=result.created,
-            updated=result.updated,
-        )
+        result = commit_panel_upload(request.user, self.get_object())
         return Response(s.ImportResultSerializer(result).data)
 
 
@@ -617,7 +495,9 @@ class ResponseImportViewSet(
 
     def get_queryset(self):
         uploads = scoped(
-            ResponseUpload.objects.order_by("-uploaded_at", "-pk"), self.request.user, roles=ADMIN
+            ResponseUpload.objects.order_by("-uploaded_at", "-pk"),
+            self.request.user,
+            Right.FIELDWORK,
         )
         if self.action == "list":
             wave_id = query_id(self.request, "wave")
@@ -629,7 +509,7 @@ class ResponseImportViewSet(
         body = s.ResponseFileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         wave = (
-            scoped(Wave.objects.select_related("council"), request.user, roles=ADMIN)
+            scoped(Wave.objects.select_related("council"), request.user, Right.FIELDWORK)
             .exclude(status=WaveStatus.DRAFT)
             .filter(pk=body.validated_data["wave"])
             .first()
@@ -637,15 +517,8 @@ class ResponseImportViewSet(
         if wave is None:
             raise exceptions.NotFound(_("No such open or closed wave among your councils."))
         upload = body.validated_data["file"]
-        content = upload.read()
-        report = check_response_file(wave, content=content, filename=upload.name)
-        stored = ResponseUpload.keep(
-            report,
-            content=content,
-            filename=upload.name,
-            uploaded_by=request.user,
-            council=wave.council,
-            wave=wave,
+        stored = check_response_upload(
+            request.user, wave, content=upload.read(), filename=upload.name
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -656,31 +529,5 @@ class ResponseImportViewSet(
     )
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
-        upload = self.get_object()
-        if not upload.importable:
-            raise Conflict(_("This file cannot be imported again; upload it anew."))
-        try:
-            result = import_response_file(
-                upload.wave, content=bytes(upload.content), filename=upload.filename
-            )
-        except ResponseFileError as error:
-            upload.report = without_nul(error.report.as_dict())
-            upload.content = b""
-            upload.save(update_fields=["report", "content"])
-            raise Conflict(_("The file has problems; nothing was imported.")) from error
-        upload.imported_at = timezone.now()
-        upload.content = b""
-        upload.result = asdict(result)
-        upload.save(update_fields=["imported_at", "content", "result"])
-        _audit(
-            request,
-            "import_responses",
-            upload,
-            council=upload.council,
-            summary=(
-                f"{upload.filename} into wave #{upload.wave_id}: {result.created} created, "
-                f"{result.updated} updated, {result.unchanged} unchanged"
-            ),
-            **upload.result,
-        )
+        result = commit_response_upload(request.user, self.get_object())
         return Response(s.ResponseImportResultSerializer(result).data)

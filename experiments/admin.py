@@ -6,11 +6,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from experiments.blinding import may_see_arms
 from experiments.models import (
     Activity,
     Council,
     CouncilMembership,
-    CouncilRole,
+    Deviation,
     EmailDelivery,
     ItemWording,
     NudgeText,
@@ -19,7 +20,9 @@ from experiments.models import (
     WaveTheme,
 )
 from experiments.monitoring import monitor_wave
-from experiments.waves import WaveStateError, close_wave
+from experiments.policy import Right, can
+from experiments.waves import change_closing_time, close_wave, update_wave
+from surveyplatform.domain import ActionRefused
 
 
 @admin.register(Council)
@@ -34,67 +37,88 @@ class CouncilMembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "council"]
 
 
-class ActivityInline(admin.TabularInline):
+class ViewOnly:
+    """Shown in the admin, changed only in the console, whose actions check, audit and
+    keep the frozen design (`experiments.themes`, `experiments.waves`, `experiments.nudges`)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActivityInline(ViewOnly, admin.TabularInline):
     model = Activity
-    extra = 1
+    extra = 0
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["name_en", "name_cy", "kind", "council"]
     list_filter = ["council", "kind"]
     inlines = [ActivityInline]
 
 
-class WaveThemeInline(admin.TabularInline):
+class WaveThemeInline(ViewOnly, admin.TabularInline):
     model = WaveTheme
     extra = 0
 
 
-class NudgeTextInline(admin.StackedInline):
+class NudgeTextInline(ViewOnly, admin.StackedInline):
     model = NudgeText
     extra = 0
-    readonly_fields = ["is_deviation"]
 
-    # Once the design is frozen, texts change only through experiments.nudges.set_nudge_text,
-    # which adds a version flagged as a deviation; editing a row in place would rewrite
-    # what earlier respondents were shown.
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and not (obj and obj.design_hash)
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.design_hash)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.design_hash)
+class DeviationInline(ViewOnly, admin.TabularInline):
+    model = Deviation
+    extra = 0
 
 
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
+    """Waves are designed in the console; here a superuser may retitle one, move its
+    closing time (recorded as a deviation once it is open) or close it."""
+
     list_display = ["title", "council", "status", "experiment_on", "opened_at", "closed_at"]
     list_filter = ["status", "council"]
-    readonly_fields = ["status", "opened_at", "closed_at", "allocation", "design_hash"]
-    inlines = [WaveThemeInline, NudgeTextInline]
-    frozen_fields = ["experiment_on", "allocation_scheme", "strata"]
+    editable_fields = ("title", "closes_at")
+    inlines = [WaveThemeInline, NudgeTextInline, DeviationInline]
     actions = ["close_selected_waves"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [field.name for field in Wave._meta.concrete_fields if field.name != "id"]
+        return [name for name in names if name not in self.editable_fields] + ["allocation"]
+
+    def save_model(self, request, obj, form, change):
+        """Save through the domain: a retitling, and a closing time moved as a deviation."""
+        stored = Wave.objects.get(pk=obj.pk)
+        try:
+            if "closes_at" in form.changed_data:
+                change_closing_time(request.user, stored, closes_at=obj.closes_at)
+            if "title" in form.changed_data:
+                update_wave(request.user, stored, title=obj.title)
+        except ActionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
 
     @admin.action(description="Close the selected waves and run their analysis")
     def close_selected_waves(self, request, queryset):
         for wave in queryset:
             try:
-                run = close_wave(wave.pk)
-            except WaveStateError as error:
-                self.message_user(request, f"{wave}: {error}", messages.ERROR)
+                close_wave(request.user, wave)
+            except ActionRefused as refusal:
+                self.message_user(request, f"{wave}: {refusal}", messages.ERROR)
             else:
-                self.message_user(
-                    request, f"{wave} closed; analysis run #{run.pk} queued.", messages.SUCCESS
-                )
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.design_hash:
-            fields += self.frozen_fields
-        return fields
+                self.message_user(request, f"{wave} closed; its analysis is queued.")
 
     @admin.display(description=_("allocation"))
     def allocation(self, obj):
@@ -122,14 +146,9 @@ class WaveAdmin(admin.ModelAdmin):
             raise Http404
         if not self.has_view_permission(request, wave):
             raise PermissionDenied
-        roles = set(
-            CouncilMembership.objects.filter(user=request.user, council=wave.council).values_list(
-                "role", flat=True
-            )
-        )
-        if not request.user.is_superuser and not roles:
+        if not can(request.user, Right.READ, wave.council_id):
             raise PermissionDenied
-        reveal = request.user.is_superuser or CouncilRole.RESEARCHER in roles
+        reveal = may_see_arms(request.user, wave)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -142,7 +161,7 @@ class WaveAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemWording)
-class ItemWordingAdmin(admin.ModelAdmin):
+class ItemWordingAdmin(ViewOnly, admin.ModelAdmin):
     """A council's own wording of a questionnaire item for one wave, in both languages."""
 
     list_display = ["wave", "theme", "item", "text_en", "text_cy"]

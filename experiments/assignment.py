@@ -65,11 +65,9 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
+from experiments.models.allocation import ARM_ORDER, BLOCK_SIZES
 from panel.models import PanelMember
 
-ARM_ORDER = (Arm.AB, Arm.A, Arm.B, Arm.NONE)
-BLOCK_SIZES = (4, 8)
-GENERATOR = "hmac-sha256-ctr-drbg/permuted-blocks-4-8/v1"
 STRATUM_ATTRIBUTES = ("ward", "age_band", "gender")
 _DOMAIN = b"surveyplatform/blocks/v1|"
 

@@ -7,9 +7,6 @@ Nothing is sent until a council admin approves the text; sending goes through th
 `EmailDelivery` rows and Celery task as invitations, in the member's own language.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -21,11 +18,15 @@ from experiments.models import (
     EmailKind,
     Response,
     ResponseStatus,
-    Theme,
     Wave,
     WaveStatus,
 )
+from experiments.policy import Right, staff_action
+from outbox.relay import enqueue_many
 from panel.models import MemberContact, MemberStatus
+from surveyplatform.domain import InvalidState
+
+SEND_EMAIL = "experiments.tasks.send_email"
 
 DEBRIEF_TEXT = {
     "en": (
@@ -59,39 +60,6 @@ DEBRIEF_TEXT = {
         "cyngor yn ei wneud."
     ),
 }
-SUMMARY_OPENING = {
-    "en": "You said, we did: “{title}”\n\nThank you to everyone who answered. You said:",
-    "cy": "Dywedoch chi, gwnaethom ni: “{title}”\n\nDiolch i bawb a atebodd. Dywedoch chi:",
-}
-SUMMARY_THEME = {
-    "en": (
-        "- {theme}: on average you do {ind} of the everyday activities we asked about, and "
-        "{coll} of you work with others in a group at least sometimes."
-    ),
-    "cy": (
-        "- {theme}: ar gyfartaledd rydych yn gwneud {ind} o'r gweithgareddau bob dydd y "
-        "gwnaethom holi amdanynt, ac mae {coll} ohonoch yn gweithio gydag eraill mewn grŵp "
-        "o leiaf weithiau."
-    ),
-}
-SUMMARY_NUDGES = {
-    "en": {
-        True: "The information boxes made a clear difference to how many people said they "
-        "would take part.",
-        False: "The information boxes made no clear difference: people answered much the "
-        "same whichever version they saw.",
-    },
-    "cy": {
-        True: "Gwnaeth y blychau gwybodaeth wahaniaeth clir i faint o bobl a ddywedodd y "
-        "byddent yn cymryd rhan.",
-        False: "Ni wnaeth y blychau gwybodaeth wahaniaeth clir: atebodd pobl yn debyg iawn "
-        "pa fersiwn bynnag a welsant.",
-    },
-}
-SUMMARY_CLOSING = {
-    "en": "We did: [write here what the council will do in response].",
-    "cy": "Gwnaethom ni: [ysgrifennwch yma beth fydd y cyngor yn ei wneud mewn ymateb].",
-}
 SUBJECTS = {
     DebriefKind.DEBRIEF: {"en": "About the survey: {title}", "cy": "Am yr arolwg: {title}"},
     DebriefKind.SUMMARY: {
@@ -102,7 +70,7 @@ SUBJECTS = {
 EMAIL_KIND = {DebriefKind.DEBRIEF: EmailKind.DEBRIEF, DebriefKind.SUMMARY: EmailKind.SUMMARY}
 
 
-class DebriefError(Exception):
+class DebriefError(InvalidState):
     """The debrief cannot be changed or sent in its present state; the message says why."""
 
 
@@ -120,67 +88,14 @@ def draft_debrief(wave: Wave) -> Debrief:
     return debrief
 
 
-def summary_text(results: dict, *, title: str, theme_names: dict[str, str], language: str) -> str:
-    """Write the plain-language summary from an analysis run's stored results."""
-    lines = [SUMMARY_OPENING[language].format(title=title)]
-    for row in results.get("levels", []):
-        individual = row.get("individual") or {}
-        collective = row.get("collective_any") or {}
-        if "estimate" not in individual or "estimate" not in collective:
-            continue
-        theme = row["case"].split(" — ", 1)[-1]
-        lines.append(
-            SUMMARY_THEME[language].format(
-                theme=theme_names.get(theme, theme),
-                ind=f"{100 * individual['estimate']:.0f} %",
-                coll=f"{100 * collective['estimate']:.0f} %",
-            )
-        )
-    counts = (results.get("nudges") or {}).get("counts") or {}
-    if any(c.get("tests") for c in counts.values()):
-        clear = any(c.get("significant_adjusted_05") for c in counts.values())
-        lines.append("")
-        lines.append(SUMMARY_NUDGES[language][clear])
-    lines.append("")
-    lines.append(SUMMARY_CLOSING[language])
-    return "\n".join(lines)
+def _debrief_action(actor, debrief: Debrief, action: str):
+    return staff_action(actor, Right.FIELDWORK, debrief.wave.council_id, action=action)
 
 
-def draft_summary(wave: Wave) -> Debrief | None:
-    """Return the wave's "you said, we did" summary, drafting it from the latest finished run.
-
-    Return None while no analysis run of the wave has finished.
-    """
-    from analysis.runs import latest_done_run
-
-    existing = Debrief.objects.filter(wave=wave, kind=DebriefKind.SUMMARY).first()
-    if existing is not None:
-        return existing
-    run = latest_done_run(wave.pk)
-    if run is None:
-        return None
-    welsh = dict(Theme.objects.filter(wave_themes__wave=wave).values_list("name_en", "name_cy"))
-    texts = {
-        language: summary_text(
-            run.results,
-            title=wave.title,
-            theme_names={en: (cy or en) for en, cy in welsh.items()} if language == "cy" else {},
-            language=language,
-        )
-        for language in ("en", "cy")
-    }
-    summary, _ = Debrief.objects.get_or_create(
-        wave=wave,
-        kind=DebriefKind.SUMMARY,
-        defaults={"text_en": texts["en"], "text_cy": texts["cy"]},
-    )
-    return summary
-
-
-def edit_debrief(debrief_id: int, *, text_en: str, text_cy: str) -> Debrief:
+def edit_debrief(actor, debrief: Debrief, *, text_en: str, text_cy: str) -> Debrief:
     """Change the texts; a changed text needs approving again. A sent debrief is final."""
-    with transaction.atomic():
-        debrief = Debrief.objects.select_for_update().get(pk=debrief_id)
+    with _debrief_action(actor, debrief, "edit_debrief") as note:
+        debrief = Debrief.objects.select_for_update().get(pk=debrief.pk)
         if debrief.sent_at is not None:
             raise DebriefError("This message has been sent and can no longer be changed.")
         if (debrief.text_en, debrief.text_cy) != (text_en, text_cy):
@@ -189,18 +104,21 @@ def edit_debrief(debrief_id: int, *, text_en: str, text_cy: str) -> Debrief:
             debrief.save(
                 update_fields=["text_en", "text_cy", "approved_at", "approved_by", "updated_at"]
             )
+        note.target, note.summary = debrief.wave, debrief.get_kind_display()
     return debrief
 
 
-def approve_debrief(debrief_id: int, *, user) -> Debrief:
+def approve_debrief(actor, debrief: Debrief) -> Debrief:
     """Record the admin's approval of the texts as they stand."""
-    with transaction.atomic():
-        debrief = Debrief.objects.select_for_update().get(pk=debrief_id)
+    with _debrief_action(actor, debrief, "approve_debrief") as note:
+        debrief = Debrief.objects.select_for_update().get(pk=debrief.pk)
         if not debrief.text_en.strip() or not debrief.text_cy.strip():
             raise DebriefError("Write the message in both English and Welsh before approving it.")
         if debrief.approved_at is None:
+            user = actor if getattr(actor, "is_authenticated", False) else None
             debrief.approved_at, debrief.approved_by = timezone.now(), user
             debrief.save(update_fields=["approved_at", "approved_by"])
+        note.target, note.summary = debrief.wave, debrief.get_kind_display()
     return debrief
 
 
@@ -217,15 +135,13 @@ def members_who_took_part(wave: Wave):
     ).filter(pk__in=MemberContact.objects.exclude(email="").values("member_id"))
 
 
-def send_debrief(debrief_id: int) -> int:
-    """Queue the approved message to every member who took part and has not had it; return how many.
+def send_debrief(actor, debrief: Debrief) -> int:
+    """Queue the approved message to every member who took part and has not had it.
 
-    Safe to call twice: a member with a queued or sent copy is skipped.
+    Return how many. Safe to call twice: a member with a queued or sent copy is skipped.
     """
-    from experiments.tasks import send_email
-
-    with transaction.atomic():
-        debrief = Debrief.objects.select_for_update().select_related("wave").get(pk=debrief_id)
+    with _debrief_action(actor, debrief, "send_debrief") as note:
+        debrief = Debrief.objects.select_for_update().select_related("wave").get(pk=debrief.pk)
         if debrief.approved_at is None:
             raise DebriefError("An admin must approve this message before it is sent.")
         if debrief.wave.status != WaveStatus.CLOSED:
@@ -246,33 +162,11 @@ def send_debrief(debrief_id: int) -> int:
             debrief.sent_at = timezone.now()
             debrief.save(update_fields=["sent_at"])
         ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [send_email.delay(pk) for pk in ids])
+        # One outbox job per e-mail, in this transaction, as for invitations.
+        enqueue_many(SEND_EMAIL, [{"delivery_id": pk} for pk in ids])
+        note.target, note.summary = debrief.wave, debrief.get_kind_display()
+        note.details = {"emails": len(ids)}
     return len(ids)
-
-
-def compose_debrief_email(delivery: EmailDelivery) -> EmailMessage:
-    """Build the debrief e-mail in the member's own language."""
-    from experiments.emails import unsubscribe_url
-
-    kind = {v: k for k, v in EMAIL_KIND.items()}[delivery.kind]
-    debrief = Debrief.objects.get(wave=delivery.wave, kind=kind)
-    member = delivery.member
-    language = member.preferred_language if member.preferred_language in ("en", "cy") else "en"
-    unsubscribe = unsubscribe_url(member)
-    footer = {
-        "en": "If you no longer want e-mails from the panel, unsubscribe here:",
-        "cy": "Os nad ydych eisiau negeseuon e-bost gan y panel mwyach, dad-danysgrifiwch yma:",
-    }[language]
-    return EmailMessage(
-        subject=SUBJECTS[kind][language].format(title=delivery.wave.title),
-        body=f"{debrief.text_in(language)}\n\n{footer}\n{unsubscribe}\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[member.contact.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
 
 
 def approved_debriefs(wave: Wave) -> list[Debrief]:

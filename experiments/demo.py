@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from analysis.models import AnalysisRun
 from analysis.runs import execute_run
+from analysis.summaries import draft_summary
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
 from experiments.assignment import assign_member
-from experiments.debriefs import draft_summary
 from experiments.invitations import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
@@ -49,6 +49,7 @@ from experiments.models import (
     WaveStatus,
     WaveTheme,
 )
+from experiments.policy import SYSTEM
 from experiments.waves import close_wave, open_wave
 from panel.models import MemberContact, PanelMember
 
@@ -238,8 +239,8 @@ def seed_demo(
     with transaction.atomic():
         councils = []
         for number, spec in enumerate(STUDY_COUNCILS):
-            council, wave, queued = _seed_closed_council(spec, seed=seed * 100 + number)
-            councils.append((council, wave, queued))
+            council, wave, created = _seed_closed_council(spec, seed=seed * 100 + number)
+            councils.append((council, wave, created))
         open_wave, issued = _seed_open_wave(
             "Bristol City Council", prefix="BRS", language="en", members=members
         )
@@ -248,15 +249,14 @@ def seed_demo(
         )
         admin = _seed_users([c for c, _, _ in councils])
     demo_councils = []
-    for council, wave, queued in councils:
+    for council, wave, _created in councils:
         run = None
         if analyse:
-            # The run the close queued (already computed when tasks run in-process).
-            run = wave.analysis_runs.filter(status="done").first()
-            if queued is not None:
-                run = execute_run(queued.pk)
-            elif run is None:
-                run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
+            # The close queued the analysis: with tasks in-process it has run already.
+            run = wave.analysis_runs.filter(status="done").order_by("-pk").first()
+            if run is None:
+                pending = wave.analysis_runs.exclude(status="done").order_by("pk").first()
+                run = execute_run((pending or AnalysisRun.objects.create(wave=wave)).pk)
             draft_summary(wave)
         demo_councils.append(DemoCouncil(council, wave, run, f"{council.slug}-admin"))
     return DemoSummary(
@@ -314,38 +314,31 @@ def _theme(council: Council, name: str, kind: str) -> Theme:
 
 
 def _open(wave: Wave) -> None:
-    """Open the wave as a council admin would, freezing its design and analysis plan."""
-    open_wave(wave.pk)
+    """Open the wave as staff would, freezing its design and analysis plan."""
+    open_wave(SYSTEM, wave)
 
 
-def _close(wave: Wave) -> AnalysisRun:
-    """Close the wave as a council admin would; return the analysis run it queued."""
-    return close_wave(wave.pk)
+def _close(wave: Wave) -> None:
+    """Close the wave as staff would, which queues its analysis."""
+    close_wave(SYSTEM, wave)
 
 
-def _seed_closed_council(
-    spec: CouncilSpec, *, seed: int
-) -> tuple[Council, Wave, AnalysisRun | None]:
+def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave, bool]:
     """Run one council's closed wave through the platform's own steps.
 
     The wave is created as a draft, opened with `open_wave` (design and plan frozen),
     every member who opened their link is allocated by `assign_member` in the order they
     opened, the synthetic answers are then drawn for the arms they were given, and the
-    wave is closed with `close_wave`. Return the council, the wave and the run queued by
-    the close (None when the wave existed already).
+    wave is closed with `close_wave`, all at the time of seeding (the frozen design keeps
+    its opening time). Return the council, the wave and whether it was created now.
     """
     council = _council(spec.council)
     existing = Wave.objects.filter(council=council, title=CLOSED_WAVE_TITLE).first()
     if existing is not None:
-        return council, existing, None
-    opened = timezone.now() - timedelta(days=42)
-    closed = opened + timedelta(days=28)
+        return council, existing, False
+    opened = timezone.now()
     wave = Wave.objects.create(
-        council=council,
-        title=CLOSED_WAVE_TITLE,
-        experiment_on=spec.experiment,
-        opens_at=opened,
-        closes_at=closed,
+        council=council, title=CLOSED_WAVE_TITLE, experiment_on=spec.experiment
     )
     themes = {}
     for position, theme_spec in enumerate(spec.themes):
@@ -370,15 +363,14 @@ def _seed_closed_council(
     opening = members[: n + (len(members) - n) // 2]
     arms = [assign_member(wave, member=member).arm for member in opening]
     synthetic = generate_council(spec, seed=seed, wave_year=opened.year, arms=arms[:n])
-    write_synthetic_answers(wave, synthetic, members=opening, arms=arms, themes=themes)
+    write_synthetic_answers(
+        wave, synthetic, members=opening, arms=arms, themes=themes, submitted=timezone.now()
+    )
     write_synthetic_paradata(wave, themes=themes, seed=seed)
-    run = _close(wave)
-    # The calendar of a wave that ran six weeks ago.
-    Wave.objects.filter(pk=wave.pk).update(opened_at=opened, closed_at=closed)
-    Assignment.objects.filter(wave=wave).update(assigned_at=opened + timedelta(hours=1))
+    _close(wave)
     wave.refresh_from_db()
     _seed_next_wave(council, wave, themes=list(themes.values()))
-    return council, wave, run
+    return council, wave, True
 
 
 NEXT_WAVE_TITLE = "Next survey (draft): check the power plan"
@@ -513,6 +505,7 @@ def write_synthetic_answers(
     members: list[PanelMember],
     arms: list[str],
     themes: dict[str, Theme],
+    submitted=None,
 ) -> None:
     """Write the responses, exposures and answers of the allocated members, in bulk.
 
@@ -521,7 +514,8 @@ def write_synthetic_answers(
     """
     people = synthetic.respondents
     n = len(people)
-    submitted = (wave.closed_at or wave.closes_at or timezone.now()) - timedelta(days=1)
+    if submitted is None:
+        submitted = (wave.closed_at or wave.closes_at or timezone.now()) - timedelta(days=1)
     responses = Response.objects.bulk_create(
         [
             Response(

@@ -10,26 +10,35 @@ The design holds a commitment to the secret seed (its SHA-256), never the seed i
 publishing the design does not reveal the allocation sequence, yet a seed disclosed after
 the study can be checked against it.
 
-The analysis plan (`analysis.plan.AnalysisPlan`, with the wave's chosen options) is part of
-the design, so the plan is locked at opening too; `design_hash` covers all of it.
+The analysis plan (with the wave's chosen options) and the power plan are part of the
+design, so they are locked at opening too; `design_hash` covers all of it. The analysis
+app contributes them (`register_design_part`, from its AppConfig): this domain module does
+not know the statistics, only that the design holds what they promised.
 """
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 
 from experiments.models import NudgeText, Wave
+from experiments.models.allocation import ARM_ORDER, BLOCK_SIZES, GENERATOR
 
 DESIGN_VERSION = 1
+
+# Further parts of the design, computed from the wave by the apps that define them.
+_PARTS: dict[str, Callable[[Wave], Any]] = {}
+
+
+def register_design_part(name: str, compute: Callable[[Wave], Any]) -> None:
+    """Add a part to every design frozen from now on (`analysis` adds its plans)."""
+    _PARTS[name] = compute
 
 
 def frozen_design(wave: Wave) -> dict[str, Any]:
     """Return the design of the wave as it stands now: plain values, sorted keys."""
-    from analysis.plan import AnalysisPlan
-    from experiments.assignment import ARM_ORDER, BLOCK_SIZES, GENERATOR
-
     latest: dict[tuple[int, str], NudgeText] = {}
     for text in NudgeText.objects.filter(wave=wave).order_by("theme_id", "nudge", "-version"):
         latest.setdefault((text.theme_id, text.nudge), text)
@@ -43,7 +52,6 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
             "seed_sha256": hashlib.sha256(wave.seed.encode()).hexdigest(),
             "strata": [name for name in wave.strata.split(",") if name],
         },
-        "analysis_plan": AnalysisPlan.from_dict(wave.analysis_plan).to_dict(),
         "arms": [{"code": arm.value, "nudges": list(arm.nudges)} for arm in arms],
         "council": wave.council_id,
         "experiment_on": wave.experiment_on,
@@ -63,10 +71,8 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
         "version": DESIGN_VERSION,
         "wave": wave.pk,
     }
-    # The power plan promised before opening (analysis.power), frozen with the design.
-    from analysis.datasets import plan_wave_power
-
-    design["power_plan"] = plan_wave_power(wave).to_dict()
+    for name, compute in _PARTS.items():
+        design[name] = compute(wave)
     return _sorted(design)
 
 

@@ -15,8 +15,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from experiments.debriefs import EMAIL_KIND
+from experiments.debriefs import SUBJECTS as DEBRIEF_SUBJECTS
 from experiments.invitations import issue_invitation
 from experiments.models import (
+    Debrief,
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
@@ -169,6 +172,29 @@ def compose_email(delivery: EmailDelivery, *, link: str) -> EmailMessage:
     )
 
 
+def compose_debrief_email(delivery: EmailDelivery) -> EmailMessage:
+    """Build the debrief e-mail in the member's own language."""
+    kind = {v: k for k, v in EMAIL_KIND.items()}[delivery.kind]
+    debrief = Debrief.objects.get(wave=delivery.wave, kind=kind)
+    member = delivery.member
+    language = member.preferred_language if member.preferred_language in ("en", "cy") else "en"
+    unsubscribe = unsubscribe_url(member)
+    footer = {
+        "en": "If you no longer want e-mails from the panel, unsubscribe here:",
+        "cy": "Os nad ydych eisiau negeseuon e-bost gan y panel mwyach, dad-danysgrifiwch yma:",
+    }[language]
+    return EmailMessage(
+        subject=DEBRIEF_SUBJECTS[kind][language].format(title=delivery.wave.title),
+        body=f"{debrief.text_in(language)}\n\n{footer}\n{unsubscribe}\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[member.contact.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
 def deliver_email(delivery_id: int) -> EmailDelivery:
     """Send one queued e-mail with a fresh personal link; safe to call twice.
 
@@ -190,8 +216,6 @@ def deliver_email(delivery_id: int) -> EmailDelivery:
             delivery.save(update_fields=["status", "error", "attempts"])
             return delivery
         if delivery.kind in (EmailKind.DEBRIEF, EmailKind.SUMMARY):
-            from experiments.debriefs import compose_debrief_email
-
             message = compose_debrief_email(delivery)
         else:
             issued = issue_invitation(delivery.wave, member=delivery.member)

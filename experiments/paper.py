@@ -32,14 +32,16 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
+from experiments.policy import Right, staff_action
 from experiments.questionnaires import ThemePage, theme_pages
 from experiments.responses import current_nudge_texts
 from panel.models import MemberStatus, PanelMember
+from surveyplatform.domain import InvalidInput, InvalidState
 
 MAX_EXTERNAL_IDS = 5000
 
 
-class PrintRefused(Exception):
+class PrintRefused(InvalidState):
     """Nothing was printed or allocated; the message says why."""
 
 
@@ -133,7 +135,7 @@ def print_copies(wave: Wave, *, members: list[PanelMember], kind: str) -> list[P
     every member of one printing is allocated under the same open design.
     """
     if kind not in PaperCopyKind.values:
-        raise ValueError(f"Unknown kind {kind!r}.")
+        raise InvalidInput(_("Unknown kind of copy %(kind)s.") % {"kind": kind})
     with transaction.atomic():
         locked = Wave.objects.select_for_update().get(pk=wave.pk)
         if locked.status != WaveStatus.OPEN:
@@ -200,3 +202,20 @@ def printed_nudge_texts(wave: Wave, member_ids: list[int]) -> dict[int, list[int
     ).values_list("papercopy_id", "nudgetext_id"):
         texts[by_copy[copy_id]].append(text_id)
     return texts
+
+
+def print_paper_copies(
+    actor, wave: Wave, *, external_ids: list[str] | None, kind: str
+) -> list[PrintedCopy]:
+    """Choose the members (named, or every invited one without an answer) and print them.
+
+    Allocation happens here, as a first online opening would, so it is a fieldwork action
+    of the wave's council; the copies are returned for the front end to lay out.
+    """
+    with staff_action(actor, Right.FIELDWORK, wave.council_id, action="print_paper") as note:
+        members = members_to_print(wave, external_ids=external_ids)
+        copies = print_copies(wave, members=members, kind=kind)
+        note.target = wave
+        note.summary = f"{len(copies)} {kind} copies printed; members allocated as needed"
+        note.details = {"kind": kind, "count": len(copies)}
+    return copies

@@ -26,7 +26,9 @@ from experiments.models import (
     Wave,
     WaveTheme,
 )
+from experiments.policy import Right, staff_action
 from experiments.responses import current_nudge_texts
+from surveyplatform.domain import InvalidInput, InvalidState, NotFound
 
 ACTIVITIES_QUESTION = _("In the last 12 months, did you do any of the following?")
 
@@ -417,13 +419,14 @@ def set_item_wording(
 ) -> ItemWording | None:
     """Store a council's wording of an item for a wave, or go back to the default when blank.
 
+    No right is checked and nothing is audited: staff reword through `set_item_wordings`.
     Only a draft wave's wording may change: once members answer, every one of them must
     have been asked the same question.
     """
     if wave.status != "draft":
-        raise ValueError("Item wording can only change while the wave is a draft.")
+        raise InvalidState(_("Wording can only change while the wave is a draft."))
     if item not in Item.values:
-        raise ValueError(f"Unknown item {item!r}.")
+        raise InvalidInput(_("Unknown question %(item)s.") % {"item": item})
     text_en, text_cy = text_en.strip(), text_cy.strip()
     if not text_en:
         ItemWording.objects.filter(wave=wave, theme=theme, item=item).delete()
@@ -432,3 +435,31 @@ def set_item_wording(
         wave=wave, theme=theme, item=item, defaults={"text_en": text_en, "text_cy": text_cy}
     )
     return wording
+
+
+def set_item_wordings(
+    actor, wave: Wave, *, theme: Theme, wordings: dict[str, tuple[str, str]]
+) -> list[str]:
+    """Reword questions of a theme page for a draft wave (`{item: (english, welsh)}`).
+
+    An empty English text goes back to the platform's wording. Return the items changed.
+    """
+    with staff_action(actor, Right.DESIGN, wave.council_id, action="set_item_wording") as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if not wave.wave_themes.filter(theme=theme).exists():
+            raise NotFound(_("The wave does not ask about this theme."))
+        current = {
+            wording.item: (wording.text_en, wording.text_cy)
+            for wording in ItemWording.objects.filter(wave=wave, theme=theme)
+        }
+        changed = []
+        for item, (text_en, text_cy) in wordings.items():
+            after = (text_en.strip(), text_cy.strip())
+            if current.get(item, ("", "")) == after or (not after[0] and item not in current):
+                continue
+            set_item_wording(wave, theme=theme, item=item, text_en=after[0], text_cy=after[1])
+            changed.append(item)
+        note.target = theme
+        note.summary = f"{theme.name_en}: " + (", ".join(changed) or "unchanged") + " reworded"
+        note.details = {"wave": wave.pk, "items": changed}
+    return changed

@@ -47,6 +47,7 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.responses import THEME_ANSWER_FIELDS
+from experiments.waves import ANALYSE_CLOSED_WAVE
 from exports.codebook import (
     CODED,
     DATETIME,
@@ -56,6 +57,7 @@ from exports.codebook import (
     tidy_variables,
     wide_variables,
 )
+from outbox.relay import enqueue
 from panel.imports import FORMULA_PREFIXES, Problem, _read_table
 from panel.models import MemberStatus, PanelMember
 
@@ -767,10 +769,10 @@ def import_response_file(wave: Wave, *, content: bytes, filename: str) -> Respon
             raise ResponseFileError(report)
         result = _store(wave, report)
         if wave.status == WaveStatus.CLOSED and (result.created or result.updated):
-            from analysis.runs import request_analysis
-
             # The results of a closed wave must include the answers just added.
-            request_analysis(wave)
+            enqueue(
+                ANALYSE_CLOSED_WAVE, wave_id=wave.pk, requested_after=timezone.now().isoformat()
+            )
     return result
 
 

@@ -1,5 +1,5 @@
-"""Audit-log events of the experiments' own models: role changes, first assignments and
-changes of item wording, whichever screen or command made them.
+"""Audit-log events of the experiments' own models, whichever screen or command made them:
+role changes, and first assignments (blind: the entry never names the arm).
 
 Connected in `ExperimentsConfig.ready`.
 """
@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from audit.log import record_action
-from experiments.models import Assignment, CouncilMembership, ItemWording
+from experiments.models import Assignment, CouncilMembership
 
 
 @receiver(post_save, sender=CouncilMembership, dispatch_uid="audit_role_saved")
@@ -42,17 +42,6 @@ def audit_assignment(sender, instance, created, **kwargs):
             action="assign",
             council_id=instance.wave.council_id,
             target=instance,
-            summary=f"member #{instance.member_id} in wave #{instance.wave_id}: {instance.arm}",
+            summary=f"member #{instance.member_id} allocated in wave #{instance.wave_id}",
             details={"wave": instance.wave_id, "member": instance.member_id},
         )
-
-
-@receiver(post_save, sender=ItemWording, dispatch_uid="audit_item_wording")
-def audit_item_wording(sender, instance, created, **kwargs):
-    record_action(
-        None,
-        action="change_item_wording",
-        council_id=instance.wave.council_id,
-        target=instance,
-        summary=f"wave #{instance.wave_id}: {instance.item}"[:500],
-    )

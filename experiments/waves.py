@@ -1,83 +1,167 @@
-"""The lifecycle of a wave: draft → open → closed."""
+"""The lifecycle of a wave, draft → open → closed, as staff actions.
 
-from django.db import transaction
+Each function takes the acting user (or `policy.SYSTEM` for scheduled tasks and commands),
+checks their right, owns its transaction and records the audit entry (`policy.staff_action`).
+
+Once a wave opens, its design is frozen (`experiments.design`): its council, themes,
+allocation settings, questions and analysis plan no longer change, and the database
+refuses such a change from any path (`experiments.frozen`). What may still change goes
+through a function here that records a deviation the report lists: the closing time. A
+nudge text correction is a new version, recorded the same way (`experiments.nudges`).
+Closing a wave queues its analysis through the outbox, by task name, so that this module
+needs nothing of the analysis.
+"""
+
+from datetime import datetime
+
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from analysis.models import AnalysisRun
-from experiments.models import Wave, WaveStatus
+from experiments.models import (
+    AllocationScheme,
+    Council,
+    Deviation,
+    DeviationKind,
+    NudgeText,
+    Theme,
+    Wave,
+    WaveStatus,
+    WaveTheme,
+)
+from experiments.policy import SYSTEM, Right, staff_action
+from outbox.relay import enqueue
+from surveyplatform.domain import InvalidInput, InvalidState, NotFound
+
+ANALYSE_CLOSED_WAVE = "analysis.tasks.analyse_closed_wave"
+
+# Settings of the experiment, frozen with the design when the wave opens.
+DESIGN_SETTINGS = (
+    "experiment_on",
+    "allocation_scheme",
+    "strata",
+    "time_questions",
+    "manipulation_check",
+    "analysis_plan",
+    "expected_response_rate",
+    "hoped_for_effect",
+    "expected_sd_individual",
+    "expected_sd_collective",
+    "intra_cluster_correlation",
+)
+# What a wave is called and when it runs: free to change while it is a draft.
+DESCRIPTION = ("title", "opens_at", "closes_at")
+EDITABLE = DESCRIPTION + DESIGN_SETTINGS
 
 
-class WaveStateError(Exception):
+class WaveStateError(InvalidState):
     """The wave is not in a state that allows the requested change."""
 
 
-def _refuse_missing_welsh(wave: Wave) -> None:
-    """Refuse to open a Welsh council's wave while any respondent-facing text lacks Welsh."""
-    from experiments.questionnaires import needs_welsh, welsh_gaps
+def _check_settings(settings: dict, *, wave: Wave | None) -> None:
+    """Refuse settings that contradict each other, naming the field to change."""
+    unknown = sorted(set(settings) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown wave settings: %(names)s.") % {"names": ", ".join(unknown)},
+            fields={name: [_("Unknown field.")] for name in unknown},
+        )
 
-    if needs_welsh(wave):
-        gaps = welsh_gaps(wave)
-        if gaps:
-            raise WaveStateError(
-                "This wave cannot open until every text has its Welsh version. Missing: "
-                + "; ".join(gaps)
-                + "."
-            )
+    def value(name):
+        return settings[name] if name in settings else getattr(wave, name, None)
+
+    opens_at, closes_at = value("opens_at"), value("closes_at")
+    if opens_at and closes_at and closes_at <= opens_at:
+        message = _("The closing time must be after the opening.")
+        raise InvalidInput(message, fields={"closes_at": [message]})
+    strata = value("strata") or ""
+    if value("allocation_scheme") == AllocationScheme.CLUSTER and {"age_band", "gender"} & set(
+        strata.split(",")
+    ):
+        message = _(
+            "Households share one group, but their members may differ in age band or gender; "
+            "stratify a cluster wave by ward or not at all."
+        )
+        raise InvalidInput(message, fields={"strata": [message]})
 
 
-def open_wave(wave_id: int) -> Wave:
-    """Open a draft wave, freezing its design (`experiments.design`) in the same transaction."""
-    from experiments.design import freeze_design
+def _set_themes(wave: Wave, themes: list[Theme]) -> None:
+    """Make the wave ask about exactly these themes of its council, in this order."""
+    if len({theme.pk for theme in themes}) != len(themes):
+        message = _("A theme can appear only once in a wave.")
+        raise InvalidInput(message, fields={"themes": [message]})
+    foreign = [theme.pk for theme in themes if theme.council_id != wave.council_id]
+    if foreign:
+        message = _("Choose only themes of the wave's own council.")
+        raise InvalidInput(message, fields={"themes": [message]})
+    WaveTheme.objects.filter(wave=wave).exclude(theme__in=themes).delete()
+    for position, theme in enumerate(themes):
+        WaveTheme.objects.update_or_create(wave=wave, theme=theme, defaults={"position": position})
 
-    with transaction.atomic():
-        wave = Wave.objects.select_for_update().get(pk=wave_id)
-        if wave.status != WaveStatus.DRAFT:
-            raise WaveStateError(f"Only a draft wave can be opened; this one is {wave.status}.")
-        _refuse_missing_welsh(wave)
-        wave.status = WaveStatus.OPEN
-        wave.opened_at = timezone.now()
-        wave.save(update_fields=["status", "opened_at"])
-        freeze_design(wave)
+
+def create_wave(
+    actor, *, council: Council, title: str, themes: list[Theme] = (), **settings
+) -> Wave:
+    """Create a draft wave of the council asking about these themes, in this order."""
+    _check_settings(settings, wave=None)
+    with staff_action(actor, Right.DESIGN, council, action="create_wave") as note:
+        wave = Wave.objects.create(council=council, title=title, **settings)
+        _set_themes(wave, list(themes))
+        note.target, note.summary = wave, wave.title
+        note.details = {"themes": [theme.pk for theme in themes]}
     return wave
 
 
-def close_wave(wave_id: int) -> AnalysisRun:
-    """Close an open wave and queue its analysis once the close has committed."""
-    from analysis.runs import request_analysis
-    from experiments.debriefs import draft_debrief
+def update_wave(actor, wave: Wave, *, themes: list[Theme] | None = None, **changes) -> Wave:
+    """Change a draft wave's description, settings and themes; an open wave's title only.
 
-    with transaction.atomic():
-        wave = Wave.objects.select_for_update().get(pk=wave_id)
-        if wave.status != WaveStatus.OPEN:
-            raise WaveStateError(f"Only an open wave can be closed; this one is {wave.status}.")
-        wave.status = WaveStatus.CLOSED
-        wave.closed_at = timezone.now()
-        wave.save(update_fields=["status", "closed_at"])
-        draft_debrief(wave)
-        return request_analysis(wave)
+    An open wave's closing time changes through `change_closing_time`, which records the
+    change as a deviation; everything else of an open wave is part of its frozen design.
+    """
+    _check_settings(changes, wave=wave)
+    with staff_action(actor, Right.DESIGN, wave.council_id, action="edit_wave") as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status == WaveStatus.CLOSED:
+            raise WaveStateError(_("The wave is closed; nothing about it can change."))
+        changed = {name for name, value in changes.items() if getattr(wave, name) != value}
+        current_themes = list(
+            wave.wave_themes.order_by("position", "pk").values_list("theme_id", flat=True)
+        )
+        themes_change = themes is not None and [t.pk for t in themes] != current_themes
+        if wave.status == WaveStatus.OPEN:
+            fixed = sorted(changed - {"title"}) + (["themes"] if themes_change else [])
+            if fixed:
+                message = _("Fixed once the wave has opened.")
+                raise InvalidInput(
+                    _("Only the title of an open wave can change here; fixed: %(names)s.")
+                    % {"names": ", ".join(fixed)},
+                    fields={name: [message] for name in fixed},
+                )
+        for name in changed:
+            setattr(wave, name, changes[name])
+        if changed:
+            wave.full_clean(exclude=["council", "seed", "design", "design_hash"])
+            wave.save(update_fields=sorted(changed))
+        if themes_change:
+            _set_themes(wave, list(themes))
+        note.target, note.summary = wave, wave.title
+        note.details = {"changed": sorted(changed) + (["themes"] if themes_change else [])}
+    return wave
 
 
-def close_due_waves(*, now=None) -> list[int]:
-    """Close every open wave whose closing time has passed; return their ids."""
-    now = now or timezone.now()
-    closed = []
-    for wave_id in Wave.objects.filter(status=WaveStatus.OPEN, closes_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        try:
-            close_wave(wave_id)
-        except WaveStateError:
-            continue  # closed by someone else in the meantime
-        closed.append(wave_id)
-    return closed
+def delete_wave(actor, wave: Wave) -> None:
+    """Delete a draft wave (an opened wave is part of the study's record)."""
+    with staff_action(actor, Right.DESIGN, wave.council_id, action="delete_wave") as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status != WaveStatus.DRAFT:
+            raise WaveStateError(_("Only a draft wave can be deleted."))
+        note.summary, note.details = wave.title, {"wave": wave.pk}
+        wave.delete()
 
 
 def opening_problems(wave: Wave) -> list[str]:
-    """Return what stops a draft wave from opening: no themes, missing nudges or activities."""
-    from django.db.models import Count
-    from django.utils.translation import gettext as _
-
-    from experiments.models import NudgeText, Theme
+    """Return what stops a draft wave from opening, in plain words (empty: it can open)."""
+    from experiments.questionnaires import needs_welsh, welsh_gaps
 
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     problems = []
@@ -96,4 +180,118 @@ def opening_problems(wave: Wave) -> list[str]:
         pk__in=[t.pk for t in themes], activities__isnull=True
     ).values_list("name_en", flat=True):
         problems.append(_("Add at least one activity to the theme “%s”.") % name)
+    if needs_welsh(wave):
+        gaps = welsh_gaps(wave)
+        if gaps:
+            problems.append(
+                _("Every text needs its Welsh version before the wave opens. Missing: %s.")
+                % "; ".join(gaps)
+            )
     return problems
+
+
+def open_wave(actor, wave: Wave) -> Wave:
+    """Open a draft wave, freezing its design (`experiments.design`) in the same transaction."""
+    from experiments.design import freeze_design
+
+    with staff_action(actor, Right.FIELDWORK, wave.council_id, action="open_wave") as note:
+        wave = Wave.objects.select_for_update().select_related("council").get(pk=wave.pk)
+        if wave.status != WaveStatus.DRAFT:
+            raise WaveStateError(
+                _("Only a draft wave can be opened; this one is %(status)s.")
+                % {"status": wave.get_status_display().lower()}
+            )
+        problems = opening_problems(wave)
+        if problems:
+            raise WaveStateError(" ".join(str(problem) for problem in problems))
+        wave.status = WaveStatus.OPEN
+        wave.opened_at = timezone.now()
+        wave.save(update_fields=["status", "opened_at"])
+        freeze_design(wave)
+        note.target, note.summary = wave, wave.title
+        note.details = {"design_hash": wave.design_hash}
+    return wave
+
+
+def close_wave(actor, wave: Wave) -> Wave:
+    """Close an open wave; its analysis is queued (through the outbox) with the close."""
+    from experiments.debriefs import draft_debrief
+
+    with staff_action(actor, Right.FIELDWORK, wave.council_id, action="close_wave") as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status != WaveStatus.OPEN:
+            raise WaveStateError(
+                _("Only an open wave can be closed; this one is %(status)s.")
+                % {"status": wave.get_status_display().lower()}
+            )
+        wave.status = WaveStatus.CLOSED
+        wave.closed_at = timezone.now()
+        wave.save(update_fields=["status", "closed_at"])
+        draft_debrief(wave)
+        enqueue(ANALYSE_CLOSED_WAVE, wave_id=wave.pk)
+        note.target, note.summary = wave, wave.title
+    return wave
+
+
+def change_closing_time(actor, wave: Wave, *, closes_at: datetime | None) -> Wave:
+    """Move the closing time of a draft or open wave; for an open wave, record a deviation."""
+    with staff_action(
+        actor, Right.FIELDWORK, wave.council_id, action="change_closing_time"
+    ) as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status == WaveStatus.CLOSED:
+            raise WaveStateError(_("The wave is closed; nothing about it can change."))
+        if closes_at is not None and closes_at <= timezone.now() and wave.is_open:
+            message = _("Choose a closing time in the future, or close the wave now.")
+            raise InvalidInput(message, fields={"closes_at": [message]})
+        if closes_at is not None and wave.opens_at and closes_at <= wave.opens_at:
+            message = _("The closing time must be after the opening.")
+            raise InvalidInput(message, fields={"closes_at": [message]})
+        before = wave.closes_at
+        wave.closes_at = closes_at
+        wave.save(update_fields=["closes_at"])
+        if wave.is_open and before != closes_at:
+            record_deviation(
+                wave,
+                kind=DeviationKind.CLOSING_TIME,
+                summary=_("Closing time moved from %(before)s to %(after)s.")
+                % {"before": _when(before), "after": _when(closes_at)},
+                actor=actor,
+                details={"before": _iso(before), "after": _iso(closes_at)},
+            )
+        note.target, note.summary = wave, wave.title
+        note.details = {"before": _iso(before), "after": _iso(closes_at)}
+    return wave
+
+
+def record_deviation(
+    wave: Wave, *, kind: str, summary: str, actor=None, details: dict | None = None
+) -> Deviation:
+    """Record a change made after the design was frozen; call inside the action's transaction."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return Deviation.objects.create(
+        wave=wave, kind=kind, summary=summary[:500], user=user, details=details or {}
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return _("no closing time")
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def close_due_waves(*, now=None) -> list[int]:
+    """Close every open wave whose closing time has passed; return their ids."""
+    now = now or timezone.now()
+    closed = []
+    for wave in Wave.objects.filter(status=WaveStatus.OPEN, closes_at__lte=now):
+        try:
+            close_wave(SYSTEM, wave)
+        except (WaveStateError, NotFound):
+            continue  # closed by someone else in the meantime
+        closed.append(wave.pk)
+    return closed

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC
 
 from exports.codebook import CODED, DATETIME, FLOAT, STRING, Variable
+from surveyplatform.domain import InvalidInput
 
 CHUNK_SIZE = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(Exception):
+class ExportError(InvalidInput):
     """A request for an export that cannot be made, with a message for the person asking."""
 
 

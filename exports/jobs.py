@@ -11,28 +11,32 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from experiments.models import Wave, WaveStatus
+from experiments.policy import Right, staff_action
 from exports.bundle import write_bundle
 from exports.cells import ExportError
 from exports.models import Export, ExportFormat, ExportStatus
 from exports.scope import can_export, compute_input_hash, load_scope
-from exports.writers import EXTENSIONS, file_digest, write_file
+from exports.writers import CONTENT_TYPES, EXTENSIONS, file_digest, write_file
 from outbox.relay import enqueue
+from surveyplatform.domain import InvalidState, NotFound
 
 EXPORT_DIR = "exports"
 
 
-def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en") -> Export:
+def request_export(actor, *, wave_ids: list[int], format: str, labels: str = "en") -> Export:
     """Return a done or queued export of these waves; reuse one made from the same inputs.
 
-    Refuse, with a message saying why, a scope that is empty, not closed, or outside the
-    user's councils (ExportError; `PermissionError` for councils they may not see).
+    Refuse, with a message saying why, a scope that is empty or not closed (ExportError),
+    or outside the councils whose data the actor may export (NotFound, NotAllowed).
     """
     if format not in ExportFormat.values:
         raise ExportError(f"Unknown export format {format!r}.")
@@ -42,20 +46,18 @@ def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en"
     if not wave_ids:
         raise ExportError("Choose at least one wave to export.")
     waves = list(Wave.objects.filter(pk__in=wave_ids))
-    missing = set(wave_ids) - {wave.pk for wave in waves}
+    if set(wave_ids) - {wave.pk for wave in waves}:
+        raise NotFound(_("No such waves among yours."))
     council_ids = sorted({wave.council_id for wave in waves})
-    if missing or not can_export(user, council_ids):
-        raise PermissionError("No such waves.")
-    still_open = [wave.title for wave in waves if wave.status != WaveStatus.CLOSED]
-    if still_open:
-        raise ExportError(
-            "Only closed waves can be exported; still open or in draft: "
-            + ", ".join(sorted(still_open))
-            + "."
-        )
-    digest = compute_input_hash(wave_ids, format=format, labels=labels)
-
-    with transaction.atomic():
+    with staff_action(actor, Right.EXPORT, council_ids, action="request_export") as note:
+        still_open = [wave.title for wave in waves if wave.status != WaveStatus.CLOSED]
+        if still_open:
+            raise ExportError(
+                "Only closed waves can be exported; still open or in draft: "
+                + ", ".join(sorted(still_open))
+                + "."
+            )
+        digest = compute_input_hash(wave_ids, format=format, labels=labels)
         reusable = (
             Export.objects.select_for_update()
             .filter(
@@ -66,17 +68,59 @@ def request_export(user, *, wave_ids: list[int], format: str, labels: str = "en"
             .first()
         )
         if reusable and (reusable.status != ExportStatus.DONE or _file_exists(reusable)):
-            return reusable
-        export = Export.objects.create(
-            format=format,
-            labels=labels,
-            wave_ids=wave_ids,
-            council_ids=council_ids,
-            requested_by=user,
-            input_hash=digest,
-        )
-        enqueue("exports.tasks.produce_export", export_id=export.pk)
+            export = reusable
+        else:
+            export = Export.objects.create(
+                format=format,
+                labels=labels,
+                wave_ids=wave_ids,
+                council_ids=council_ids,
+                requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+                input_hash=digest,
+            )
+            enqueue("exports.tasks.produce_export", export_id=export.pk)
+        note.target = export
+        note.summary = f"{export.format} of waves {export.wave_ids}"[:500]
+        note.details = {"councils": export.council_ids, "reused": export is reusable}
     return export
+
+
+def visible_export(actor, export_id) -> Export:
+    """Return an export whose whole scope the actor may export, or refuse with NotFound."""
+    export = Export.objects.filter(pk=export_id).first() if str(export_id).isdigit() else None
+    if export is None or not can_export(actor, export.council_ids):
+        raise NotFound(_("Not found."))
+    return export
+
+
+@dataclass(frozen=True)
+class Download:
+    """A finished export's file, ready for a front end to stream."""
+
+    path: Path
+    filename: str
+    content_type: str
+
+
+def download_export(actor, export: Export) -> Download:
+    """Hand over an export's finished file, and record who downloaded it."""
+    with staff_action(
+        actor, Right.EXPORT, list(export.council_ids), action="download_export"
+    ) as note:
+        if export.status == ExportStatus.FAILED:
+            raise InvalidState(_("The export failed; request it again."))
+        if export.status != ExportStatus.DONE:
+            raise InvalidState(_("The export is not ready yet; poll it until it is done."))
+        path = export_path(export)
+        if path is None:
+            raise NotFound(_("The file of this export is no longer kept; request it again."))
+        note.target, note.summary = export, download_name(export)
+        note.details = {"councils": export.council_ids}
+    return Download(
+        path=path,
+        filename=download_name(export),
+        content_type=CONTENT_TYPES[EXTENSIONS[export.format]],
+    )
 
 
 def export_path(export: Export) -> Path | None:

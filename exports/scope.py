@@ -5,10 +5,9 @@ import json
 
 from django.db.models import Count, Max
 
-from analysis.access import EXPORT_ROLES
 from analysis.models import AnalysisRun, RunStatus
 from experiments.models import Assignment, Response, ThemeAnswer, Wave, WaveStatus, WaveTheme
-from experiments.tenancy import councils_for
+from experiments.policy import Right, councils_with, is_system
 from exports import pseudonyms
 from exports.codebook import Scope, ThemeInfo
 from exports.models import Export
@@ -23,22 +22,16 @@ EXPORT_VERSION = "4"
 def _granted_councils(user) -> set[int] | None:
     """Return the ids of the councils whose data the user may export; None means all.
 
-    The tenancy rule of `experiments.tenancy` with the export roles of `analysis.access`:
-    researchers of the council (and superusers); council admins read results only.
+    The export right of `experiments.policy`: researchers of the council (and superusers);
+    council admins read results only.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    return set(councils_for(user, roles=EXPORT_ROLES).values_list("pk", flat=True))
+    if is_system(user) or (getattr(user, "is_authenticated", False) and user.is_superuser):
+        return None if user.is_active else set()
+    return set(councils_with(user, Right.EXPORT).values_list("pk", flat=True))
 
 
 def can_export(user, council_ids) -> bool:
-    """Return whether the user may export the data of every one of these councils.
-
-    The one place that decides access to exports, so that it can follow the tenancy
-    helpers of the console when they exist.
-    """
+    """Return whether the user may export the data of every one of these councils."""
     granted = _granted_councils(user)
     wanted = set(council_ids)
     return bool(wanted) and (granted is None or granted >= wanted)

@@ -21,12 +21,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import record_action
 from experiments.models import (
     Council,
     EarlierInvitationToken,
@@ -36,12 +34,14 @@ from experiments.models import (
     ResponseUpload,
     WaveStatus,
 )
+from experiments.policy import SYSTEM, Right, staff_action
 from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
+from surveyplatform.domain import InvalidState
 
 ERASED = "[erased]"
 
 
-class ErasureError(Exception):
+class ErasureError(InvalidState):
     """An erasure that is not allowed; nothing was changed."""
 
 
@@ -87,13 +87,13 @@ def _scrub_uploads(council_id: int, needles: list[str]) -> int:
     return scrubbed
 
 
-def erase_member(member: PanelMember, *, keep_answers: bool, user=None) -> ErasureResult:
+def erase_member(actor, member: PanelMember, *, keep_answers: bool) -> ErasureResult:
     """Erase a member's identifiers, and their answers unless kept under an exemption.
 
     Refuses (ErasureError, nothing changed) to keep answers when the member's council has
     not recorded a research exemption, and to erase a member twice.
     """
-    with transaction.atomic():
+    with staff_action(actor, Right.PANEL, member.council_id, action="erase_member") as note:
         member = PanelMember.objects.select_for_update().select_related("council").get(pk=member.pk)
         if member.erased_at is not None:
             raise ErasureError(_("This member has already been erased."))
@@ -126,15 +126,11 @@ def erase_member(member: PanelMember, *, keep_answers: bool, user=None) -> Erasu
             member.status = MemberStatus.WITHDRAWN
         member.erased_at = timezone.now()
         member.save()
-        record_action(
-            user,
-            action="erase_member",
-            council=member.council,
-            target=member,
-            summary=f"member #{member.pk} erased"
-            + (" (answers kept under the research exemption)" if keep_answers else ""),
-            details={"answers_kept": keep_answers, "responses_deleted": responses_deleted},
+        note.target = member
+        note.summary = f"member #{member.pk} erased" + (
+            " (answers kept under the research exemption)" if keep_answers else ""
         )
+        note.details = {"answers_kept": keep_answers, "responses_deleted": responses_deleted}
     return ErasureResult(
         member_id=member.pk,
         answers_kept=keep_answers,
@@ -170,7 +166,7 @@ def erase_expired_members(*, now=None) -> int:
     for council in Council.objects.filter(retention_days__isnull=False):
         for member in members_due_for_erasure(council, now=now).order_by("pk"):
             try:
-                erase_member(member, keep_answers=council.research_exemption)
+                erase_member(SYSTEM, member, keep_answers=council.research_exemption)
             except ErasureError:
                 continue
             erased += 1

@@ -6,6 +6,10 @@ paper and telephone; each app owns its concrete model.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveyplatform.domain import InvalidState
 
 
 def without_nul(value):
@@ -58,3 +62,29 @@ class CheckedUpload(models.Model):
     def importable(self) -> bool:
         """Not imported yet, and its dry run found no problem."""
         return self.imported_at is None and not self.report.get("problems")
+
+    @classmethod
+    def lock_for_import(cls, pk: int):
+        """Return the upload locked for its import; refuse one already imported or with problems.
+
+        Call inside the import's transaction: a second confirmation of the same file waits
+        for the first and then finds it imported.
+        """
+        upload = cls.objects.select_for_update().get(pk=pk)
+        if not upload.importable:
+            raise InvalidState(_("This file cannot be imported again; upload it anew."))
+        return upload
+
+    def mark_imported(self, **fields) -> None:
+        """Record the import and drop the file's content, which is no longer needed."""
+        self.imported_at = timezone.now()
+        self.content = b""
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=["imported_at", "content", *fields])
+
+    def replace_report(self, report) -> None:
+        """Keep the report of a check that failed at import time, and drop the file."""
+        type(self).objects.filter(pk=self.pk).update(
+            report=without_nul(report.as_dict()), content=b""
+        )

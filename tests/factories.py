@@ -1,3 +1,5 @@
+import contextlib
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -154,3 +156,43 @@ class ReminderScheduleFactory(factory.django.DjangoModelFactory):
 
     wave = factory.SubFactory(WaveFactory)
     send_at = factory.LazyFunction(timezone.now)
+
+
+def make_openable(wave, *, activities: int = 1):
+    """Give every theme of a draft wave what opening asks for: an activity, nudges A and B."""
+    for wave_theme in wave.wave_themes.select_related("theme"):
+        theme = wave_theme.theme
+        for _ in range(max(0, activities - theme.activities.count())):
+            ActivityFactory(theme=theme)
+        for nudge in ("a", "b"):
+            if not wave.nudge_texts.filter(theme=theme, nudge=nudge).exists():
+                NudgeTextFactory(wave=wave, theme=theme, nudge=nudge)
+    return wave
+
+
+@contextlib.contextmanager
+def guards_off(*tables: str):
+    """Switch the frozen-design guards of these tables off, as someone with the database's
+    owner rights could, to show that what the guards protect is also detected afterwards.
+
+    Inside the test's transaction, so the guards are back when it rolls back.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # ALTER TABLE waits for no deferred check: run the pending foreign key checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in tables:
+            cursor.execute(
+                f"ALTER TABLE experiments_{table} DISABLE TRIGGER experiments_{table}_frozen"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                cursor.execute(
+                    f"ALTER TABLE experiments_{table} ENABLE TRIGGER experiments_{table}_frozen"
+                )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -7,6 +7,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from analysis.models import AnalysisRun, RunStatus
+from experiments.policy import SYSTEM
 from experiments.waves import close_wave
 from surveyplatform.celery import app
 from tests.respondent import answer_whole_questionnaire
@@ -38,14 +39,16 @@ def test_closing_a_wave_runs_the_analysis_on_a_real_worker(client, invite, open_
     answer_whole_questionnaire(client, issued.url)
 
     with transaction.atomic():
-        run = close_wave(open_wave.pk)
+        close_wave(SYSTEM, open_wave)
 
     deadline = time.monotonic() + 30
+    run = None
     while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if run.status in (RunStatus.DONE, RunStatus.FAILED):
+        run = AnalysisRun.objects.filter(wave=open_wave).first()
+        if run is not None and run.status in (RunStatus.DONE, RunStatus.FAILED):
             break
         time.sleep(0.2)
+    assert run is not None, "the worker made no analysis run"
     assert run.status == RunStatus.DONE, run.error
     assert run.results["cases"][0]["n"] == 1
     assert AnalysisRun.objects.count() == 1

@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from audit.log import record_action
+from accounts.second_factor import confirm_device, confirmed_device, pending_device
 from console.forms import (
     TokenForm,
 )
-from console.gate import console_view
+from console.gate import staff_view
 
 
 class LoginView(auth_views.LoginView):
@@ -32,6 +32,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/logout.html")
 
 
+def _next_url(request: HttpRequest) -> str:
+    """Return where to go after a gate page: the `next` of this site, else the home page."""
+    next_url = request.GET.get("next") or reverse("console:home")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("console:home")
+    return next_url
+
+
 def verify(request: HttpRequest) -> HttpResponse:
     """Ask a user who enrolled an authenticator for a current code."""
     from django_otp import devices_for_user
@@ -40,9 +48,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("console:login")
     form = TokenForm(request.POST or None)
-    next_url = request.GET.get("next") or reverse("console:home")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = reverse("console:home")
+    next_url = _next_url(request)
     if request.method == "POST" and form.is_valid():
         for device in devices_for_user(request.user, confirmed=True):
             if device.verify_token(form.cleaned_data["token"]):
@@ -54,29 +60,23 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
-@console_view
+@staff_view(enrolling=True)
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show a QR code, confirm with a first code."""
     import qrcode
     import qrcode.image.svg
     from django_otp import login as otp_login
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if confirmed:
+    if confirmed_device(request.user):
         return render(request, "console/two_factor.html", {"enrolled": True})
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    device = pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if confirm_device(request.user, device, token=form.cleaned_data["token"]):
+            device.refresh_from_db()
             otp_login(request, device)
-            record_action(request.user, action="enrol_second_factor", target=device)
             messages.success(request, _("Two-step sign-in is on for your account."))
-            return redirect("console:home")
+            return redirect(_next_url(request))
         form.add_error(
             "token", _("That code is not right; check the time on your phone and try again.")
         )

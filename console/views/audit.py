@@ -5,14 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from audit.models import AuditEntry
-from console.gate import ADMIN, console_view
-from experiments.tenancy import scoped
+from console.gate import staff_view
+from experiments.policy import Right, scoped
 
 
-@console_view
+@staff_view(right=Right.AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     entries = scoped(
-        AuditEntry.objects.select_related("user", "council"), request.user, roles=ADMIN
+        AuditEntry.objects.select_related("user", "council"), request.user, Right.AUDIT
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page})

@@ -1,21 +1,20 @@
 """Pages to request research exports, follow them, and download the finished files."""
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from audit.log import record_action
-from exports import cells, jobs, scope, writers
+from console.gate import staff_view
+from experiments.policy import Right
+from exports import jobs, scope
 from exports.models import Export, ExportFormat, ExportStatus, LabelLanguage
+from surveyplatform.domain import ActionRefused, InvalidState, NotAllowed, NotFound
 from surveyplatform.downloads import attachment
-
-LOGIN_URL = "admin:login"
 
 
 def wave_choices(user) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -68,13 +67,10 @@ class ExportRequestForm(forms.Form):
 
 def _visible_export(request: HttpRequest, export_id: int) -> Export:
     """Return the export, or 404 when any council of its scope is not the user's."""
-    export = get_object_or_404(Export, pk=export_id)
-    if not scope.can_export(request.user, export.council_ids):
-        raise Http404
-    return export
+    return jobs.visible_export(request.user, export_id)
 
 
-@login_required(login_url=LOGIN_URL)
+@staff_view(right=Right.EXPORT)
 @require_http_methods(["GET", "POST"])
 def export_list(request: HttpRequest) -> HttpResponse:
     form = ExportRequestForm(request.POST or None, user=request.user)
@@ -86,18 +82,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 format=form.cleaned_data["format"],
                 labels=form.cleaned_data["labels"],
             )
-        except PermissionError:
+        except (NotFound, NotAllowed):
             form.add_error("waves", gettext("No such waves among yours."))
-        except cells.ExportError as error:
-            form.add_error(None, str(error))
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
         else:
-            record_action(
-                request.user,
-                action="request_export",
-                target=export,
-                summary=f"{export.format} of waves {export.wave_ids}"[:500],
-                details={"councils": export.council_ids},
-            )
             return redirect("exports:detail", export_id=export.pk)
     return render(
         request,
@@ -106,7 +95,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN_URL)
+@staff_view
 def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     export = _visible_export(request, export_id)
     waiting = export.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
@@ -117,27 +106,10 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     )
 
 
-def file_response(export: Export, path) -> FileResponse:
-    """Stream an export's finished file."""
-    return attachment(
-        path,
-        filename=jobs.download_name(export),
-        content_type=writers.CONTENT_TYPES[writers.EXTENSIONS[export.format]],
-    )
-
-
-@login_required(login_url=LOGIN_URL)
+@staff_view
 def export_download(request: HttpRequest, export_id: int) -> FileResponse:
-    export = _visible_export(request, export_id)
-    path = jobs.export_path(export)
-    if path is None:
-        raise Http404
-    response = file_response(export, path)
-    record_action(
-        request.user,
-        action="download_export",
-        target=export,
-        summary=jobs.download_name(export),
-        details={"councils": export.council_ids},
-    )
-    return response
+    try:
+        download = jobs.download_export(request.user, _visible_export(request, export_id))
+    except InvalidState as refusal:
+        raise Http404(str(refusal)) from refusal  # no file to hand over (yet)
+    return attachment(download.path, filename=download.filename, content_type=download.content_type)

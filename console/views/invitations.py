@@ -9,18 +9,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.log import record_action
-from console.forms import (
-    ReminderForm,
-)
+from console.forms import ReminderForm
 from console.gate import _wave, console_view
-from experiments.emails import queue_invitations
-from experiments.invitations import issue_invitation
-from experiments.models import (
-    ReminderSchedule,
-    WaveStatus,
-)
-from panel.models import MemberStatus, PanelMember
+from experiments import fieldwork
+from surveyplatform.domain import ActionRefused
 
 
 @console_view
@@ -28,17 +20,10 @@ from panel.models import MemberStatus, PanelMember
 def send_invitations(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _wave(request, wave_id)
     try:
-        count = queue_invitations(wave)
-    except ValueError as error:
-        messages.error(request, str(error))
+        count = fieldwork.send_invitations(request.user, wave)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
     else:
-        record_action(
-            request.user,
-            action="send_invitations",
-            council=wave.council,
-            target=wave,
-            summary=f"{count} invitation e-mails queued",
-        )
         messages.success(request, _("%d invitation e-mails are on their way.") % count)
     return redirect("console:wave", wave_id=wave.pk)
 
@@ -53,15 +38,12 @@ def schedule_reminder(request: HttpRequest, wave_id: int) -> HttpResponse:
             request, _("Enter the date and time for the reminder, for example 2027-03-01 09:00.")
         )
         return redirect("console:wave", wave_id=wave.pk)
-    schedule = ReminderSchedule.objects.create(wave=wave, send_at=form.cleaned_data["send_at"])
-    record_action(
-        request.user,
-        action="schedule_reminder",
-        council=wave.council,
-        target=schedule,
-        summary=f"Reminder at {schedule.send_at:%Y-%m-%d %H:%M}",
-    )
-    messages.success(request, _("Reminder planned."))
+    try:
+        fieldwork.schedule_reminder(request.user, wave, send_at=form.cleaned_data["send_at"])
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Reminder planned."))
     return redirect("console:wave", wave_id=wave.pk)
 
 
@@ -79,14 +61,11 @@ def csv_safe(value: object) -> str:
 def links_csv(request: HttpRequest, wave_id: int) -> HttpResponse:
     """Issue a fresh personal link for every active member and download them as CSV."""
     wave = _wave(request, wave_id)
-    if wave.status != WaveStatus.OPEN:
-        messages.error(request, _("Links can only be issued for an open wave."))
+    try:
+        links = fieldwork.issue_letter_links(request.user, wave)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
         return redirect("console:wave", wave_id=wave.pk)
-    members = (
-        PanelMember.objects.filter(council=wave.council, status=MemberStatus.ACTIVE)
-        .select_related("contact")
-        .order_by("external_id")
-    )
     buffer = io.StringIO()
     # LF unless Excel's CRLF is asked for: a stray CR ends up in a link copied from the file.
     # Every cell quoted, so that a carriage return inside a name stays inside its cell
@@ -94,26 +73,15 @@ def links_csv(request: HttpRequest, wave_id: int) -> HttpResponse:
     excel = bool(request.POST.get("excel_line_endings"))
     writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n", quoting=csv.QUOTE_ALL)
     writer.writerow(["external_id", "name", "preferred_language", "link"])
-    count = 0
-    for member in members:
-        issued = issue_invitation(wave, member=member)
-        contact = getattr(member, "contact", None)
+    for link in links:
         writer.writerow(
             [
-                csv_safe(member.external_id),
-                csv_safe(contact.name if contact else ""),
-                member.preferred_language,
-                csv_safe(issued.url),
+                csv_safe(link.external_id),
+                csv_safe(link.name),
+                link.preferred_language,
+                csv_safe(link.url),
             ]
         )
-        count += 1
-    record_action(
-        request.user,
-        action="download_links",
-        council=wave.council,
-        target=wave,
-        summary=f"{count} personal links issued for letters",
-    )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="wave-{wave.pk}-links.csv"'
     return response

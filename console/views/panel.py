@@ -6,20 +6,19 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from audit.log import record_action
-from console.forms import (
-    ConfirmForm,
-    PanelUploadForm,
-)
-from console.gate import ADMIN, _admin_councils, console_view
+from console.forms import ConfirmForm, PanelUploadForm
+from console.gate import _admin_councils, console_view
+from console.refusals import show_refusal
 from experiments.emails import member_for_unsubscribe_token
-from experiments.tenancy import get_scoped_or_404, scoped
-from panel.erasure import ErasureError, erase_member
-from panel.imports import PanelFileError, check_panel_file, import_panel_file
+from experiments.policy import Right, get_scoped, scoped
+from panel.erasure import erase_member
+from panel.members import change_member_status, unsubscribe_member
 from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
+from panel.uploads import check_panel_upload, commit_panel_upload
+from surveyplatform.domain import ActionRefused
 
 
 @console_view
@@ -29,7 +28,7 @@ def panel(request: HttpRequest) -> HttpResponse:
             "council__name", "external_id"
         ),
         request.user,
-        roles=ADMIN,
+        Right.PANEL,
     )
     query = request.GET.get("q", "").strip()
     if query:
@@ -49,25 +48,16 @@ def panel(request: HttpRequest) -> HttpResponse:
 
 @console_view
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = get_scoped_or_404(
-        PanelMember.objects.select_related("council"), request.user, roles=ADMIN, pk=member_id
+    member = get_scoped(
+        PanelMember.objects.select_related("council"), request.user, Right.PANEL, pk=member_id
     )
     contact = MemberContact.objects.filter(member=member).first()
     if request.method == "POST":
-        new_status = request.POST.get("status")
-        if new_status not in MemberStatus.values:
-            messages.error(request, _("Choose what to do with the member."))
+        try:
+            change_member_status(request.user, member, status=request.POST.get("status", ""))
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
         else:
-            old = member.status
-            member.status = new_status
-            member.save(update_fields=["status"])
-            record_action(
-                request.user,
-                action="change_member_status",
-                council=member.council,
-                target=member,
-                summary=f"member #{member.pk}: {old} → {new_status}",
-            )
             messages.success(request, _("Member %s updated.") % member.external_id)
         return redirect("console:member", member_id=member.pk)
     return render(
@@ -84,47 +74,32 @@ def panel_import(request: HttpRequest) -> HttpResponse:
     form = PanelUploadForm(request.POST or None, request.FILES or None, councils=councils)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
-        report = check_panel_file(content, filename=upload.name)
-        stored = PanelUpload.keep(
-            report,
-            content=content,
-            filename=upload.name,
-            uploaded_by=request.user,
-            council=form.cleaned_data["council"],
-        )
-        return redirect("console:panel_import_report", upload_id=stored.pk)
+        try:
+            stored = check_panel_upload(
+                request.user,
+                council=form.cleaned_data["council"],
+                content=upload.read(),
+                filename=upload.name,
+            )
+        except ActionRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            return redirect("console:panel_import_report", upload_id=stored.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "console/panel_import.html", {"form": form}, status=status)
 
 
 @console_view
 def panel_import_report(request: HttpRequest, upload_id: int) -> HttpResponse:
-    upload = get_scoped_or_404(
-        PanelUpload.objects.select_related("council"), request.user, roles=ADMIN, pk=upload_id
+    upload = get_scoped(
+        PanelUpload.objects.select_related("council"), request.user, Right.PANEL, pk=upload_id
     )
     if request.method == "POST":
-        if not upload.importable:
-            messages.error(request, _("This file cannot be imported again; upload it anew."))
-            return redirect("console:panel_import_report", upload_id=upload.pk)
         try:
-            result = import_panel_file(
-                upload.council, content=bytes(upload.content), filename=upload.filename
-            )
-        except PanelFileError:
-            messages.error(request, _("The file has problems; nothing was imported."))
+            result = commit_panel_upload(request.user, upload)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
             return redirect("console:panel_import_report", upload_id=upload.pk)
-        upload.imported_at = timezone.now()
-        upload.content = b""
-        upload.save(update_fields=["imported_at", "content"])
-        record_action(
-            request.user,
-            action="import_panel",
-            council=upload.council,
-            target=upload,
-            summary=f"{upload.filename}: {result.created} created, {result.updated} updated",
-            details={"created": result.created, "updated": result.updated},
-        )
         messages.success(
             request,
             _("Imported: %(created)d new members, %(updated)d updated.")
@@ -146,16 +121,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         translation.activate(member.preferred_language)
         request.LANGUAGE_CODE = translation.get_language()
     if request.method == "POST":
-        if member.status == MemberStatus.ACTIVE:
-            member.status = MemberStatus.UNSUBSCRIBED
-            member.save(update_fields=["status"])
-            record_action(
-                None,
-                action="unsubscribe",
-                council=member.council,
-                target=member,
-                summary=f"member #{member.pk} unsubscribed from the e-mail link",
-            )
+        unsubscribe_member(member)
         return render(request, "console/unsubscribe.html", {"done": True})
     return render(request, "console/unsubscribe.html", {"member": member})
 
@@ -164,10 +130,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
     """Erase a member (after confirmation): contact details, ids, links, and answers unless
     the council recorded a research exemption and the admin chose to keep them."""
-    member = get_scoped_or_404(
+    member = get_scoped(
         PanelMember.objects.select_related("council"),
         request.user,
-        roles=ADMIN,
+        Right.PANEL,
         pk=member_id,
         erased_at__isnull=True,
     )
@@ -175,9 +141,9 @@ def member_erase(request: HttpRequest, member_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         keep = member.council.research_exemption and request.POST.get("keep_answers") == "on"
         try:
-            erase_member(member, keep_answers=keep, user=request.user)
-        except ErasureError as error:
-            messages.error(request, str(error))
+            erase_member(request.user, member, keep_answers=keep)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
             return redirect("console:member", member_id=member.pk)
         messages.success(request, _("The member has been erased."))
         return redirect("console:panel")

@@ -3,32 +3,28 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from audit.log import record_action
 from console.forms import (
     PrintCopiesForm,
     ResponseUploadForm,
 )
-from console.gate import ADMIN, _wave, console_view
+from console.gate import _wave, console_view
+from console.refusals import show_refusal
 from experiments.forms import AboutYouForm, ThemePageForm
 from experiments.models import (
     ResponseUpload,
     Wave,
     WaveStatus,
 )
-from experiments.paper import PrintRefused, members_to_print, parse_external_ids, print_copies
+from experiments.paper import parse_external_ids, print_paper_copies
+from experiments.policy import Right, get_scoped
 from experiments.questionnaires import (
     needs_welsh,
 )
-from experiments.response_imports import (
-    ResponseFileError,
-    check_response_file,
-    import_response_file,
-)
-from experiments.tenancy import get_scoped_or_404
-from surveyplatform.uploads import without_nul
+from experiments.response_uploads import check_response_upload, commit_response_upload
+from surveyplatform.domain import ActionRefused
 
 
 @console_view
@@ -43,21 +39,15 @@ def print_paper(request: HttpRequest, wave_id: int) -> HttpResponse:
         ids_text = form.cleaned_data["ids_text"]
         kind = form.cleaned_data["kind"]
         try:
-            members = members_to_print(
-                wave, external_ids=None if ids_text is None else parse_external_ids(ids_text)
-            )
-            copies = print_copies(wave, members=members, kind=kind)
-        except PrintRefused as refused:
-            error = str(refused)
-        else:
-            record_action(
+            copies = print_paper_copies(
                 request.user,
-                action="print_paper",
-                council=wave.council,
-                target=wave,
-                summary=f"{len(copies)} {kind} copies printed; members allocated as needed",
-                details={"kind": kind, "count": len(copies)},
+                wave,
+                external_ids=None if ids_text is None else parse_external_ids(ids_text),
+                kind=kind,
             )
+        except ActionRefused as refusal:
+            error = str(refusal)
+        else:
             return _printed_copies(request, wave, copies, kind=kind)
     return render(
         request,
@@ -97,19 +87,16 @@ def response_import(request: HttpRequest, wave_id: int) -> HttpResponse:
     # A draft wave's page only says why nothing can be imported yet; the check refuses too.
     if request.method == "POST" and wave.status != WaveStatus.DRAFT and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
-        report = check_response_file(wave, content=content, filename=upload.name)
-        stored = ResponseUpload.keep(
-            report,
-            content=content,
-            filename=upload.name,
-            uploaded_by=request.user,
-            council=wave.council,
-            wave=wave,
-        )
-        return redirect(
-            "console:response_import_report", wave_id=wave.pk, response_upload_id=stored.pk
-        )
+        try:
+            stored = check_response_upload(
+                request.user, wave, content=upload.read(), filename=upload.name
+            )
+        except ActionRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            return redirect(
+                "console:response_import_report", wave_id=wave.pk, response_upload_id=stored.pk
+            )
     status = 400 if request.method == "POST" else 200
     uploads = ResponseUpload.objects.filter(wave=wave).order_by("-uploaded_at")[:10]
     return render(
@@ -125,47 +112,20 @@ def response_import_report(
     request: HttpRequest, wave_id: int, response_upload_id: int
 ) -> HttpResponse:
     wave = _wave(request, wave_id)
-    upload = get_scoped_or_404(
-        ResponseUpload.objects.filter(wave=wave), request.user, roles=ADMIN, pk=response_upload_id
+    upload = get_scoped(
+        ResponseUpload.objects.filter(wave=wave),
+        request.user,
+        Right.FIELDWORK,
+        pk=response_upload_id,
     )
     if request.method == "POST":
-        if not upload.importable:
-            messages.error(request, _("This file cannot be imported again; upload it anew."))
-            return redirect(
-                "console:response_import_report", wave_id=wave.pk, response_upload_id=upload.pk
-            )
         try:
-            result = import_response_file(
-                wave, content=bytes(upload.content), filename=upload.filename
-            )
-        except ResponseFileError as error:
-            # The panel or the wave changed since the dry run: show the new report.
-            upload.report = without_nul(error.report.as_dict())
-            upload.content = b""
-            upload.save(update_fields=["report", "content"])
-            messages.error(request, _("The file has problems; nothing was imported."))
+            result = commit_response_upload(request.user, upload)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
             return redirect(
                 "console:response_import_report", wave_id=wave.pk, response_upload_id=upload.pk
             )
-        upload.imported_at = timezone.now()
-        upload.content = b""
-        upload.result = {
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
-        upload.save(update_fields=["imported_at", "content", "result"])
-        record_action(
-            request.user,
-            action="import_responses",
-            council=wave.council,
-            target=upload,
-            summary=(
-                f"{upload.filename} into wave #{wave.pk}: {result.created} created, "
-                f"{result.updated} updated, {result.unchanged} unchanged"
-            ),
-            details=upload.result,
-        )
         messages.success(
             request,
             _(

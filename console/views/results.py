@@ -1,7 +1,6 @@
 """The results page of a wave: the five tables, charts and summaries, as HTML or PDF."""
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,10 +12,12 @@ from analysis.access import analysable_waves, can_view_results, can_view_run, vi
 from analysis.models import AnalysisRun, RunStatus
 from analysis.report_html import render_results_html
 from analysis.report_pdf import PdfUnavailable, render_results_pdf
+from console.gate import staff_view
 from experiments.models import Wave
+from experiments.policy import Right
 
 
-@login_required(login_url="admin:login")
+@staff_view(right=Right.RESULTS)
 def wave_results(request: HttpRequest, wave_id: int) -> HttpResponse:
     """Show the latest finished analysis of a wave; `?download=html` or `pdf` saves it."""
     wave = get_object_or_404(Wave.objects.select_related("council"), pk=wave_id)
@@ -83,7 +84,7 @@ def _posted_wave_ids(request: HttpRequest) -> list[int]:
     return sorted(ids)
 
 
-@login_required(login_url="admin:login")
+@staff_view(right=Right.RESULTS)
 @require_http_methods(["GET", "POST"])
 def run_list(request: HttpRequest) -> HttpResponse:
     """Ask for an analysis over several closed waves, and list the runs already made."""
@@ -97,8 +98,6 @@ def run_list(request: HttpRequest) -> HttpResponse:
             run = runs.request_analysis_over(
                 request.user, wave_ids=[wave.pk for wave in form.cleaned_data["waves"]]
             )
-        except PermissionError as error:
-            raise Http404 from error
         except runs.AnalysisRequestError as error:
             form.add_error(None, str(error))
         else:
@@ -110,7 +109,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url="admin:login")
+@staff_view(right=Right.RESULTS)
 def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
     """Show a run over several waves (or its progress); `?download=html` or `pdf` saves it."""
     run = get_object_or_404(AnalysisRun.objects.select_related("wave__council"), pk=run_id)

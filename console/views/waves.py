@@ -1,7 +1,6 @@
 """Waves: create, edit, open, close; their nudges, wording and preview."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from analysis.datasets import plan_wave_power
-from audit.log import record_action
+from analysis.summaries import draft_summary
 from console.dashboard import wave_dashboard
 from console.forms import (
     ConfirmForm,
@@ -19,6 +18,9 @@ from console.forms import (
     WaveForm,
 )
 from console.gate import _admin_councils, _wave, console_view
+from console.refusals import show_refusal
+from experiments.blinding import may_see_arms, may_see_power_plan
+from experiments.debriefs import draft_debrief
 from experiments.forms import ThemePageForm
 from experiments.models import (
     Arm,
@@ -31,17 +33,17 @@ from experiments.models import (
     Theme,
     Wave,
     WaveStatus,
-    WaveTheme,
 )
 from experiments.monitoring import monitor_wave
-from experiments.nudges import set_nudge_text
+from experiments.nudges import set_nudge_texts
 from experiments.questionnaires import (
     default_wording,
-    set_item_wording,
+    set_item_wordings,
     theme_pages,
 )
 from experiments.responses import current_nudge_texts
-from experiments.waves import WaveStateError, close_wave, open_wave
+from experiments.waves import close_wave, create_wave, open_wave, opening_problems, update_wave
+from surveyplatform.domain import ActionRefused
 
 
 @console_view
@@ -64,29 +66,22 @@ def _wave_form(request: HttpRequest, wave: Wave) -> HttpResponse:
     councils = _admin_councils(request)
     themes = Theme.objects.filter(council__in=councils).select_related("council")
     form = WaveForm(request.POST or None, instance=wave, councils=councils, themes=themes)
+    creating = wave.pk is None
     if request.method == "POST" and form.is_valid():
-        creating = wave.pk is None
-        with transaction.atomic():
-            wave = form.save()
-            WaveTheme.objects.filter(wave=wave).exclude(
-                theme__in=form.cleaned_data["themes"]
-            ).delete()
-            for position, theme in enumerate(form.cleaned_data["themes"]):
-                WaveTheme.objects.update_or_create(
-                    wave=wave, theme=theme, defaults={"position": position}
-                )
-            record_action(
-                request.user,
-                action="create_wave" if creating else "edit_wave",
-                council=wave.council,
-                target=wave,
-                summary=wave.title,
-                details={"themes": [t.pk for t in form.cleaned_data["themes"]]},
-            )
-        messages.success(request, _("Wave “%s” saved.") % wave.title)
-        return redirect("console:wave", wave_id=wave.pk)
+        data = dict(form.cleaned_data)
+        council, chosen = data.pop("council"), list(data.pop("themes"))
+        try:
+            if creating:
+                wave = create_wave(request.user, council=council, themes=chosen, **data)
+            else:
+                wave = update_wave(request.user, wave, themes=chosen, **data)
+        except ActionRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            messages.success(request, _("Wave “%s” saved.") % wave.title)
+            return redirect("console:wave", wave_id=wave.pk)
     status = 400 if request.method == "POST" else 200
-    power = power_plan_of(wave) if wave.pk else None
+    power = power_plan_of(wave) if not creating else None
     return render(
         request,
         "console/wave_form.html",
@@ -104,7 +99,7 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
         .values_list("theme_id")
         .annotate(n=Count("nudge", distinct=True))
     )
-    checklist = _opening_problems(wave, wave_themes, nudge_counts)
+    checklist = opening_problems(wave) if wave.status == WaveStatus.DRAFT else []
     return render(
         request,
         "console/wave_detail.html",
@@ -113,12 +108,11 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
             "themes": [(t, nudge_counts.get(t.pk, 0)) for t in wave_themes],
             "checklist": checklist,
             "dashboard": wave_dashboard(wave),
-            "monitor": monitor_wave(wave, reveal=False),
+            "monitor": monitor_wave(wave, reveal=may_see_arms(request.user, wave)),
             "reminders": ReminderSchedule.objects.filter(wave=wave),
             "deliveries": EmailDelivery.objects.filter(wave=wave).select_related("member")[:50],
             "reminder_form": ReminderForm(),
-            # Blinding: while the wave is open the page names no arm, so no plan either.
-            "power": None if wave.status == WaveStatus.OPEN else power_plan_of(wave),
+            "power": power_plan_of(wave) if may_see_power_plan(request.user, wave) else None,
             "debriefs": _debriefs_of(wave),
         },
     )
@@ -126,8 +120,6 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
 
 def _debriefs_of(wave: Wave) -> list:
     """Return the closed wave's debrief and (once analysed) summary, drafting them if needed."""
-    from experiments.debriefs import draft_debrief, draft_summary
-
     if wave.status != WaveStatus.CLOSED:
         return []
     summary = draft_summary(wave)
@@ -142,46 +134,17 @@ def power_plan_of(wave: Wave) -> dict:
     return {**plan_wave_power(wave).to_dict(), "frozen": False}
 
 
-def _opening_problems(wave: Wave, themes, nudge_counts) -> list[str]:
-    problems = []
-    if not themes:
-        problems.append(_("Choose at least one theme for the wave."))
-    if wave.experiment_on:
-        for theme in themes:
-            if nudge_counts.get(theme.pk, 0) < 2:
-                problems.append(_("Write nudges A and B for the theme “%s”.") % theme.name_en)
-    themes_without_activities = Theme.objects.filter(
-        pk__in=[t.pk for t in themes], activities__isnull=True
-    ).values_list("name_en", flat=True)
-    for name in themes_without_activities:
-        problems.append(_("Add at least one activity to the theme “%s”.") % name)
-    return problems
-
-
 @console_view
 def wave_open(request: HttpRequest, wave_id: int) -> HttpResponse:
     wave = _wave(request, wave_id)
-    themes = list(wave.themes.all())
-    nudge_counts = dict(
-        NudgeText.objects.filter(wave=wave)
-        .values_list("theme_id")
-        .annotate(n=Count("nudge", distinct=True))
-    )
-    problems = _opening_problems(wave, themes, nudge_counts)
+    problems = opening_problems(wave) if wave.status == WaveStatus.DRAFT else []
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not problems:
         try:
-            open_wave(wave.pk)
-        except WaveStateError as error:
-            messages.error(request, str(error))
+            open_wave(request.user, wave)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
         else:
-            record_action(
-                request.user,
-                action="open_wave",
-                council=wave.council,
-                target=wave,
-                summary=wave.title,
-            )
             messages.success(request, _("The wave is open. Next: send the invitations."))
         return redirect("console:wave", wave_id=wave.pk)
     status = 400 if request.method == "POST" else 200
@@ -199,18 +162,10 @@ def wave_close(request: HttpRequest, wave_id: int) -> HttpResponse:
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = close_wave(wave.pk)
-        except WaveStateError as error:
-            messages.error(request, str(error))
+            close_wave(request.user, wave)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
         else:
-            record_action(
-                request.user,
-                action="close_wave",
-                council=wave.council,
-                target=wave,
-                summary=wave.title,
-                details={"analysis_run": run.pk},
-            )
             messages.success(request, _("The wave is closed and its analysis has started."))
         return redirect("console:wave", wave_id=wave.pk)
     status = 400 if request.method == "POST" else 200
@@ -239,24 +194,16 @@ def nudges_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpRespon
     form = NudgeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            for nudge in (Nudge.A, Nudge.B):
-                text = set_nudge_text(
-                    wave,
-                    theme=theme,
-                    nudge=nudge.value,
-                    text_en=data[f"{nudge.value}_en"],
-                    text_cy=data[f"{nudge.value}_cy"],
-                )
-                record_action(
-                    request.user,
-                    action="set_nudge_text",
-                    council=wave.council,
-                    target=text,
-                    summary=f"{theme.name_en}: nudge {nudge.value.upper()} v{text.version}",
-                )
-        messages.success(request, _("Nudge texts saved. Check them in the preview below."))
-        return redirect("console:preview", wave_id=wave.pk, theme_id=theme.pk)
+        texts = {
+            n.value: (data[f"{n.value}_en"], data[f"{n.value}_cy"]) for n in (Nudge.A, Nudge.B)
+        }
+        try:
+            set_nudge_texts(request.user, wave, theme=theme, texts=texts)
+        except ActionRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            messages.success(request, _("Nudge texts saved. Check them in the preview below."))
+            return redirect("console:preview", wave_id=wave.pk, theme_id=theme.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -292,26 +239,16 @@ def wording_edit(request: HttpRequest, wave_id: int, theme_id: int) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            for item in Item:
-                before = (initial.get(f"{item.value}_en", ""), initial.get(f"{item.value}_cy", ""))
-                after = (data[f"{item.value}_en"].strip(), data[f"{item.value}_cy"].strip())
-                if before == after:
-                    continue
-                set_item_wording(
-                    wave, theme=theme, item=item.value, text_en=after[0], text_cy=after[1]
-                )
-                record_action(
-                    request.user,
-                    action="set_item_wording",
-                    council=wave.council,
-                    target=theme,
-                    summary=f"{theme.name_en}: {item.value} reworded"
-                    if after[0]
-                    else f"{theme.name_en}: {item.value} back to default",
-                )
-        messages.success(request, _("Wording saved. Check it in the preview below."))
-        return redirect("console:preview", wave_id=wave.pk, theme_id=theme.pk)
+        wordings = {
+            item.value: (data[f"{item.value}_en"], data[f"{item.value}_cy"]) for item in Item
+        }
+        try:
+            set_item_wordings(request.user, wave, theme=theme, wordings=wordings)
+        except ActionRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            messages.success(request, _("Wording saved. Check it in the preview below."))
+            return redirect("console:preview", wave_id=wave.pk, theme_id=theme.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

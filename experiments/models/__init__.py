@@ -9,6 +9,7 @@ from experiments.models.allocation import (
 )
 from experiments.models.councils import Council, CouncilMembership, CouncilRole, Nation
 from experiments.models.debriefs import Debrief, DebriefKind
+from experiments.models.deviations import Deviation, DeviationKind
 from experiments.models.emails import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
 from experiments.models.instrument import (
     ETHNIC_GROUP_LABELS_WALES,
@@ -68,6 +69,8 @@ __all__ = [
     "Debrief",
     "DebriefKind",
     "DeliveryStatus",
+    "Deviation",
+    "DeviationKind",
     "EarlierInvitationToken",
     "EmailDelivery",
     "EmailKind",

@@ -17,6 +17,13 @@ class Arm(models.TextChoices):
         return {"ab": ("a", "b"), "a": ("a",), "b": ("b",), "none": ()}[self.value]
 
 
+# The allocation generator's fixed parts, recorded in every frozen design
+# (`experiments.assignment` documents and implements the generator).
+ARM_ORDER = (Arm.AB, Arm.A, Arm.B, Arm.NONE)
+BLOCK_SIZES = (4, 8)
+GENERATOR = "hmac-sha256-ctr-drbg/permuted-blocks-4-8/v1"
+
+
 class Assignment(models.Model):
     """The arm of one member in one wave: written once, before any nudge is shown, never changed."""
 

@@ -27,6 +27,13 @@ class Council(models.Model):
         help_text="Erase members this many days after they withdrew or their last wave "
         "closed (empty: never automatically).",
     )
+    # Staff of this council must sign in with a second factor; those without one are
+    # sent to set it up (experiments.policy.staff_access).
+    second_factor_required = models.BooleanField(
+        _("second factor required"),
+        default=False,
+        help_text=_("Staff of this council must sign in with a code from an authenticator app."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -30,7 +30,7 @@ def _default_language_afterwards(settings):
 
 
 def researcher_of(*councils):
-    user = UserFactory(is_staff=False)
+    user = UserFactory()
     for council in councils:
         CouncilMembershipFactory(user=user, council=council, role=CouncilRole.RESEARCHER)
     return user

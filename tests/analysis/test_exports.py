@@ -34,6 +34,7 @@ from experiments.models import (
 from exports import bundle, cells, jobs, writers
 from exports.models import Export, ExportFormat, ExportStatus
 from exports.pseudonyms import council_key, pseudonym
+from surveyplatform.domain import NotFound
 from tests.factories import (
     ActivityFactory,
     CouncilFactory,
@@ -44,6 +45,7 @@ from tests.factories import (
     UserFactory,
     WaveFactory,
     WaveThemeFactory,
+    guards_off,
 )
 
 # Text a spreadsheet would run as a formula, and text that must survive exactly.
@@ -445,8 +447,9 @@ def test_bundle_holds_each_waves_report_and_the_plan_frozen_at_opening(db):
     wave = analysed_wave(analysis_plan={"ri_draws": 500})
     digest, design = ensure_design_frozen(wave)
     promised = design["analysis_plan"]
-    wave.analysis_plan = {"ri_draws": 800}
-    wave.save(update_fields=["analysis_plan"])
+    with guards_off("wave"):  # the database refuses this change; suppose it got through
+        wave.analysis_plan = {"ri_draws": 800}
+        wave.save(update_fields=["analysis_plan"])
     run = execute_run(AnalysisRun.objects.create(wave=wave).pk)
 
     # When the bundle is exported
@@ -492,11 +495,11 @@ def test_pooled_export_of_two_councils_needs_access_to_both(
     # Given waves of two councils and a researcher of only the first
     wave_one, *_ = build_closed_wave(CouncilFactory(), wards=["Central"])
     wave_two, *_ = build_closed_wave(CouncilFactory(), wards=["North"])
-    researcher = UserFactory(is_staff=False)
+    researcher = UserFactory()
     CouncilMembershipFactory(user=researcher, council=wave_one.council, role=CouncilRole.RESEARCHER)
 
     # When they ask for both pooled, they are refused and nothing is created
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotFound):
         jobs.request_export(researcher, wave_ids=[wave_one.pk, wave_two.pk], format="csv_tidy")
     assert Export.objects.count() == 0
 
@@ -515,7 +518,7 @@ def test_an_export_is_made_once_and_downloaded_with_no_store(
 ):
     # Given a researcher of the wave's council
     wave, *_ = build_closed_wave()
-    researcher = UserFactory(is_staff=False)
+    researcher = UserFactory()
     CouncilMembershipFactory(user=researcher, council=wave.council, role=CouncilRole.RESEARCHER)
     client.force_login(researcher)
 
@@ -548,7 +551,7 @@ def test_another_councils_user_gets_404_and_anonymous_users_must_log_in(
         export = jobs.request_export(
             UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
         )
-    outsider = UserFactory(is_staff=False)
+    outsider = UserFactory()
     CouncilMembershipFactory(user=outsider, role=CouncilRole.RESEARCHER)
 
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 302
@@ -665,7 +668,7 @@ def test_the_list_shows_exports_of_the_users_councils_only(
     with django_capture_on_commit_callbacks(execute=True):
         mine = jobs.request_export(admin, wave_ids=[wave_one.pk], format="csv_wide")
         jobs.request_export(admin, wave_ids=[wave_two.pk], format="csv_wide")
-    researcher = UserFactory(is_staff=False)
+    researcher = UserFactory()
     CouncilMembershipFactory(user=researcher, council=wave_one.council, role=CouncilRole.RESEARCHER)
     client.force_login(researcher)
 

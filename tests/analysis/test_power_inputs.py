@@ -4,8 +4,9 @@ import pytest
 
 from analysis.datasets import load_power_inputs, plan_wave_power
 from experiments.models import Response, ResponseStatus, WaveStatus
+from experiments.policy import SYSTEM
 from experiments.waves import open_wave
-from tests.factories import PanelMemberFactory, WaveFactory, WaveThemeFactory
+from tests.factories import PanelMemberFactory, WaveFactory, WaveThemeFactory, make_openable
 
 
 @pytest.mark.django_db
@@ -54,12 +55,12 @@ def test_an_earlier_closed_wave_gives_the_response_rate_and_entered_values_win()
 def test_the_power_plan_is_frozen_with_the_design_when_the_wave_opens():
     # given a draft wave of 400 active members, 50 % expected to answer
     wave = WaveFactory(status=WaveStatus.DRAFT, expected_response_rate=0.5, hoped_for_effect=0.05)
-    WaveThemeFactory(wave=wave)
+    make_openable(WaveThemeFactory(wave=wave).wave)
     PanelMemberFactory.create_batch(400, council=wave.council)
     live = plan_wave_power(wave.pk).to_dict()
 
     # when it opens
-    open_wave(wave.pk)
+    open_wave(SYSTEM, wave)
 
     # then the design holds the plan as it stood: 200 completes, 50 per arm
     wave.refresh_from_db()

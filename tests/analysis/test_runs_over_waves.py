@@ -15,6 +15,7 @@ from api.tokens import issue_token
 from experiments.demo import write_synthetic_wave
 from experiments.models import CouncilRole, Response, ThemeAnswer
 from outbox.models import OutboxMessage
+from surveyplatform.domain import NotFound
 from tests.factories import (
     ActivityFactory,
     CouncilFactory,
@@ -241,7 +242,7 @@ def test_a_wave_of_a_council_the_user_may_not_see_answers_not_found_and_creates_
 
     assert response.status_code == 404
     assert (AnalysisRun.objects.count(), OutboxMessage.objects.count()) == before
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotFound):
         request_analysis_over(researcher_of(avon.council), wave_ids=[avon.pk, brecon.pk])
 
 

@@ -80,7 +80,7 @@ def test_a_member_of_another_council_gets_not_found(client, analysed_wave):
     assert response.status_code == 404
 
 
-def test_a_signed_in_non_staff_user_gets_not_found_and_an_anonymous_one_is_sent_to_sign_in(
+def test_a_signed_in_non_staff_user_is_refused_and_an_anonymous_one_is_sent_to_sign_in(
     client, analysed_wave
 ):
     url = reverse("analysis:wave_results", args=[analysed_wave.pk])
@@ -89,7 +89,9 @@ def test_a_signed_in_non_staff_user_gets_not_found_and_an_anonymous_one_is_sent_
     user = UserFactory(is_staff=False)
     CouncilMembershipFactory(user=user, council=analysed_wave.council)
     client.force_login(user)
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "cannot use the staff pages" in response.content.decode()
 
 
 def test_the_report_downloads_as_an_html_file(client, analysed_wave):

@@ -334,7 +334,7 @@ def test_a_bad_filter_value_is_a_field_error(api, url, field):
 
 
 @pytest.mark.django_db
-def test_a_wave_is_created_edited_opened_and_closed(api):
+def test_a_wave_is_created_edited_opened_and_closed(api, django_capture_on_commit_callbacks):
     # Given two themes of the council, with activities and nudges to come
     wave = draft_wave_ready_to_open(api.council)
     theme = wave.themes.get()
@@ -345,9 +345,10 @@ def test_a_wave_is_created_edited_opened_and_closed(api):
     reverted = api.patch(f"/api/v1/waves/{wave.pk}/", {"themes": [theme.pk]})
     opened = api.post(f"/api/v1/waves/{wave.pk}/open/")
     renamed = api.patch(f"/api/v1/waves/{wave.pk}/", {"title": "Spring 2027"})
-    closed = api.post(f"/api/v1/waves/{wave.pk}/close/")
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = api.post(f"/api/v1/waves/{wave.pk}/close/")
 
-    # Then each step answers the wave as it now is
+    # Then each step answers the wave as it now is, and the closing ran the analysis
     assert edited.json()["themes"] == [theme.pk, other.pk]
     assert reverted.json()["themes"] == [theme.pk]
     assert opened.status_code == 200

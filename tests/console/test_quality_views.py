@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from audit.log import staff_actions
 from experiments.models import Debrief, EmailDelivery, Response, ResponseStatus, WaveStatus
+from experiments.policy import SYSTEM
 from experiments.waves import close_wave
 from tests.factories import MemberContactFactory, PanelMemberFactory, WaveFactory, WaveThemeFactory
 
@@ -68,7 +69,7 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
     Response.objects.create(
         wave=wave, member=person.member, status=ResponseStatus.COMPLETE, submitted_at=timezone.now()
     )
-    close_wave(wave.pk)
+    close_wave(SYSTEM, wave)
     debrief = Debrief.objects.get(wave=wave)
     page = console_client.get(reverse("console:wave", args=[wave.pk])).content.decode()
     assert "Draft: ready to approve" in page
@@ -82,6 +83,7 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
     # then one Welsh e-mail went out and both steps are in the audit log
     assert [m.subject for m in mail.outbox] == [f"Am yr arolwg: {wave.title}"]
     assert list(staff_actions().order_by("pk").values_list("action", flat=True)) == [
+        "close_wave",
         "approve_debrief",
         "send_debrief",
     ]
@@ -90,7 +92,7 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
 @pytest.mark.django_db(transaction=True)
 def test_a_debrief_without_welsh_is_refused_and_kept_as_it_was(console_client):
     wave = WaveFactory(council=console_client.council)
-    close_wave(wave.pk)
+    close_wave(SYSTEM, wave)
     debrief = Debrief.objects.get(wave=wave)
     before = (debrief.text_en, debrief.text_cy)
 

@@ -5,13 +5,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from analysis.summaries import summary_text
 from experiments.debriefs import (
     DebriefError,
     approve_debrief,
     draft_debrief,
     edit_debrief,
     send_debrief,
-    summary_text,
 )
 from experiments.models import (
     Debrief,
@@ -22,6 +22,7 @@ from experiments.models import (
     Response,
     ResponseStatus,
 )
+from experiments.policy import SYSTEM
 from experiments.waves import close_wave
 from panel.models import MemberStatus
 from tests.factories import MemberContactFactory, UserFactory
@@ -44,7 +45,7 @@ def took_part(wave, *, language="en", status=ResponseStatus.COMPLETE, **member):
 
 @pytest.mark.django_db(transaction=True)
 def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wave):
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
 
     debrief = Debrief.objects.get(wave=open_wave)
     assert debrief.kind == DebriefKind.DEBRIEF
@@ -61,12 +62,12 @@ def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wav
 def test_an_unapproved_debrief_is_not_sent(open_wave):
     # given a closed wave with one member who took part
     took_part(open_wave)
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     debrief = Debrief.objects.get(wave=open_wave)
 
     # when sending is attempted before approval
     with pytest.raises(DebriefError, match="must approve"):
-        send_debrief(debrief.pk)
+        send_debrief(SYSTEM, debrief)
 
     # then nothing was queued or sent
     assert EmailDelivery.objects.count() == 0
@@ -88,13 +89,13 @@ def test_the_approved_debrief_goes_once_to_each_member_who_took_part_in_their_la
     withdrawn.member.status = MemberStatus.WITHDRAWN
     withdrawn.member.save(update_fields=["status"])
     MemberContactFactory(member__council=open_wave.council)
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     debrief = Debrief.objects.get(wave=open_wave)
-    approve_debrief(debrief.pk, user=UserFactory())
+    approve_debrief(UserFactory(is_superuser=True), debrief)
 
     # when it is sent twice
-    first = send_debrief(debrief.pk)
-    second = send_debrief(debrief.pk)
+    first = send_debrief(SYSTEM, debrief)
+    second = send_debrief(SYSTEM, debrief)
 
     # then the two members who took part got it once each, in their own language only
     assert (first, second) == (2, 0)
@@ -118,11 +119,11 @@ def test_the_approved_debrief_goes_once_to_each_member_who_took_part_in_their_la
 
 @pytest.mark.django_db(transaction=True)
 def test_editing_an_approved_debrief_withdraws_the_approval(open_wave):
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     debrief = Debrief.objects.get(wave=open_wave)
-    approve_debrief(debrief.pk, user=UserFactory())
+    approve_debrief(UserFactory(is_superuser=True), debrief)
 
-    edited = edit_debrief(debrief.pk, text_en="New text", text_cy="Testun newydd")
+    edited = edit_debrief(SYSTEM, debrief, text_en="New text", text_cy="Testun newydd")
 
     assert (edited.text_en, edited.text_cy, edited.approved_at) == (
         "New text",
@@ -130,20 +131,20 @@ def test_editing_an_approved_debrief_withdraws_the_approval(open_wave):
         None,
     )
     with pytest.raises(DebriefError, match="must approve"):
-        send_debrief(debrief.pk)
+        send_debrief(SYSTEM, debrief)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_sent_debrief_cannot_be_edited(open_wave):
     took_part(open_wave)
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     debrief = Debrief.objects.get(wave=open_wave)
-    approve_debrief(debrief.pk, user=UserFactory())
-    send_debrief(debrief.pk)
+    approve_debrief(UserFactory(is_superuser=True), debrief)
+    send_debrief(SYSTEM, debrief)
     before = Debrief.objects.get(pk=debrief.pk).text_en
 
     with pytest.raises(DebriefError, match="has been sent"):
-        edit_debrief(debrief.pk, text_en="Changed", text_cy="Wedi newid")
+        edit_debrief(SYSTEM, debrief, text_en="Changed", text_cy="Wedi newid")
 
     assert Debrief.objects.get(pk=debrief.pk).text_en == before
 
@@ -151,11 +152,11 @@ def test_a_sent_debrief_cannot_be_edited(open_wave):
 @pytest.mark.django_db
 def test_a_debrief_cannot_go_out_while_the_wave_is_open(open_wave):
     debrief = draft_debrief(open_wave)
-    approve_debrief(debrief.pk, user=UserFactory())
+    approve_debrief(UserFactory(is_superuser=True), debrief)
     took_part(open_wave)
 
     with pytest.raises(DebriefError, match="after the wave has closed"):
-        send_debrief(debrief.pk)
+        send_debrief(SYSTEM, debrief)
 
     assert EmailDelivery.objects.count() == 0
 
@@ -193,7 +194,7 @@ def test_the_members_link_page_shows_the_approved_debrief_in_their_language(clie
 
     person = took_part(open_wave, language="cy")
     issued = issue_invitation(open_wave, member=person.member)
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     client.cookies["django_language"] = "cy"
     client.get(reverse("experiments:invitation", args=[issued.token]))
     draft = Debrief.objects.get(wave=open_wave)
@@ -202,7 +203,7 @@ def test_the_members_link_page_shows_the_approved_debrief_in_their_language(clie
     page = client.get(reverse("experiments:questionnaire"))
     assert page.status_code == 410
     assert b'data-testid="debrief"' not in page.content
-    approve_debrief(draft.pk, user=UserFactory())
+    approve_debrief(UserFactory(is_superuser=True), draft)
     page = client.get(reverse("experiments:questionnaire"))
     assert "ar hap" in page.content.decode()
     assert "decided at random" not in page.content.decode()

@@ -7,8 +7,15 @@ from experiments.assignment import assign_member
 from experiments.design import design_hash, frozen_design
 from experiments.models import NudgeText, Wave, WaveStatus
 from experiments.nudges import set_nudge_text
+from experiments.policy import SYSTEM
 from experiments.waves import open_wave
-from tests.factories import NudgeTextFactory, PanelMemberFactory, WaveFactory, WaveThemeFactory
+from tests.factories import (
+    ActivityFactory,
+    NudgeTextFactory,
+    PanelMemberFactory,
+    WaveFactory,
+    WaveThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def _draft_wave(**fields):
     wave = WaveFactory(status=WaveStatus.DRAFT, seed="ab" * 32, **fields)
     theme = WaveThemeFactory(wave=wave).theme
+    ActivityFactory(theme=theme)
     NudgeTextFactory(wave=wave, theme=theme, nudge="a", text_en="Many do", text_cy="Mae llawer")
     NudgeTextFactory(wave=wave, theme=theme, nudge="b", text_en="Two hours", text_cy="Dwy awr")
     return wave, theme
@@ -79,7 +87,7 @@ def test_the_design_hash_is_the_sha256_of_canonical_json():
 def test_opening_a_wave_records_its_design_and_hash():
     wave, _ = _draft_wave()
 
-    open_wave(wave.pk)
+    open_wave(SYSTEM, wave)
 
     wave.refresh_from_db()
     assert wave.design == frozen_design(wave)
@@ -89,7 +97,7 @@ def test_opening_a_wave_records_its_design_and_hash():
 def test_editing_a_nudge_after_opening_adds_a_deviation_and_leaves_the_design_frozen():
     # given an opened wave
     wave, theme = _draft_wave()
-    open_wave(wave.pk)
+    open_wave(SYSTEM, wave)
     wave.refresh_from_db()
     frozen, digest = wave.design, wave.design_hash
 
@@ -126,16 +134,27 @@ def test_a_wave_created_open_is_frozen_at_its_first_assignment():
     assert assignment.design_hash == wave.design_hash
 
 
-def test_the_admin_offers_no_way_to_edit_a_frozen_design(admin_client):
+def test_the_admin_offers_no_way_to_edit_a_design_only_the_title_and_closing_time(
+    admin_client,
+):
     # given an opened wave
     wave, _ = _draft_wave()
-    draft_page = admin_client.get(f"/admin/experiments/wave/{wave.pk}/change/").content.decode()
-    open_wave(wave.pk)
+    open_wave(SYSTEM, wave)
 
     # when its change page is shown
     page = admin_client.get(f"/admin/experiments/wave/{wave.pk}/change/").content.decode()
 
-    # then the scheme, strata, experiment switch and nudge texts are no longer inputs
-    for name in ["allocation_scheme", "strata", "experiment_on", "nudge_texts-0-text_en"]:
-        assert f'name="{name}"' in draft_page
+    # then the design's fields and the nudge texts are not inputs; the title and closing are
+    for name in [
+        "council",
+        "allocation_scheme",
+        "strata",
+        "experiment_on",
+        "time_questions",
+        "manipulation_check",
+        "nudge_texts-0-text_en",
+        "wave_themes-0-theme",
+    ]:
         assert f'name="{name}"' not in page
+    for name in ["title", "closes_at_0"]:
+        assert f'name="{name}"' in page

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from experiments.models import Item, Nation, ThemeKind, WaveStatus
+from experiments.policy import SYSTEM
 from experiments.questionnaires import DEFAULT_WORDING, default_wording, theme_pages, welsh_gaps
 from experiments.waves import WaveStateError, open_wave
 from tests.factories import (
@@ -17,13 +18,15 @@ from tests.factories import (
 )
 
 
-def _draft_wave(nation=Nation.WALES):
+def _draft_wave(nation=Nation.WALES, *, both_nudges=False):
     wave = WaveFactory(status=WaveStatus.DRAFT, council__nation=nation)
     wave_theme = WaveThemeFactory(
         wave=wave, theme__name_en="Health", theme__name_cy="Iechyd", theme__kind="health"
     )
     ActivityFactory(theme=wave_theme.theme, text_en="Ate well", text_cy="Bwyta'n dda")
     NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="a")
+    if both_nudges:
+        NudgeTextFactory(wave=wave, theme=wave_theme.theme, nudge="b")
     return wave, wave_theme.theme
 
 
@@ -54,10 +57,10 @@ def test_the_welsh_catalogue_translates_every_message():
 
 @pytest.mark.django_db
 def test_a_welsh_wave_with_every_text_in_welsh_opens():
-    wave, _ = _draft_wave()
+    wave, _ = _draft_wave(both_nudges=True)
 
     assert welsh_gaps(wave) == []
-    opened = open_wave(wave.pk)
+    opened = open_wave(SYSTEM, wave)
 
     assert opened.status == WaveStatus.OPEN
 
@@ -72,7 +75,7 @@ def test_a_welsh_wave_missing_welsh_texts_does_not_open_and_lists_them():
 
     # when an admin tries to open it
     with pytest.raises(WaveStateError) as refused:
-        open_wave(wave.pk)
+        open_wave(SYSTEM, wave)
 
     # then nothing changed and the error names each gap
     assert welsh_gaps(wave) == [
@@ -106,10 +109,10 @@ def test_a_missing_theme_name_in_welsh_is_a_gap():
 
 @pytest.mark.django_db
 def test_an_english_council_may_open_a_wave_without_welsh():
-    wave, theme = _draft_wave(nation=Nation.ENGLAND)
+    wave, theme = _draft_wave(nation=Nation.ENGLAND, both_nudges=True)
     ActivityFactory(theme=theme, text_en="Walked to work", text_cy="")
 
-    opened = open_wave(wave.pk)
+    opened = open_wave(SYSTEM, wave)
 
     assert opened.status == WaveStatus.OPEN
 

@@ -23,6 +23,7 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
+from experiments.policy import SYSTEM
 from experiments.response_imports import (
     ResponseFileError,
     check_response_file,
@@ -31,6 +32,7 @@ from experiments.response_imports import (
 from exports import jobs
 from exports.models import ExportFormat
 from exports.pseudonyms import council_key, pseudonym
+from outbox.models import OutboxMessage
 from panel.models import MemberStatus
 from tests.factories import (
     ActivityFactory,
@@ -643,8 +645,13 @@ def test_importing_into_a_closed_wave_queues_its_analysis_again(db):
     import_response_file(wave, content=paper, filename="returns.csv")
     import_response_file(wave, content=paper, filename="returns.csv")
 
-    # One run for the import that changed answers; none for the one that changed nothing.
-    assert AnalysisRun.objects.filter(wave=wave).count() == 1
+    # One analysis job for the import that changed answers; none for the one that changed nothing.
+    assert (
+        OutboxMessage.objects.filter(
+            task_name="analysis.tasks.analyse_closed_wave", kwargs__wave_id=wave.pk
+        ).count()
+        == 1
+    )
 
 
 def test_telephone_answers_keep_their_mode_and_language_falls_back_to_the_members(db):
@@ -698,7 +705,7 @@ def test_erasing_a_member_empties_the_response_files_that_name_them(db):
     assert "PAPER-ERASE-ME" in str(upload.report)
 
     # When the member is erased
-    erase_member(member, keep_answers=False)
+    erase_member(SYSTEM, member, keep_answers=False)
 
     # Then neither the file nor its report holds the id
     upload.refresh_from_db()
@@ -708,7 +715,7 @@ def test_erasing_a_member_empties_the_response_files_that_name_them(db):
 
 def test_the_analysis_of_a_closed_wave_counts_responses_by_mode(db):
     from analysis.report import build_report
-    from analysis.runs import execute_run
+    from analysis.runs import execute_run, run_for_closed_wave
 
     # Given a closed wave of eight members (member 0 partial) whose last four answered on paper
     wave, _themes, members = build_wave(members=8)
@@ -717,7 +724,7 @@ def test_the_analysis_of_a_closed_wave_counts_responses_by_mode(db):
 
     # When those four rows are imported and the analysis it queued runs
     import_response_file(wave, content=write_rows(rows[4:]), filename="returns.csv")
-    run = execute_run(AnalysisRun.objects.get(wave=wave).pk)
+    run = execute_run(run_for_closed_wave(wave.pk).pk)
 
     # Then the results count the complete responses of each mode
     assert run.results["modes"] == {"web": 3, "paper": 4, "phone": 0}

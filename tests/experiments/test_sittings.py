@@ -14,8 +14,10 @@ from experiments.models import (
     ItemWording,
     Response,
     ResponseStatus,
+    Wave,
     WaveStatus,
 )
+from experiments.policy import SYSTEM
 from experiments.questionnaires import questionnaire_stamp, set_item_wording
 from experiments.responses import (
     THEME_ANSWER_FIELDS,
@@ -159,7 +161,7 @@ def _waiting_at_most(timeout: str):
 
 def _close_waiting_at_most(wave_id: int, timeout: str) -> None:
     with _waiting_at_most(timeout):
-        close_wave(wave_id)
+        close_wave(SYSTEM, Wave.objects.get(pk=wave_id))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -187,7 +189,7 @@ def test_closing_waits_for_answers_being_saved_and_later_answers_are_refused(ope
     assert open_wave.status == WaveStatus.OPEN
 
     # And once it has closed, answers sent after it are refused and nothing is stored
-    close_wave(open_wave.pk)
+    close_wave(SYSTEM, open_wave)
     with pytest.raises(AnswersNotAccepted):
         save_theme_answers(second.pk, answers=_answers(theme), language="en")
     assert second.theme_answers.count() == 0

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from experiments.assignment import assign_member
 from experiments.models import AllocationState, Assignment, Wave
-from tests.factories import PanelMemberFactory, WaveFactory
+from tests.factories import PanelMemberFactory, WaveFactory, guards_off
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,8 @@ def test_a_slot_used_twice_and_a_miscount_are_reported(capsys):
 
 def test_a_tampered_design_or_seed_is_reported(capsys):
     wave = _allocated_wave(count=2, allocation_scheme="blocks")
-    Wave.objects.filter(pk=wave.pk).update(seed="f" * 64)
+    with guards_off("wave"):  # the database refuses this; suppose it got through
+        Wave.objects.filter(pk=wave.pk).update(seed="f" * 64)
 
     with pytest.raises(CommandError):
         call_command("verify_allocation", str(wave.pk))

@@ -117,6 +117,7 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
 
     from django.contrib.auth import get_user_model
 
+    from analysis.runs import request_analysis
     from analysis.synthetic import STUDY_COUNCILS
     from experiments.demo import _seed_closed_council
     from exports.jobs import request_export
@@ -125,13 +126,13 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
     with connection.cursor() as cursor:
         cursor.execute(STATUS_LOG)
     spec = dataclasses.replace(STUDY_COUNCILS[council], respondents=respondents)
-    # Closing the wave (as the demo does, with close_wave) requested its analysis.
-    _, wave, run = _seed_closed_council(spec, seed=council + 1)
-    if run is None:
+    _, wave, created = _seed_closed_council(spec, seed=council + 1)
+    if not created:
         raise RuntimeError(f"{spec.council} already has a closed wave in this database.")
     username, password = f"faults-researcher-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     user = get_user_model().objects.create_superuser(username, "r@example.org", password)
     with transaction.atomic():
+        run = request_analysis(wave)
         export = request_export(user, wave_ids=[wave.pk], format=format, labels="en")
         run_job = OutboxMessage.objects.get(
             task_name="analysis.tasks.run_analysis", kwargs__run_id=run.pk

@@ -109,7 +109,7 @@ def acceptable(kind: str, response) -> bool:
         return True
     # The console refuses a user without an admin role anywhere outright, whatever the id.
     if kind == "console" and response.status_code == 403:
-        return "console/no_council.html" in [t.name for t in response.templates]
+        return "console/no_right.html" in [t.name for t in response.templates]
     login = "/admin/login/" if kind == "admin" else None
     return (
         kind == "admin" and response.status_code == 302 and response["Location"].startswith(login)

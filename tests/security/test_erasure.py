@@ -17,6 +17,7 @@ from experiments.models import (
     Response,
     WaveStatus,
 )
+from experiments.policy import SYSTEM
 from exports import jobs
 from panel.erasure import ErasureError, erase_expired_members, erase_member
 from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
@@ -83,7 +84,7 @@ def test_after_erasure_the_members_identifiers_occur_nowhere_in_the_database(ans
         assert occurrences(needle) != []
 
     # When they are erased
-    result = erase_member(member, keep_answers=False)
+    result = erase_member(SYSTEM, member, keep_answers=False)
 
     # Then no text, JSON or binary column of any table holds any of them
     assert {n: occurrences(n) for n in (EMAIL, NAME, token_hash, external_id)} == {
@@ -112,7 +113,7 @@ def test_no_later_export_holds_the_erased_member(
     council = member.council
     council.research_exemption = True
     council.save()
-    erase_member(member, keep_answers=True)
+    erase_member(SYSTEM, member, keep_answers=True)
     wave = member.responses.get().wave
     wave.status = WaveStatus.CLOSED
     wave.closed_at = timezone.now()
@@ -148,7 +149,7 @@ def test_answers_are_kept_only_under_a_research_exemption(answered_member):
 
     # When erasure is asked to keep the answers
     with pytest.raises(ErasureError):
-        erase_member(member, keep_answers=True)
+        erase_member(SYSTEM, member, keep_answers=True)
 
     # Then nothing changed
     member.refresh_from_db()
