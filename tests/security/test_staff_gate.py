@@ -24,6 +24,8 @@ PUBLIC_ROUTES = {
     "home",
     "set_language",
     "healthz",
+    # The operator's scrape endpoint: its own setting restricts it (networks or a token).
+    "metrics",
     "console:unsubscribe",
     "api:schema",
     "api:docs",
