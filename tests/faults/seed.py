@@ -117,26 +117,27 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
 
     from django.contrib.auth import get_user_model
 
-    from analysis.runs import request_analysis
+    from analysis.runs import run_for_closed_wave
     from analysis.synthetic import STUDY_COUNCILS
     from experiments.demo import _seed_closed_council
+    from experiments.waves import ANALYSE_CLOSED_WAVE
     from exports.jobs import request_export
     from outbox.models import OutboxMessage
 
     with connection.cursor() as cursor:
         cursor.execute(STATUS_LOG)
     spec = dataclasses.replace(STUDY_COUNCILS[council], respondents=respondents)
+    # The demo's steps close the wave with close_wave, which queues its analysis job.
     _, wave, created = _seed_closed_council(spec, seed=council + 1)
     if not created:
         raise RuntimeError(f"{spec.council} already has a closed wave in this database.")
     username, password = f"faults-researcher-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     user = get_user_model().objects.create_superuser(username, "r@example.org", password)
     with transaction.atomic():
-        run = request_analysis(wave)
+        # The run that job computes (the job finds this one, or made it already).
+        run = run_for_closed_wave(wave.pk)
         export = request_export(user, wave_ids=[wave.pk], format=format, labels="en")
-        run_job = OutboxMessage.objects.get(
-            task_name="analysis.tasks.run_analysis", kwargs__run_id=run.pk
-        )
+        run_job = OutboxMessage.objects.get(task_name=ANALYSE_CLOSED_WAVE, kwargs__wave_id=wave.pk)
         export_job = OutboxMessage.objects.get(
             task_name="exports.tasks.produce_export", kwargs__export_id=export.pk
         )
