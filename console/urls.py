@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
 
 from console import views
 
@@ -40,6 +39,4 @@ urlpatterns = [
     path("panel/members/<int:member_id>/", views.member_detail, name="member"),
     path("panel/members/<int:member_id>/erase/", views.member_erase, name="member_erase"),
     path("audit/", views.audit_log, name="audit"),
-    # One-click unsubscribe (RFC 8058) posts without a CSRF token; the signed token is the proof.
-    path("unsubscribe/<str:token>/", csrf_exempt(views.unsubscribe), name="unsubscribe"),
 ]

@@ -8,7 +8,6 @@ import csv
 import functools
 import io
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -45,7 +44,7 @@ from console.models import (
     ResponseUpload,
     without_nul,
 )
-from experiments.emails import member_for_unsubscribe_token, queue_invitations
+from experiments.emails import queue_invitations
 from experiments.forms import AboutYouForm, ThemePageForm
 from experiments.invitations import issue_invitation
 from experiments.models import (
@@ -956,33 +955,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page})
-
-
-# Unsubscribe (no login) ------------------------------------------------------------------------
-
-
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """Let a member leave the panel's e-mails from the link in any e-mail, without signing in."""
-    member = member_for_unsubscribe_token(token)
-    if member is None:
-        return render(request, "console/unsubscribe.html", {"invalid": True}, status=404)
-    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) is None:
-        # Until the member chooses with the language switch, speak the language of their record.
-        translation.activate(member.preferred_language)
-        request.LANGUAGE_CODE = translation.get_language()
-    if request.method == "POST":
-        if member.status == MemberStatus.ACTIVE:
-            member.status = MemberStatus.UNSUBSCRIBED
-            member.save(update_fields=["status"])
-            record_action(
-                None,
-                action="unsubscribe",
-                council=member.council,
-                target=member,
-                summary=f"member #{member.pk} unsubscribed from the e-mail link",
-            )
-        return render(request, "console/unsubscribe.html", {"done": True})
-    return render(request, "console/unsubscribe.html", {"member": member})
 
 
 # GDPR erasure ------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ Welsh (through the translation catalogue); a council may replace any item's word
 wave with an `ItemWording`, which then needs both languages too.
 """
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +198,20 @@ def in_language(english: str, welsh: str, language: str) -> str:
     return welsh if language == "cy" and welsh else english
 
 
+# The coded items of a theme page, in the order they are asked after the activities.
+ITEM_ORDER = (
+    Item.COLLECTIVE,
+    Item.TIME_NOW,
+    Item.TIME_MORE,
+    Item.CONDITIONS,
+    Item.SATISFACTION_INFORMATION,
+    Item.SATISFACTION_CONSULTATION,
+    Item.SATISFACTION_RESPONSE,
+    Item.EFFICACY,
+)
+RECALLED_NUDGE = "recalled_nudge"
+
+
 @dataclass(frozen=True)
 class ActivityItem:
     id: int
@@ -216,6 +231,103 @@ class ThemePage:
 
     def question(self, item: str) -> str:
         return self.wording[item]
+
+    def question_names(self, *, manipulation_check: bool) -> list[str]:
+        """Return the form field of every question on the page, in the order asked."""
+        names = [f"activity_{a.id}" for a in self.activities]
+        for item in ITEM_ORDER:
+            if (item == Item.TIME_NOW and not self.asks_time_now) or (
+                item == Item.TIME_MORE and not self.asks_time_more
+            ):
+                continue
+            names.append(item.value)
+        if manipulation_check:
+            names.append(RECALLED_NUDGE)
+        return names
+
+    def parts(self, *, per_page: int, manipulation_check: bool) -> list[tuple[str, ...]]:
+        """Return the page's questions split into the screens a member sees, in order."""
+        return split_questions(
+            self.question_names(manipulation_check=manipulation_check), per_page=per_page
+        )
+
+
+def split_questions(names: list[str], *, per_page: int) -> list[tuple[str, ...]]:
+    """Split questions into the fewest screens of at most `per_page`, as even as possible.
+
+    Thirteen questions at eight a page become seven and six rather than eight and five, so
+    that no screen is a short remainder. `per_page` 0 keeps every question on one screen.
+    """
+    if per_page <= 0 or len(names) <= per_page:
+        return [tuple(names)]
+    count = math.ceil(len(names) / per_page)
+    size, larger = divmod(len(names), count)
+    parts, start = [], 0
+    for number in range(count):
+        end = start + size + (1 if number < larger else 0)
+        parts.append(tuple(names[start:end]))
+        start = end
+    return parts
+
+
+# The time a member takes, by kind of item, for the estimate on the start page and in the
+# invitation: reading the start page and agreeing, reading one information box, answering
+# one yes/no activity, one question with a scale of answers, the about-you page (six
+# questions), and checking and sending the answers. Measured on the demo by reading each
+# page aloud at a steady pace and answering; deliberately on the slow side.
+SECONDS_PER_ITEM = {
+    "start": 30,
+    "information": 10,
+    "activity": 4,
+    "rated": 8,
+    "about_you": 40,
+    "check": 20,
+}
+
+
+def estimate_minutes(*, activities: int, rated: int, information: int) -> int:
+    """Return the minutes a questionnaire takes (rounded up), from the count of each item kind."""
+    seconds = (
+        SECONDS_PER_ITEM["start"]
+        + information * SECONDS_PER_ITEM["information"]
+        + activities * SECONDS_PER_ITEM["activity"]
+        + rated * SECONDS_PER_ITEM["rated"]
+        + SECONDS_PER_ITEM["about_you"]
+        + SECONDS_PER_ITEM["check"]
+    )
+    return max(1, math.ceil(seconds / 60))
+
+
+def pages_time_estimate(pages: list["ThemePage"], *, manipulation_check: bool) -> int:
+    """Return the minutes the member's own pages take (their arm's information boxes)."""
+    activities = sum(len(page.activities) for page in pages)
+    rated = sum(
+        len(page.question_names(manipulation_check=manipulation_check)) - len(page.activities)
+        for page in pages
+    )
+    return estimate_minutes(
+        activities=activities, rated=rated, information=sum(len(p.nudges) for p in pages)
+    )
+
+
+def wave_time_estimate(wave: Wave) -> int:
+    """Return the minutes the wave's questionnaire takes, before anyone is assigned.
+
+    Counts both information boxes on every theme when the experiment is on: an invitation
+    goes out before the member's group is drawn, so it states the longest version.
+    """
+    themes = list(
+        Theme.objects.filter(wave_themes__wave=wave).annotate(
+            activity_count=models.Count("activities", distinct=True)
+        )
+    )
+    per_theme = 6 + int(wave.asks_time_now) + int(wave.asks_time_more)
+    per_theme += int(wave.manipulation_check)
+    return estimate_minutes(
+        activities=sum(t.activity_count for t in themes),
+        rated=per_theme * len(themes),
+        information=2 * len(themes) if wave.experiment_on else 0,
+    )
 
 
 def default_wording(kind: str, item: str, *, theme_name: str = "") -> str:
@@ -384,10 +496,22 @@ def _lacks_welsh_translation(text) -> bool:
 def welsh_gaps(wave: Wave) -> list[str]:
     """List every respondent-facing text of the wave that has no Welsh version.
 
-    Covers theme names, activities, the latest version of every nudge text, the council's
-    item wordings, and the platform's default wording in the Welsh catalogue.
+    Covers the council's name and privacy texts, the wave's title, theme names, activities,
+    the latest version of every nudge text, the council's item wordings, and the platform's
+    default wording in the Welsh catalogue.
     """
     gaps = []
+    council = wave.council
+    if not council.name_cy.strip():
+        gaps.append(f"Council “{council.name}”: name")
+    for english, welsh, what in (
+        (council.lawful_basis_en, council.lawful_basis_cy, "lawful basis"),
+        (council.privacy_notice_en, council.privacy_notice_cy, "privacy notice"),
+    ):
+        if english.strip() and not welsh.strip():
+            gaps.append(f"Council “{council.name}”: {what}")
+    if not wave.title_cy.strip():
+        gaps.append(f"Wave “{wave.title}”: title")
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     overrides = _overrides(wave)
     for theme in themes:
