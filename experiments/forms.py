@@ -121,7 +121,7 @@ class ThemePageForm(forms.Form):
         self.page = page
         self.manipulation_check = manipulation_check
         self.part = part
-        theme = {"theme": page.name.lower()}
+        theme = {"theme": page.topic or page.name.lower()}
         for activity in page.activities:
             error = _("Select yes or no for: %(activity)s") % {"activity": activity.text}
             self.fields[f"activity_{activity.id}"] = forms.ChoiceField(
@@ -273,6 +273,8 @@ class AboutYouForm(forms.Form):
         label=_("My year of birth and age band are both right"),
         required=False,
     )
+    # The confirmation sits under the age band, so its problem is listed in that place.
+    field_order = ["birth_year", "age_band", "confirm_age"]
 
     def __init__(self, *args, in_wales: bool, wards: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -193,6 +193,16 @@ DEFAULT_WORDING = {
 }
 
 
+# What each kind of theme is about, as the error messages name it ("Select how you would
+# rate the local environment at the moment"); a council's own theme uses its name.
+TOPICS = {
+    ThemeKind.ENVIRONMENT: _("the local environment"),
+    ThemeKind.COMMUNITY_SAFETY: _("community safety in your area"),
+    ThemeKind.SOCIAL_WELLBEING: _("the well-being of people in your area"),
+    ThemeKind.HEALTH: _("people's health in your area"),
+}
+
+
 def in_language(english: str, welsh: str, language: str) -> str:
     """Return the Welsh text for Welsh readers when there is one, else the English."""
     return welsh if language == "cy" and welsh else english
@@ -228,6 +238,8 @@ class ThemePage:
     wording: dict[str, str] = field(default_factory=dict)
     asks_time_now: bool = True
     asks_time_more: bool = True
+    # What the theme is about, in a phrase that fits into a sentence.
+    topic: str = ""
 
     def question(self, item: str) -> str:
         return self.wording[item]
@@ -253,20 +265,39 @@ class ThemePage:
 
 
 def split_questions(names: list[str], *, per_page: int) -> list[tuple[str, ...]]:
-    """Split questions into the fewest screens of at most `per_page`, as even as possible.
+    """Split questions into the fewest screens of at most `per_page`, of about equal length.
 
-    Thirteen questions at eight a page become seven and six rather than eight and five, so
-    that no screen is a short remainder. `per_page` 0 keeps every question on one screen.
+    A yes/no activity takes about half the room of a question with a scale of answers, so
+    screens are balanced by that weight: thirteen questions (five activities and eight
+    scales) at twelve a page become the activities with three scales, then five scales.
+    `per_page` 0 keeps every question on one screen.
     """
     if per_page <= 0 or len(names) <= per_page:
         return [tuple(names)]
     count = math.ceil(len(names) / per_page)
-    size, larger = divmod(len(names), count)
+    weights = [1 if name.startswith("activity_") else 2 for name in names]
+    total = sum(weights)
+    cuts, running = [], 0
+    for index, weight in enumerate(weights):
+        boundary = total * (len(cuts) + 1) / count
+        # Cut before this question when that lands nearer the boundary than after it.
+        if len(cuts) < count - 1 and abs(running - boundary) <= abs(running + weight - boundary):
+            if running > 0:
+                cuts.append(index)
+        running += weight
     parts, start = [], 0
-    for number in range(count):
-        end = start + size + (1 if number < larger else 0)
-        parts.append(tuple(names[start:end]))
-        start = end
+    for cut in [*cuts, len(names)]:
+        parts.append(tuple(names[start:cut]))
+        start = cut
+    # No screen may hold more than `per_page`: move the overflow to the next screen.
+    for number in range(len(parts) - 1):
+        while len(parts[number]) > per_page:
+            parts[number], parts[number + 1] = parts[number][:-1], (
+                parts[number][-1],
+                *parts[number + 1],
+            )
+    if len(parts[-1]) > per_page:
+        return [tuple(names[i : i + per_page]) for i in range(0, len(names), per_page)]
     return parts
 
 
@@ -375,6 +406,7 @@ def theme_pages(
                     wording=wording,
                     asks_time_now=wave.asks_time_now,
                     asks_time_more=wave.asks_time_more,
+                    topic=str(TOPICS.get(theme.kind, name.lower())),
                 )
             )
     return pages
