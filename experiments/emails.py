@@ -52,7 +52,8 @@ def _leaving_fernet() -> Fernet:
 
 
 def unsubscribe_token(member: PanelMember) -> str:
-    return _leaving_fernet().encrypt(str(member.pk).encode()).decode()
+    # Without base64's padding, so the link reads the same in every address bar.
+    return _leaving_fernet().encrypt(str(member.pk).encode()).decode().rstrip("=")
 
 
 def leaving_link_days(member: PanelMember) -> int:
@@ -68,9 +69,9 @@ def member_for_unsubscribe_token(token: str, *, now=None) -> PanelMember | None:
     """
     now = now or timezone.now()
     try:
-        fernet = _leaving_fernet()
-        member_id = int(fernet.decrypt(token.encode()))
-        made = datetime.fromtimestamp(fernet.extract_timestamp(token.encode()), tz=UTC)
+        fernet, padded = _leaving_fernet(), (token + "=" * (-len(token) % 4)).encode()
+        member_id = int(fernet.decrypt(padded))
+        made = datetime.fromtimestamp(fernet.extract_timestamp(padded), tz=UTC)
     except (InvalidToken, ValueError):
         try:
             member_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)["member"]
