@@ -64,7 +64,7 @@ from experiments.sittings import SittingRow, load_sitting
 from panel.leaving import Leaving, carry_out, stop_emails
 from panel.models import PanelMember
 from ratelimits.limits import client_ip, hit
-from surveyplatform.bots import honeypot_on_invitation_forms
+from surveyplatform.bots import HONEYPOT_FIELD, honeypot_on_invitation_forms
 
 SESSION_KEY = "invitation_id"
 # What the member typed on a page that was not saved (a page sent with a problem, or the
@@ -78,6 +78,8 @@ ABOUT_YOU = "about-you"
 CHECK = "check"
 START = "start"
 DRAFT_VALUE_LIMIT = 200
+# The start page's fields: the honeypot too, so that a draft shows again why it was refused.
+START_FIELDS = ("consent", HONEYPOT_FIELD)
 
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
@@ -437,10 +439,10 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         form = ConsentForm(request.POST, honeypot=honeypot)
         language = _switch_language(request)
         if language:
-            _keep_draft(request, START, ["consent"], errors=False)
+            _keep_draft(request, START, START_FIELDS, errors=False)
             return _language_switched(request, language)
         if not form.is_valid():
-            _keep_draft(request, START, ["consent"], errors=True)
+            _keep_draft(request, START, START_FIELDS, errors=True)
             return _see_other(request.get_full_path())
         _drop_draft(request, START)
         if form.cleaned_data["consent"] == "no":
