@@ -372,10 +372,9 @@ def _welcome_back(request: HttpRequest, sitting: Sitting) -> dict | None:
     if not request.session.get(WELCOME_KEY):
         return None
     del request.session[WELCOME_KEY]
-    answered = sitting.sections_answered()
     if sitting.response.consented_at is None:
         return None
-    return {"answered": answered, "total": sitting.total_sections}
+    return {"answered": sitting.sections_answered(), "total": sitting.total_sections}
 
 
 def _page_context(request: HttpRequest, sitting: Sitting, **context) -> dict:
@@ -413,7 +412,11 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(SESSION_KEY) != invitation.pk:
         request.session.pop(DRAFTS_KEY, None)
     request.session[SESSION_KEY] = invitation.pk
-    if invitation.first_opened_at is not None:
+    # Every e-mail carries a new link, so whether this one was opened before says nothing:
+    # a member who has agreed to take part is coming back, and the first page shown says so.
+    if Response.objects.filter(
+        wave_id=invitation.wave_id, member_id=invitation.member_id, consented_at__isnull=False
+    ).exists():
         request.session[WELCOME_KEY] = True
     response = redirect("experiments:questionnaire")
     if not request.COOKIES.get("django_language"):
