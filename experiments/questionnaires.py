@@ -281,9 +281,9 @@ def split_questions(names: list[str], *, per_page: int) -> list[tuple[str, ...]]
     for index, weight in enumerate(weights):
         boundary = total * (len(cuts) + 1) / count
         # Cut before this question when that lands nearer the boundary than after it.
-        if len(cuts) < count - 1 and abs(running - boundary) <= abs(running + weight - boundary):
-            if running > 0:
-                cuts.append(index)
+        nearer = abs(running - boundary) <= abs(running + weight - boundary)
+        if len(cuts) < count - 1 and running > 0 and nearer:
+            cuts.append(index)
         running += weight
     parts, start = [], 0
     for cut in [*cuts, len(names)]:
@@ -292,9 +292,12 @@ def split_questions(names: list[str], *, per_page: int) -> list[tuple[str, ...]]
     # No screen may hold more than `per_page`: move the overflow to the next screen.
     for number in range(len(parts) - 1):
         while len(parts[number]) > per_page:
-            parts[number], parts[number + 1] = parts[number][:-1], (
-                parts[number][-1],
-                *parts[number + 1],
+            parts[number], parts[number + 1] = (
+                parts[number][:-1],
+                (
+                    parts[number][-1],
+                    *parts[number + 1],
+                ),
             )
     if len(parts[-1]) > per_page:
         return [tuple(names[i : i + per_page]) for i in range(0, len(names), per_page)]

@@ -59,7 +59,10 @@ def test_a_fully_answered_theme_page_gives_coded_answers():
     ("field", "message"),
     [
         ("activity_11", "Select yes or no for: Recycled"),
-        ("collective", "Select how often you work with others in groups to improve local environment"),
+        (
+            "collective",
+            "Select how often you work with others in groups to improve local environment",
+        ),
         ("time_now", "Select how much time you give now to improving local environment"),
         (
             "time_more",
