@@ -500,6 +500,7 @@ def declined(request: HttpRequest) -> HttpResponse:
         {
             "wave": wave,
             "asking": wave.council,
+            "agreed_before": row.response is not None and row.response.consented_at is not None,
             "leaving_url": reverse(
                 "experiments:unsubscribe", args=[unsubscribe_token(row.invitation.member)]
             ),

@@ -412,3 +412,20 @@ def test_declining_says_what_happens_next_and_how_to_leave(client, invite):
     assert "You stay a member of the citizen panel" in _text(page)
     assert 'href="/unsubscribe/' in _text(page)
     assert Response.objects.get().consented_at is None
+
+
+def test_declining_after_agreeing_says_the_saved_answers_are_kept(client, invite, open_wave):
+    # given a member who agreed and saved the theme, then went back to the start page
+    issued = invite()
+    open_link(client, issued.url)
+    consent(client)
+    client.post(theme_url(1), theme_page_answers(open_wave.themes.get()))
+
+    # when they answer "No" there
+    declined = client.post(QUESTIONNAIRE + "?start=1", {"consent": "no"})
+    page = client.get(declined["Location"])
+
+    # then the page does not pretend nothing was stored, and says how to delete it
+    assert "the answers you have already saved are kept" in _text(page)
+    assert "no answers are stored" not in _text(page)
+    assert ThemeAnswer.objects.filter(response__member=issued.invitation.member).exists()
