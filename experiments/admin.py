@@ -29,6 +29,23 @@ from surveyplatform.domain import ActionRefused
 class CouncilAdmin(admin.ModelAdmin):
     list_display = ["name", "nation"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "name_cy", "slug", "nation"]}),
+        (
+            _("Who members contact, and the privacy notice"),
+            {
+                "fields": [
+                    "panel_email",
+                    "panel_telephone",
+                    "lawful_basis_en",
+                    "lawful_basis_cy",
+                    "privacy_notice_en",
+                    "privacy_notice_cy",
+                ]
+            },
+        ),
+        (_("Erasure"), {"fields": ["research_exemption", "retention_days"]}),
+    ]
 
 
 @admin.register(CouncilMembership)

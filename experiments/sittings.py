@@ -1,7 +1,7 @@
 """Everything a questionnaire page needs about the member, read in one statement.
 
 Every page starts from the invitation in the session: its wave and council, the member,
-their response and arm, the themes answered so far and the digest of the pages' content.
+their response and arm, how far each theme is answered and the digest of the pages' content.
 Through the ORM that was three queries whose compiling cost more CPU than Postgres spent
 running them, on every page of every member. On Postgres it is one statement here,
 written once per process, whose row becomes model instances directly; elsewhere (the
@@ -14,9 +14,17 @@ from functools import cache
 from django.db import connection
 from django.db.models import Model, OuterRef, Subquery
 
-from experiments.models import Assignment, Council, Invitation, Response, ThemeAnswer, Wave
+from experiments.models import (
+    ActivityAnswer,
+    Assignment,
+    Council,
+    Invitation,
+    Response,
+    ThemeAnswer,
+    Wave,
+)
 from experiments.questionnaires import questionnaire_stamp_sql
-from experiments.responses import postgres_statements
+from experiments.responses import CODED_COLUMNS, postgres_statements
 from panel.models import PanelMember
 
 # The frozen design and the analysis options are large and no respondent page reads them.
@@ -30,8 +38,10 @@ class SittingRow:
     invitation: Invitation
     response: Response | None
     arm: str | None
-    # None where the database cannot tell in the same statement (then read when needed).
-    answered_theme_ids: set[int] | None
+    # Per theme with stored answers, how many of its questions are answered
+    # (`responses.theme_progress`); None where the database cannot tell in the same
+    # statement (then read when needed).
+    theme_progress: dict[int, int] | None
     # The digest of the pages' content; None where there is none (no caching of pages).
     pages_stamp: str | None
 
@@ -61,7 +71,13 @@ def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
     sql = f"""
         SELECT {", ".join(select)},
                sit_assign.arm,
-               ARRAY(SELECT ta.theme_id FROM {ThemeAnswer._meta.db_table} ta
+               ARRAY(SELECT ARRAY[ta.theme_id,
+                                  num_nonnulls({", ".join(f"ta.{c}" for c in CODED_COLUMNS)})
+                                  + (ta.recalled_nudge <> '')::int
+                                  + (SELECT count(*) FROM {ActivityAnswer._meta.db_table} aa
+                                      WHERE aa.theme_answer_id = ta.id
+                                        AND aa.done IS NOT NULL)]
+                      FROM {ThemeAnswer._meta.db_table} ta
                       WHERE ta.response_id = sit_resp.id),
                ({stamp})
           FROM {Invitation._meta.db_table} sit_inv
@@ -99,7 +115,7 @@ def _load_on_postgres(invitation_id: int) -> SittingRow | None:
         return SittingRow(invitation, None, arm, None, stamp)
     response.wave = wave
     response.member = member
-    return SittingRow(invitation, response, arm, set(answered), stamp)
+    return SittingRow(invitation, response, arm, {t: int(n) for t, n in answered}, stamp)
 
 
 def _load_with_orm(invitation_id: int) -> SittingRow | None:
