@@ -551,7 +551,7 @@ class PanelImportViewSet(
         body = s.PanelFileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        content = upload.read()
+        content = upload  # read by the check, only once its size is within the limit
         report = check_panel_file(content, filename=upload.name)
         stored = PanelUpload.keep(
             report,
@@ -637,7 +637,7 @@ class ResponseImportViewSet(
         if wave is None:
             raise exceptions.NotFound(_("No such open or closed wave among your councils."))
         upload = body.validated_data["file"]
-        content = upload.read()
+        content = upload  # read by the check, only once its size is within the limit
         report = check_response_file(wave, content=content, filename=upload.name)
         stored = ResponseUpload.keep(
             report,

@@ -307,6 +307,12 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Citizen panel console")
 
 # Panel files larger than this are refused before they are read.
 PANEL_IMPORT_MAX_BYTES = env_int("PANEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Limits of panel and response files, checked while they are read (panel/imports.py):
+# rows, columns, cells, and the bytes an XLSX may unpack to (its zip's declared sizes).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 500)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 2_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
 # Request bodies: no page takes more than a few kilobytes, so refuse anything far larger
 # (413) or with more fields than any form has (400) before reading it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)

@@ -84,7 +84,7 @@ def panel_import(request: HttpRequest) -> HttpResponse:
     form = PanelUploadForm(request.POST or None, request.FILES or None, councils=councils)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
+        content = upload  # read by the check, only once its size is within the limit
         report = check_panel_file(content, filename=upload.name)
         stored = PanelUpload.keep(
             report,

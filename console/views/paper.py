@@ -97,7 +97,7 @@ def response_import(request: HttpRequest, wave_id: int) -> HttpResponse:
     # A draft wave's page only says why nothing can be imported yet; the check refuses too.
     if request.method == "POST" and wave.status != WaveStatus.DRAFT and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
+        content = upload  # read by the check, only once its size is within the limit
         report = check_response_file(wave, content=content, filename=upload.name)
         stored = ResponseUpload.keep(
             report,
