@@ -181,6 +181,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds a broker command or connection may take before it fails. A Redis that hangs
+# (paused, or a connection half-open after a failover) accepts connections and never
+# answers: without a timeout, a publish after commit would hold a web thread until it
+# came back. The outbox keeps the job and the sweeper relays it once Redis answers.
+BROKER_SOCKET_TIMEOUT = float(env("BROKER_SOCKET_TIMEOUT", "0.5"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     # Publishing gives up after one quick retry when Redis is down (kombu's default keeps
@@ -189,7 +194,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
     "close-due-waves": {"task": "experiments.tasks.close_due_waves", "schedule": 60.0},
