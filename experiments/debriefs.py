@@ -25,6 +25,7 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
+from outbox.relay import enqueue_many
 from panel.models import MemberContact, MemberStatus
 
 DEBRIEF_TEXT = {
@@ -222,8 +223,6 @@ def send_debrief(debrief_id: int) -> int:
 
     Safe to call twice: a member with a queued or sent copy is skipped.
     """
-    from experiments.tasks import send_email
-
     with transaction.atomic():
         debrief = Debrief.objects.select_for_update().select_related("wave").get(pk=debrief_id)
         if debrief.approved_at is None:
@@ -246,7 +245,8 @@ def send_debrief(debrief_id: int) -> int:
             debrief.sent_at = timezone.now()
             debrief.save(update_fields=["sent_at"])
         ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [send_email.delay(pk) for pk in ids])
+        # Through the outbox: a broker that is down or hangs holds no request and loses none.
+        enqueue_many("experiments.tasks.send_email", [{"delivery_id": pk} for pk in ids])
     return len(ids)
 
 

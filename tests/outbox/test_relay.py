@@ -194,3 +194,36 @@ def test_broker_commands_time_out_quickly():
     options = app.conf.broker_transport_options
     assert 0 < options["socket_timeout"] <= 1
     assert 0 < options["socket_connect_timeout"] <= 1
+
+
+def test_debrief_emails_sent_while_the_broker_is_down_wait_in_the_outbox(broker, open_wave):
+    from experiments.debriefs import approve_debrief, send_debrief
+    from experiments.models import Debrief, Response, ResponseStatus
+    from experiments.waves import close_wave
+    from tests.factories import MemberContactFactory, UserFactory
+
+    # given a closed wave, answered by two members, whose debrief is approved
+    for _ in range(2):
+        contact = MemberContactFactory(member__council=open_wave.council)
+        Response.objects.create(
+            wave=open_wave,
+            member=contact.member,
+            status=ResponseStatus.COMPLETE,
+            submitted_at=timezone.now(),
+        )
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    close_wave(open_wave.pk)
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    debrief = Debrief.objects.get(wave=open_wave)
+    approve_debrief(debrief.pk, user=UserFactory())
+
+    # when it is sent while the broker is unreachable
+    app.conf.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    _use_new_connections()
+    sent = send_debrief(debrief.pk)
+
+    # then each e-mail waits in the outbox for the sweeper
+    assert sent == 2
+    jobs = OutboxMessage.objects.filter(task_name="experiments.tasks.send_email")
+    assert set(jobs.values_list("status", flat=True)) == {MessageStatus.PENDING}
+    assert jobs.count() == 2
