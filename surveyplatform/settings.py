@@ -308,6 +308,9 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the rate limits read it (TRUSTED_PROXY_HOPS): behind a proxy,
+# the address the proxy appended, so that one client's failures lock out that client only.
+AXES_CLIENT_IP_CALLABLE = "ratelimits.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "console:login"
