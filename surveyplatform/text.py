@@ -109,7 +109,7 @@ def clean_data(value):
         return clean_text(value)
     if isinstance(value, dict):
         return {key: clean_data(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [clean_data(item) for item in value]
     return value
 
@@ -132,3 +132,35 @@ def formula_trigger(text: str) -> str | None:
 def guard_formula(text: str) -> str:
     """Return the text with a leading apostrophe when a spreadsheet would run it."""
     return "'" + text if formula_trigger(text) else text
+
+
+def clean_submitted(data):
+    """Return submitted form or API data with every text value cleaned; files untouched.
+
+    Takes a QueryDict (or any MultiValueDict) and keeps its type, a dict, or a list.
+    """
+    from django.http import QueryDict
+    from django.utils.datastructures import MultiValueDict
+
+    if isinstance(data, MultiValueDict):
+        cleaned = QueryDict(mutable=True) if isinstance(data, QueryDict) else MultiValueDict()
+        for key, values in data.lists():
+            cleaned.setlist(key, [clean_data(value) for value in values])
+        if isinstance(cleaned, QueryDict):
+            cleaned._mutable = False
+        return cleaned
+    return clean_data(data)
+
+
+class NormalisedFormMixin:
+    """Clean every submitted text (`clean_text`) before any field of the form reads it.
+
+    Put it first among a form's bases. Cleaning the submitted data itself, rather than
+    each field's value, means uniqueness checks, `clean_<field>` methods and a page shown
+    again with errors all see the one spelling that will be stored.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = clean_submitted(self.data)
