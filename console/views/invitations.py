@@ -21,6 +21,7 @@ from experiments.models import (
     WaveStatus,
 )
 from panel.models import MemberStatus, PanelMember
+from surveyplatform.text import guard_formula
 
 
 @console_view
@@ -65,13 +66,9 @@ def schedule_reminder(request: HttpRequest, wave_id: int) -> HttpResponse:
     return redirect("console:wave", wave_id=wave.pk)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(value: object) -> str:
     """Neutralise a cell a spreadsheet would run as a formula, by a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return guard_formula("" if value is None else str(value))
 
 
 @console_view
