@@ -33,6 +33,9 @@ single-line fields themselves, and whether a line break is allowed is each field
 
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
@@ -41,6 +44,9 @@ JOINERS = frozenset("\u200c\u200d")
 BLACK_FLAG = "\U0001f3f4"
 CANCEL_TAG = "\U000e007f"
 STRIPPED = BIDI_CONTROLS | INVISIBLE
+
+# Every character Python (str.splitlines) and some mail software take for a line break.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 # A spreadsheet may run a cell that starts with one of these as a formula; a tab or a
 # carriage return at the start is refused or guarded too (OWASP's list).
@@ -164,3 +170,16 @@ class NormalisedFormMixin:
         super().__init__(*args, **kwargs)
         if self.is_bound:
             self.data = clean_submitted(self.data)
+
+
+def validate_one_line(value: str) -> None:
+    """Refuse a line break in text that goes into an e-mail header (a subject, a name).
+
+    A model validator, so the console's forms, the API's serializers and Django admin all
+    refuse it when it is typed, rather than every e-mail failing when it is sent.
+    """
+    if any(char in LINE_BREAKS for char in value):
+        raise ValidationError(
+            _("This text goes into e-mail headers, so it must be one line: remove the line break."),
+            code="line_break",
+        )
