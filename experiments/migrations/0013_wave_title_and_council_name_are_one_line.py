@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('experiments', '0012_emails_and_response_uploads_moved_from_console'),
+        ("experiments", "0012_emails_and_response_uploads_moved_from_console"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='council',
-            name='name',
-            field=models.CharField(max_length=200, unique=True, validators=[surveyplatform.text.validate_one_line]),
+            model_name="council",
+            name="name",
+            field=models.CharField(
+                max_length=200, unique=True, validators=[surveyplatform.text.validate_one_line]
+            ),
         ),
         migrations.AlterField(
-            model_name='wave',
-            name='title',
-            field=models.CharField(max_length=200, validators=[surveyplatform.text.validate_one_line]),
+            model_name="wave",
+            name="title",
+            field=models.CharField(
+                max_length=200, validators=[surveyplatform.text.validate_one_line]
+            ),
         ),
     ]
