@@ -100,7 +100,7 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 CREATE OR REPLACE TRIGGER faults_run_status AFTER INSERT OR UPDATE ON analysis_analysisrun
     FOR EACH ROW EXECUTE FUNCTION faults_log_status();
-CREATE OR REPLACE TRIGGER faults_export_status AFTER INSERT OR UPDATE ON analysis_export
+CREATE OR REPLACE TRIGGER faults_export_status AFTER INSERT OR UPDATE ON exports_export
     FOR EACH ROW EXECUTE FUNCTION faults_log_status();
 """
 
