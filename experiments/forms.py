@@ -26,6 +26,7 @@ from experiments.models import (
 from experiments.questionnaires import ThemePage
 from experiments.responses import AboutYou, ThemeAnswers
 from surveyplatform.bots import HoneypotMixin
+from surveyplatform.text import NormalisedFormMixin
 
 # Welsh answers "yes" and "no" with the verb of the question, so the labels depend on it.
 YES_NO_PAST = [
@@ -87,7 +88,7 @@ def _radio(label, choices, error, **kwargs) -> forms.Field:
     )
 
 
-class ConsentForm(HoneypotMixin, forms.Form):
+class ConsentForm(NormalisedFormMixin, HoneypotMixin, forms.Form):
     """Consent on the start page; with `honeypot=True` it also carries the bot trap."""
 
     def __init__(self, *args, honeypot: bool = False, **kwargs):
@@ -106,7 +107,7 @@ class ConsentForm(HoneypotMixin, forms.Form):
     )
 
 
-class ThemePageForm(forms.Form):
+class ThemePageForm(NormalisedFormMixin, forms.Form):
     """The questions of one theme's page, worded for the wave and the member's language."""
 
     def __init__(
@@ -218,7 +219,7 @@ def ethnic_group_choices(*, in_wales: bool) -> list[tuple[str, str]]:
     return list(EthnicGroup.choices)
 
 
-class AboutYouForm(forms.Form):
+class AboutYouForm(NormalisedFormMixin, forms.Form):
     """Asked once per questionnaire; age is either a year of birth or a band."""
 
     birth_year = forms.CharField(
@@ -359,7 +360,7 @@ class AboutYouForm(forms.Form):
         }
 
 
-class LeavingForm(forms.Form):
+class LeavingForm(NormalisedFormMixin, forms.Form):
     """How a member wants to leave, from the link in any panel e-mail."""
 
     choice = forms.ChoiceField(

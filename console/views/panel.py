@@ -75,7 +75,7 @@ def panel_import(request: HttpRequest) -> HttpResponse:
             stored = check_panel_upload(
                 request.user,
                 council=form.cleaned_data["council"],
-                content=upload.read(),
+                content=upload,
                 filename=upload.name,
             )
         except ActionRefused as refusal:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from surveyplatform.text import validate_one_line
+
 
 class Nation(models.TextChoices):
     ENGLAND = "england", _("England")
@@ -11,9 +13,14 @@ class Nation(models.TextChoices):
 
 
 class Council(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    # May sign the panel's e-mails: one line.
+    name = models.CharField(max_length=200, unique=True, validators=[validate_one_line])
     name_cy = models.CharField(
-        "name (Welsh)", max_length=200, blank=True, help_text="Shown on Welsh pages and e-mails."
+        "name (Welsh)",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown on Welsh pages and e-mails.",
     )
     slug = models.SlugField(max_length=60, unique=True)
     nation = models.CharField(max_length=10, choices=Nation.choices, default=Nation.ENGLAND)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from experiments.models.councils import Council
 from experiments.models.instrument import Theme
+from surveyplatform.text import validate_one_line
 
 
 class WaveStatus(models.TextChoices):
@@ -50,9 +51,14 @@ class TimeQuestions(models.TextChoices):
 
 class Wave(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="waves")
-    title = models.CharField(max_length=200)
+    # The subject of the wave's e-mails: one line.
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     title_cy = models.CharField(
-        "title (Welsh)", max_length=200, blank=True, help_text="Shown on Welsh pages and e-mails."
+        "title (Welsh)",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown on Welsh pages and e-mails.",
     )
     status = models.CharField(max_length=10, choices=WaveStatus.choices, default=WaveStatus.DRAFT)
     themes = models.ManyToManyField(Theme, through="WaveTheme", related_name="waves")

@@ -206,13 +206,13 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
     def statuses() -> tuple[str, str]:
         return stack.postgres.query(
             "SELECT (SELECT status FROM analysis_analysisrun WHERE id = %s), "
-            "(SELECT status FROM analysis_export WHERE id = %s)",
+            "(SELECT status FROM exports_export WHERE id = %s)",
             [run_id, export_id],
         )[0]
 
     def export_row() -> tuple:
         return stack.postgres.query(
-            "SELECT status, file_path, size, sha256 FROM analysis_export WHERE id = %s",
+            "SELECT status, file_path, size, sha256 FROM exports_export WHERE id = %s",
             [export_id],
         )[0]
 
@@ -273,13 +273,13 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
     assert statuses() == ("running", "running")
     (ran_for,) = stack.postgres.query(
         "SELECT (SELECT extract(epoch FROM now() - started_at) FROM analysis_analysisrun "
-        "WHERE id = %s), (SELECT extract(epoch FROM now() - started_at) FROM analysis_export "
+        "WHERE id = %s), (SELECT extract(epoch FROM now() - started_at) FROM exports_export "
         "WHERE id = %s)",
         [run_id, export_id],
     )
     assert [log[-1][2] for log in (
         _status_log(stack, "analysis_analysisrun", run_id),
-        _status_log(stack, "analysis_export", export_id),
+        _status_log(stack, "exports_export", export_id),
     )] == [1, 1]  # fmt: skip
     if killed == "whole worker":
         stack.start_new_worker()
@@ -305,7 +305,7 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
     assert downloads["whole"] >= 1
 
     run_log = _status_log(stack, "analysis_analysisrun", run_id)
-    export_log = _status_log(stack, "analysis_export", export_id)
+    export_log = _status_log(stack, "exports_export", export_id)
     assert _finishes(run_log) == 1, run_log
     assert _finishes(export_log) == 1, export_log
     assert stack.postgres.query(
@@ -314,7 +314,7 @@ def test_an_analysis_run_and_an_export_killed_half_way_each_finish_exactly_once(
         [seeded["wave_id"]],
     ) == [(1, 1)]
     assert stack.postgres.query(
-        "SELECT count(*) FROM analysis_export WHERE wave_ids = %s::jsonb",
+        "SELECT count(*) FROM exports_export WHERE wave_ids = %s::jsonb",
         [json.dumps([seeded["wave_id"]])],
     ) == [(1,)]
     assert stack.postgres.query(
