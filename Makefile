@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services browser pdf clean messages gettext
+.PHONY: run test test-slow serve lint format install services browser pdf clean messages gettext java
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ run: $(INSTALLED) messages
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python bin/run
 
 ## make test: install and run the whole fast suite against the real Postgres and Redis.
-test: $(INSTALLED) gettext messages services browser pdf
+test: $(INSTALLED) gettext messages services browser pdf java
 	mkdir -p var/static
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest -m "not slow" -p no:cacheprovider
@@ -46,6 +46,10 @@ test-slow: $(INSTALLED) services browser pdf
 ## GNU gettext, which compiles the Welsh catalogue and checks it covers every string in the code.
 gettext:
 	@bin/ensure-gettext
+
+## Debian's Java for the Nu HTML checker of the respondent pages (installed with apt when missing).
+java:
+	@bin/ensure-java
 
 ## Debian's Chromium for the browser tests (installed with apt when missing).
 browser:

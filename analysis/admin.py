@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from analysis.models import AnalysisRun
 
@@ -56,14 +56,15 @@ class AnalysisRunAdmin(admin.ModelAdmin):
                     _pct(case["collective_index"]),
                 )
             )
-        body = "".join(
-            format_html("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", *r)
-            for r in rows
+        # Stored text (a theme's name) is only ever an argument, escaped: used as a format
+        # string, its braces were read as placeholders and the page answered 500.
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
         )
         return format_html(
             "<table><thead><tr><th>Case</th><th>Arm</th><th>n</th><th>Individual index</th>"
             "<th>Collective index</th></tr></thead><tbody>{}</tbody></table>",
-            format_html(body) if body else "",
+            body,
         )
 
     @admin.display(description="Results (JSON)")

@@ -18,15 +18,21 @@ from experiments.models import (
     Wave,
 )
 from panel.models import PanelUpload
+from surveyplatform.text import clean_submitted
 
 READ_ONLY_MESSAGE = _("This field is read-only: the platform sets it.")
 UNKNOWN_MESSAGE = _("Unknown field.")
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuse read-only and unknown fields instead of silently ignoring them."""
+    """Refuse read-only and unknown fields instead of silently ignoring them.
+
+    Every text sent is cleaned first (NFC, no invisible or bidi-control characters:
+    `surveyplatform.text.clean_text`), so the API stores what the console stores.
+    """
 
     def to_internal_value(self, data):
+        data = clean_submitted(data)
         if hasattr(data, "keys"):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             read_only = {name for name, field in self.fields.items() if field.read_only}

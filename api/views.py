@@ -456,7 +456,7 @@ class PanelImportViewSet(
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         stored = check_panel_upload(
-            request.user, council=council, content=upload.read(), filename=upload.name
+            request.user, council=council, content=upload, filename=upload.name
         )
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
@@ -517,9 +517,7 @@ class ResponseImportViewSet(
         if wave is None:
             raise exceptions.NotFound(_("No such open or closed wave among your councils."))
         upload = body.validated_data["file"]
-        stored = check_response_upload(
-            request.user, wave, content=upload.read(), filename=upload.name
-        )
+        stored = check_response_upload(request.user, wave, content=upload, filename=upload.name)
         return Response(self.get_serializer(stored).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -3,6 +3,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from experiments.models import Activity, Theme, Wave
+from surveyplatform.text import NormalisedFormMixin
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -27,7 +28,7 @@ class CouncilChoiceMixin:
             field.widget = forms.HiddenInput()
 
 
-class ThemeForm(CouncilChoiceMixin, forms.ModelForm):
+class ThemeForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
     class Meta:
         model = Theme
         fields = ["council", "kind", "name_en", "name_cy"]
@@ -48,9 +49,14 @@ class ThemeForm(CouncilChoiceMixin, forms.ModelForm):
             self.fields["council"].disabled = True
 
 
+class ActivityForm(NormalisedFormMixin, forms.ModelForm):
+    pass
+
+
 ActivityFormSet = inlineformset_factory(
     Theme,
     Activity,
+    form=ActivityForm,
     fields=["text_en", "text_cy", "position"],
     labels={
         "text_en": _("Activity in English"),
@@ -62,7 +68,7 @@ ActivityFormSet = inlineformset_factory(
 )
 
 
-class WaveForm(CouncilChoiceMixin, forms.ModelForm):
+class WaveForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -123,7 +129,7 @@ class WaveForm(CouncilChoiceMixin, forms.ModelForm):
         return cleaned
 
 
-class NudgeForm(forms.Form):
+class NudgeForm(NormalisedFormMixin, forms.Form):
     a_en = forms.CharField(label=_("Nudge A in English"), widget=forms.Textarea(attrs={"rows": 3}))
     a_cy = forms.CharField(
         label=_("Nudge A in Welsh"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -134,14 +140,14 @@ class NudgeForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(NormalisedFormMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand this cannot be undone"),
         error_messages={"required": _("Tick the box to confirm.")},
     )
 
 
-class ReminderForm(forms.Form):
+class ReminderForm(NormalisedFormMixin, forms.Form):
     send_at = forms.DateTimeField(
         label=_("Send a reminder at"),
         widget=DateTimeInput(),
@@ -149,7 +155,7 @@ class ReminderForm(forms.Form):
     )
 
 
-class PanelUploadForm(CouncilChoiceMixin, forms.Form):
+class PanelUploadForm(NormalisedFormMixin, CouncilChoiceMixin, forms.Form):
     council = forms.ModelChoiceField(queryset=None, label=_("Council"))
     file = forms.FileField(
         label=_("Panel file (.csv or .xlsx)"),
@@ -164,7 +170,7 @@ class PanelUploadForm(CouncilChoiceMixin, forms.Form):
         self.limit_councils(councils)
 
 
-class ResponseUploadForm(forms.Form):
+class ResponseUploadForm(NormalisedFormMixin, forms.Form):
     file = forms.FileField(
         label=_("Paper or telephone responses (.csv or .xlsx)"),
         help_text=_(
@@ -175,7 +181,7 @@ class ResponseUploadForm(forms.Form):
     )
 
 
-class TokenForm(forms.Form):
+class TokenForm(NormalisedFormMixin, forms.Form):
     token = forms.CharField(
         label=_("6-digit code from your authenticator app"),
         max_length=6,
@@ -184,7 +190,7 @@ class TokenForm(forms.Form):
     )
 
 
-class ItemWordingForm(forms.Form):
+class ItemWordingForm(NormalisedFormMixin, forms.Form):
     """The council's own wording of each question on a theme page; blank keeps the default."""
 
     def __init__(self, *args, defaults: dict[str, str], **kwargs):
@@ -219,7 +225,7 @@ class ItemWordingForm(forms.Form):
         return data
 
 
-class DebriefForm(forms.Form):
+class DebriefForm(NormalisedFormMixin, forms.Form):
     text_en = forms.CharField(
         label=_("Message in English"),
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -232,7 +238,7 @@ class DebriefForm(forms.Form):
     )
 
 
-class PrintCopiesForm(forms.Form):
+class PrintCopiesForm(NormalisedFormMixin, forms.Form):
     """Whom to print paper questionnaires (or telephone scripts) for."""
 
     ALL = "all"

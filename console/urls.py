@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
 
 from console.views import access, audit, debriefs, home, invitations, panel, paper, themes, waves
 
@@ -40,6 +39,4 @@ urlpatterns = [
     path("panel/members/<int:member_id>/", panel.member_detail, name="member"),
     path("panel/members/<int:member_id>/erase/", panel.member_erase, name="member_erase"),
     path("audit/", audit.audit_log, name="audit"),
-    # One-click unsubscribe (RFC 8058) posts without a CSRF token; the signed token is the proof.
-    path("unsubscribe/<str:token>/", csrf_exempt(panel.unsubscribe), name="unsubscribe"),
 ]

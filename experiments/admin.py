@@ -21,6 +21,7 @@ from experiments.models import (
 )
 from experiments.monitoring import monitor_wave
 from experiments.policy import Right, can
+from experiments.roles import grant_role, revoke_role
 from experiments.waves import change_closing_time, close_wave, update_wave
 from surveyplatform.domain import ActionRefused
 
@@ -29,12 +30,56 @@ from surveyplatform.domain import ActionRefused
 class CouncilAdmin(admin.ModelAdmin):
     list_display = ["name", "nation"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "name_cy", "slug", "nation"]}),
+        (
+            _("Who members contact, and the privacy notice"),
+            {
+                "fields": [
+                    "panel_email",
+                    "panel_telephone",
+                    "lawful_basis_en",
+                    "lawful_basis_cy",
+                    "privacy_notice_en",
+                    "privacy_notice_cy",
+                ]
+            },
+        ),
+        (_("Erasure"), {"fields": ["research_exemption", "retention_days"]}),
+    ]
 
 
 @admin.register(CouncilMembership)
 class CouncilMembershipAdmin(admin.ModelAdmin):
+    """Roles are granted and revoked through `experiments.roles`, which audits each change."""
+
     list_display = ["user", "council", "role"]
     list_filter = ["role", "council"]
+    actions = ["revoke_selected_roles"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoking goes through the domain, one by one
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "council"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        try:
+            membership = grant_role(request.user, user=obj.user, council=obj.council, role=obj.role)
+        except ActionRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            obj.pk = membership.pk
+
+    def delete_model(self, request, obj):
+        revoke_role(request.user, obj)
+
+    @admin.action(description="Revoke the selected roles")
+    def revoke_selected_roles(self, request, queryset):
+        for membership in queryset:
+            revoke_role(request.user, membership)
 
 
 class ViewOnly:

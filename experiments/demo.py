@@ -68,6 +68,15 @@ COUNCILS = {
     "City and County of Swansea": ("swansea", Nation.WALES),
 }
 RESEARCHER_COUNCILS = ("barnet", "swansea")
+# Who is asking, as members read it: the Welsh name, the panel team and the lawful basis.
+COUNCIL_NAMES_CY = {"City and County of Swansea": "Dinas a Sir Abertawe"}
+WAVE_TITLES_CY = {
+    "Co-production survey (closed)": "Arolwg cydgynhyrchu (wedi cau)",
+    "Demo wave: your local environment": "Ton arddangos: eich amgylchedd lleol",
+    "Next survey (draft): check the power plan": (
+        "Yr arolwg nesaf (drafft): gwiriwch y cynllun pŵer"
+    ),
+}
 
 THEME_NAMES_CY = {
     "Local environment": "Yr amgylchedd lleol",
@@ -297,6 +306,20 @@ def write_demo_links(path: Path, summary: DemoSummary) -> int:
 def _council(name: str) -> Council:
     slug, nation = COUNCILS[name]
     council, _ = Council.objects.get_or_create(slug=slug, defaults={"name": name, "nation": nation})
+    if not council.panel_email:
+        council.name_cy = COUNCIL_NAMES_CY.get(name, "")
+        council.panel_email = f"citizen.panel@{slug}.example.org"
+        council.panel_telephone = "01632 960 000"
+        council.lawful_basis_en = (
+            "Public task (UK GDPR Article 6(1)(e)): the council consults residents to plan and "
+            "improve its services."
+        )
+        council.lawful_basis_cy = (
+            "Tasg gyhoeddus (Erthygl 6(1)(e) GDPR y DU): mae'r cyngor yn ymgynghori â "
+            "thrigolion i gynllunio a gwella ei wasanaethau."
+        )
+        council.retention_days = council.retention_days or 730
+        council.save()
     return council
 
 
@@ -338,7 +361,10 @@ def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave
         return council, existing, False
     opened = timezone.now()
     wave = Wave.objects.create(
-        council=council, title=CLOSED_WAVE_TITLE, experiment_on=spec.experiment
+        council=council,
+        title=CLOSED_WAVE_TITLE,
+        title_cy=WAVE_TITLES_CY[CLOSED_WAVE_TITLE],
+        experiment_on=spec.experiment,
     )
     themes = {}
     for position, theme_spec in enumerate(spec.themes):
@@ -381,6 +407,7 @@ def _seed_next_wave(council: Council, closed: Wave, *, themes: list[Theme]) -> W
     wave = Wave.objects.create(
         council=council,
         title=NEXT_WAVE_TITLE,
+        title_cy=WAVE_TITLES_CY[NEXT_WAVE_TITLE],
         status=WaveStatus.DRAFT,
         experiment_on=True,
         hoped_for_effect=0.05,
@@ -595,7 +622,9 @@ def _seed_open_wave(
     council = _council(council_name)
     theme = _theme(council, "Local environment", "environment")
     wave, _ = Wave.objects.get_or_create(
-        council=council, title=OPEN_WAVE_TITLE, defaults={"experiment_on": True}
+        council=council,
+        title=OPEN_WAVE_TITLE,
+        defaults={"experiment_on": True, "title_cy": WAVE_TITLES_CY[OPEN_WAVE_TITLE]},
     )
     WaveTheme.objects.get_or_create(wave=wave, theme=theme)
     a_en, a_cy, b_en, b_cy = NUDGE_TEXTS["environment"]

@@ -6,6 +6,11 @@ that moves from queued to sent or failed (and later perhaps bounced), so the con
 show exactly what happened to whom.
 """
 
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
@@ -30,6 +35,7 @@ from experiments.models import (
     Wave,
     WaveStatus,
 )
+from experiments.questionnaires import wave_time_estimate
 from outbox.relay import enqueue_many
 from panel.models import MemberContact, MemberStatus, PanelMember
 
@@ -46,22 +52,56 @@ SUBJECTS = {
 }
 
 
+# A link to leave the panel that names no internal id: the member's id is encrypted (Fernet,
+# AES with an HMAC, under a key derived from SECRET_KEY), and the token carries the time it
+# was made, so the link expires with the member's retention period.
+LEAVING_LINK_DAYS_WITHOUT_RETENTION = 730
+
+
+def _leaving_fernet() -> Fernet:
+    key = hashlib.sha256(f"{UNSUBSCRIBE_SALT}:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def unsubscribe_token(member: PanelMember) -> str:
-    return signing.dumps({"member": member.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+    # Without base64's padding, so the link reads the same in every address bar.
+    return _leaving_fernet().encrypt(str(member.pk).encode()).decode().rstrip("=")
 
 
-def member_for_unsubscribe_token(token: str) -> PanelMember | None:
-    """Return the member a signed unsubscribe token names, or None for a bad token."""
+def leaving_link_days(member: PanelMember) -> int:
+    """Return how long a leaving link stays valid: the council's retention period."""
+    return member.council.retention_days or LEAVING_LINK_DAYS_WITHOUT_RETENTION
+
+
+def member_for_unsubscribe_token(token: str, *, now=None) -> PanelMember | None:
+    """Return the member a leaving link names, or None for a bad, expired or erased one.
+
+    Links sent before the ids were encrypted (Django-signed, readable) keep working until
+    they expire too.
+    """
+    now = now or timezone.now()
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        fernet, padded = _leaving_fernet(), (token + "=" * (-len(token) % 4)).encode()
+        member_id = int(fernet.decrypt(padded))
+        made = datetime.fromtimestamp(fernet.extract_timestamp(padded), tz=UTC)
+    except (InvalidToken, ValueError):
+        try:
+            member_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)["member"]
+            # A signed value is "payload:timestamp:signature", the timestamp in base 62.
+            made = datetime.fromtimestamp(signing.b62_decode(token.split(":")[-2]), tz=UTC)
+        except (signing.BadSignature, KeyError, TypeError, IndexError, ValueError):
+            return None
+    member = PanelMember.objects.select_related("council").filter(pk=member_id).first()
+    if member is None or member.erased_at is not None:
         return None
-    return PanelMember.objects.filter(pk=payload.get("member")).first()
+    if now - made > timedelta(days=leaving_link_days(member)):
+        return None
+    return member
 
 
 def unsubscribe_url(member: PanelMember) -> str:
     return settings.PUBLIC_BASE_URL + reverse(
-        "console:unsubscribe", args=[unsubscribe_token(member)]
+        "experiments:unsubscribe", args=[unsubscribe_token(member)]
     )
 
 
@@ -150,15 +190,22 @@ def compose_email(delivery: EmailDelivery, *, link: str) -> EmailMessage:
         "unsubscribe": unsubscribe_url(member),
         "name": member.contact.name,
         "closes_at": wave.closes_at,
+        "minutes": wave_time_estimate(wave),
     }
     parts = []
     for language in order:
-        # Dates in each half are written in that half's language, whoever sends the e-mail.
+        # Dates in each half are written in that half's language, whoever sends the e-mail,
+        # and so are the council's name and the survey's title.
         with translation.override(language):
             template = f"console/emails/{delivery.kind}_{language}.txt"
-            parts.append(render_to_string(template, context).strip())
+            named = {
+                "council_name": wave.council.name_in(language),
+                "title": wave.title_in(language),
+            }
+            parts.append(render_to_string(template, {**context, **named}).strip())
     subject = " / ".join(
-        SUBJECTS[delivery.kind][language].format(title=wave.title) for language in order
+        SUBJECTS[delivery.kind][language].format(title=wave.title_in(language))
+        for language in order
     )
     return EmailMessage(
         subject=subject,

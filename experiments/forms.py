@@ -26,6 +26,7 @@ from experiments.models import (
 from experiments.questionnaires import ThemePage
 from experiments.responses import AboutYou, ThemeAnswers
 from surveyplatform.bots import HoneypotMixin
+from surveyplatform.text import NormalisedFormMixin
 
 # Welsh answers "yes" and "no" with the verb of the question, so the labels depend on it.
 YES_NO_PAST = [
@@ -40,25 +41,39 @@ EARLIEST_BIRTH_YEAR = 1900
 YOUNGEST_AGE = 16
 WARD_NOT_SAID = "not_said"
 
-# The coded items of a theme page: choices and the error shown when one is left unanswered.
+# The coded items of a theme page: their choices, and the error shown when one is left
+# unanswered, which names the question and its theme so that it reads on its own in the
+# error summary.
 CODED_ITEMS = {
-    Item.COLLECTIVE: (Frequency, _("Select how often you work with others in groups")),
-    Item.TIME_NOW: (TimeGiven, _("Select how much time you give now")),
-    Item.TIME_MORE: (TimeGiven, _("Select how much more time you would be willing to give")),
-    Item.CONDITIONS: (Condition, _("Select how you would rate it")),
+    Item.COLLECTIVE: (
+        Frequency,
+        _("Select how often you work with others in groups to improve %(theme)s"),
+    ),
+    Item.TIME_NOW: (TimeGiven, _("Select how much time you give now to improving %(theme)s")),
+    Item.TIME_MORE: (
+        TimeGiven,
+        _("Select how much more time you would be willing to give to improving %(theme)s"),
+    ),
+    Item.CONDITIONS: (Condition, _("Select how you would rate %(theme)s at the moment")),
     Item.SATISFACTION_INFORMATION: (
         Satisfaction,
-        _("Select how satisfied you are with the council's information"),
+        _("Select how satisfied you are with the council's information about %(theme)s"),
     ),
     Item.SATISFACTION_CONSULTATION: (
         Satisfaction,
-        _("Select how satisfied you are with how the council consults"),
+        _("Select how satisfied you are with how the council consults residents about %(theme)s"),
     ),
     Item.SATISFACTION_RESPONSE: (
         Satisfaction,
-        _("Select how satisfied you are with how the council responds"),
+        _("Select how satisfied you are with how the council responds to concerns about %(theme)s"),
     ),
-    Item.EFFICACY: (Agreement, _("Select how far you agree or disagree")),
+    Item.EFFICACY: (
+        Agreement,
+        _(
+            "Select how far you agree or disagree that people in this area can make a "
+            "difference to %(theme)s"
+        ),
+    ),
 }
 
 
@@ -73,7 +88,7 @@ def _radio(label, choices, error, **kwargs) -> forms.Field:
     )
 
 
-class ConsentForm(HoneypotMixin, forms.Form):
+class ConsentForm(NormalisedFormMixin, HoneypotMixin, forms.Form):
     """Consent on the start page; with `honeypot=True` it also carries the bot trap."""
 
     def __init__(self, *args, honeypot: bool = False, **kwargs):
@@ -92,13 +107,22 @@ class ConsentForm(HoneypotMixin, forms.Form):
     )
 
 
-class ThemePageForm(forms.Form):
+class ThemePageForm(NormalisedFormMixin, forms.Form):
     """The questions of one theme's page, worded for the wave and the member's language."""
 
-    def __init__(self, *args, page: ThemePage, manipulation_check: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        page: ThemePage,
+        manipulation_check: bool = False,
+        part: tuple[str, ...] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.page = page
         self.manipulation_check = manipulation_check
+        self.part = part
+        theme = {"theme": page.topic or page.name.lower()}
         for activity in page.activities:
             error = _("Select yes or no for: %(activity)s") % {"activity": activity.text}
             self.fields[f"activity_{activity.id}"] = forms.ChoiceField(
@@ -112,7 +136,7 @@ class ThemePageForm(forms.Form):
                 continue
             if item == Item.TIME_MORE and not page.asks_time_more:
                 continue
-            self.fields[item.value] = _radio(page.question(item), choices.choices, error)
+            self.fields[item.value] = _radio(page.question(item), choices.choices, error % theme)
         if manipulation_check:
             # Asked last, after the attitude items: what the information box said.
             error = _("Select what the information box said, or that you do not remember")
@@ -124,6 +148,10 @@ class ThemePageForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": error, "invalid_choice": error},
             )
+        if part is not None:
+            # One screen of a theme asked over several: only its own questions.
+            for name in [name for name in self.fields if name not in part]:
+                del self.fields[name]
 
     @classmethod
     def initial_from(cls, theme_answer: ThemeAnswer | None) -> dict:
@@ -143,26 +171,45 @@ class ThemePageForm(forms.Form):
         return initial
 
     def activity_fields(self):
-        return [self[f"activity_{a.id}"] for a in self.page.activities]
+        return [
+            self[f"activity_{a.id}"]
+            for a in self.page.activities
+            if f"activity_{a.id}" in self.fields
+        ]
 
     def item_fields(self):
         return [self[name] for name in self.fields if not name.startswith("activity_")]
 
     def theme_answers(self) -> ThemeAnswers:
+        """Return the page's answers; on one part of a theme, only that part's items."""
         data = self.cleaned_data
         return ThemeAnswers(
             theme_id=self.page.theme_id,
-            activities={a.id: data[f"activity_{a.id}"] == "yes" for a in self.page.activities},
-            collective=data[Item.COLLECTIVE],
-            efficacy=data[Item.EFFICACY],
+            activities={
+                a.id: data[f"activity_{a.id}"] == "yes"
+                for a in self.page.activities
+                if f"activity_{a.id}" in data
+            },
+            saved=None if self.part is None else tuple(self.fields),
+            collective=data.get(Item.COLLECTIVE),
+            efficacy=data.get(Item.EFFICACY),
             time_now=data.get(Item.TIME_NOW),
             time_more=data.get(Item.TIME_MORE),
-            conditions=data[Item.CONDITIONS],
-            satisfaction_information=data[Item.SATISFACTION_INFORMATION],
-            satisfaction_consultation=data[Item.SATISFACTION_CONSULTATION],
-            satisfaction_response=data[Item.SATISFACTION_RESPONSE],
+            conditions=data.get(Item.CONDITIONS),
+            satisfaction_information=data.get(Item.SATISFACTION_INFORMATION),
+            satisfaction_consultation=data.get(Item.SATISFACTION_CONSULTATION),
+            satisfaction_response=data.get(Item.SATISFACTION_RESPONSE),
             recalled_nudge=data.get("recalled_nudge", ""),
         )
+
+
+def age_band_fits(birth_year: int, age_band: str) -> bool:
+    """Whether someone born in the year can be in the band now (before or after a birthday)."""
+    if age_band == AgeBand.NOT_SAID:
+        return True
+    low, _dash, high = age_band.rstrip("+").partition("-")
+    oldest = timezone.now().year - birth_year
+    return any(int(low) <= age <= int(high or 200) for age in (oldest - 1, oldest))
 
 
 def ethnic_group_choices(*, in_wales: bool) -> list[tuple[str, str]]:
@@ -172,7 +219,7 @@ def ethnic_group_choices(*, in_wales: bool) -> list[tuple[str, str]]:
     return list(EthnicGroup.choices)
 
 
-class AboutYouForm(forms.Form):
+class AboutYouForm(NormalisedFormMixin, forms.Form):
     """Asked once per questionnaire; age is either a year of birth or a band."""
 
     birth_year = forms.CharField(
@@ -223,6 +270,13 @@ class AboutYouForm(forms.Form):
         },
     )
 
+    confirm_age = forms.BooleanField(
+        label=_("My year of birth and age band are both right"),
+        required=False,
+    )
+    # The confirmation sits under the age band, so its problem is listed in that place.
+    field_order = ["birth_year", "age_band", "confirm_age"]
+
     def __init__(self, *args, in_wales: bool, wards: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ethnic_group"].choices = ethnic_group_choices(in_wales=in_wales)
@@ -259,7 +313,27 @@ class AboutYouForm(forms.Form):
             and "age_band" not in self.errors
         ):
             self.add_error("birth_year", _("Enter your year of birth or select an age band"))
+        year, band = data.get("birth_year"), data.get("age_band")
+        if year and band and not data.get("confirm_age") and not age_band_fits(year, band):
+            # Either may be a slip, or both right (a birthday this year, a band chosen for
+            # a household): ask, and accept once the member confirms.
+            self.add_error(
+                "confirm_age",
+                forms.ValidationError(
+                    _(
+                        "Your year of birth, %(year)s, does not match the age band you "
+                        "selected. Correct one of them, or confirm that both are right"
+                    ),
+                    code="age_mismatch",
+                    params={"year": year},
+                ),
+            )
         return data
+
+    @property
+    def asks_to_confirm_age(self) -> bool:
+        """Whether the page shows the confirmation: after a mismatch, until it is sent."""
+        return "confirm_age" in self.errors or bool(self.data.get("confirm_age"))
 
     def about_you(self) -> AboutYou:
         data = self.cleaned_data
@@ -284,3 +358,21 @@ class AboutYouForm(forms.Form):
             "qualification": response.qualification,
             "ward": response.ward,
         }
+
+
+class LeavingForm(NormalisedFormMixin, forms.Form):
+    """How a member wants to leave, from the link in any panel e-mail."""
+
+    choice = forms.ChoiceField(
+        label=_("What would you like to do?"),
+        choices=[
+            ("stop_emails", _("Stop e-mails")),
+            ("leave", _("Leave the panel")),
+            ("leave_and_delete", _("Leave the panel and delete my answers")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select whether to stop e-mails or leave the panel"),
+            "invalid_choice": _("Select whether to stop e-mails or leave the panel"),
+        },
+    )

@@ -5,13 +5,14 @@ Welsh (through the translation catalogue); a council may replace any item's word
 wave with an `ItemWording`, which then needs both languages too.
 """
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -194,9 +195,33 @@ DEFAULT_WORDING = {
 }
 
 
+# What each kind of theme is about, as the error messages name it ("Select how you would
+# rate the local environment at the moment"); a council's own theme uses its name.
+TOPICS = {
+    ThemeKind.ENVIRONMENT: _("the local environment"),
+    ThemeKind.COMMUNITY_SAFETY: _("community safety in your area"),
+    ThemeKind.SOCIAL_WELLBEING: _("the well-being of people in your area"),
+    ThemeKind.HEALTH: _("people's health in your area"),
+}
+
+
 def in_language(english: str, welsh: str, language: str) -> str:
     """Return the Welsh text for Welsh readers when there is one, else the English."""
     return welsh if language == "cy" and welsh else english
+
+
+# The coded items of a theme page, in the order they are asked after the activities.
+ITEM_ORDER = (
+    Item.COLLECTIVE,
+    Item.TIME_NOW,
+    Item.TIME_MORE,
+    Item.CONDITIONS,
+    Item.SATISFACTION_INFORMATION,
+    Item.SATISFACTION_CONSULTATION,
+    Item.SATISFACTION_RESPONSE,
+    Item.EFFICACY,
+)
+RECALLED_NUDGE = "recalled_nudge"
 
 
 @dataclass(frozen=True)
@@ -215,9 +240,130 @@ class ThemePage:
     wording: dict[str, str] = field(default_factory=dict)
     asks_time_now: bool = True
     asks_time_more: bool = True
+    # What the theme is about, in a phrase that fits into a sentence.
+    topic: str = ""
 
     def question(self, item: str) -> str:
         return self.wording[item]
+
+    def question_names(self, *, manipulation_check: bool) -> list[str]:
+        """Return the form field of every question on the page, in the order asked."""
+        names = [f"activity_{a.id}" for a in self.activities]
+        for item in ITEM_ORDER:
+            if (item == Item.TIME_NOW and not self.asks_time_now) or (
+                item == Item.TIME_MORE and not self.asks_time_more
+            ):
+                continue
+            names.append(item.value)
+        if manipulation_check:
+            names.append(RECALLED_NUDGE)
+        return names
+
+    def parts(self, *, per_page: int, manipulation_check: bool) -> list[tuple[str, ...]]:
+        """Return the page's questions split into the screens a member sees, in order."""
+        return split_questions(
+            self.question_names(manipulation_check=manipulation_check), per_page=per_page
+        )
+
+
+def split_questions(names: list[str], *, per_page: int) -> list[tuple[str, ...]]:
+    """Split questions into the fewest screens of at most `per_page`, of about equal length.
+
+    A yes/no activity takes about half the room of a question with a scale of answers, so
+    screens are balanced by that weight: thirteen questions (five activities and eight
+    scales) at twelve a page become the activities with three scales, then five scales.
+    `per_page` 0 keeps every question on one screen.
+    """
+    if per_page <= 0 or len(names) <= per_page:
+        return [tuple(names)]
+    count = math.ceil(len(names) / per_page)
+    weights = [1 if name.startswith("activity_") else 2 for name in names]
+    total = sum(weights)
+    cuts, running = [], 0
+    for index, weight in enumerate(weights):
+        boundary = total * (len(cuts) + 1) / count
+        # Cut before this question when that lands nearer the boundary than after it.
+        nearer = abs(running - boundary) <= abs(running + weight - boundary)
+        if len(cuts) < count - 1 and running > 0 and nearer:
+            cuts.append(index)
+        running += weight
+    parts, start = [], 0
+    for cut in [*cuts, len(names)]:
+        parts.append(tuple(names[start:cut]))
+        start = cut
+    # No screen may hold more than `per_page`: move the overflow to the next screen.
+    for number in range(len(parts) - 1):
+        while len(parts[number]) > per_page:
+            parts[number], parts[number + 1] = (
+                parts[number][:-1],
+                (
+                    parts[number][-1],
+                    *parts[number + 1],
+                ),
+            )
+    if len(parts[-1]) > per_page:
+        return [tuple(names[i : i + per_page]) for i in range(0, len(names), per_page)]
+    return parts
+
+
+# The time a member takes, by kind of item, for the estimate on the start page and in the
+# invitation: reading the start page and agreeing, reading one information box, answering
+# one yes/no activity, one question with a scale of answers, the about-you page (six
+# questions), and checking and sending the answers. Measured on the demo by reading each
+# page aloud at a steady pace and answering; deliberately on the slow side.
+SECONDS_PER_ITEM = {
+    "start": 30,
+    "information": 10,
+    "activity": 4,
+    "rated": 8,
+    "about_you": 40,
+    "check": 20,
+}
+
+
+def estimate_minutes(*, activities: int, rated: int, information: int) -> int:
+    """Return the minutes a questionnaire takes (rounded up), from the count of each item kind."""
+    seconds = (
+        SECONDS_PER_ITEM["start"]
+        + information * SECONDS_PER_ITEM["information"]
+        + activities * SECONDS_PER_ITEM["activity"]
+        + rated * SECONDS_PER_ITEM["rated"]
+        + SECONDS_PER_ITEM["about_you"]
+        + SECONDS_PER_ITEM["check"]
+    )
+    return max(1, math.ceil(seconds / 60))
+
+
+def pages_time_estimate(pages: list["ThemePage"], *, manipulation_check: bool) -> int:
+    """Return the minutes the member's own pages take (their arm's information boxes)."""
+    activities = sum(len(page.activities) for page in pages)
+    rated = sum(
+        len(page.question_names(manipulation_check=manipulation_check)) - len(page.activities)
+        for page in pages
+    )
+    return estimate_minutes(
+        activities=activities, rated=rated, information=sum(len(p.nudges) for p in pages)
+    )
+
+
+def wave_time_estimate(wave: Wave) -> int:
+    """Return the minutes the wave's questionnaire takes, before anyone is assigned.
+
+    Counts both information boxes on every theme when the experiment is on: an invitation
+    goes out before the member's group is drawn, so it states the longest version.
+    """
+    themes = list(
+        Theme.objects.filter(wave_themes__wave=wave).annotate(
+            activity_count=models.Count("activities", distinct=True)
+        )
+    )
+    per_theme = 6 + int(wave.asks_time_now) + int(wave.asks_time_more)
+    per_theme += int(wave.manipulation_check)
+    return estimate_minutes(
+        activities=sum(t.activity_count for t in themes),
+        rated=per_theme * len(themes),
+        information=2 * len(themes) if wave.experiment_on else 0,
+    )
 
 
 def default_wording(kind: str, item: str, *, theme_name: str = "") -> str:
@@ -265,6 +411,7 @@ def theme_pages(
                     wording=wording,
                     asks_time_now=wave.asks_time_now,
                     asks_time_more=wave.asks_time_more,
+                    topic=str(TOPICS.get(theme.kind, name.lower())),
                 )
             )
     return pages
@@ -380,10 +527,22 @@ def _lacks_welsh_translation(text) -> bool:
 def welsh_gaps(wave: Wave) -> list[str]:
     """List every respondent-facing text of the wave that has no Welsh version.
 
-    Covers theme names, activities, the latest version of every nudge text, the council's
-    item wordings, and the platform's default wording in the Welsh catalogue.
+    Covers the council's name and privacy texts, the wave's title, theme names, activities,
+    the latest version of every nudge text, the council's item wordings, and the platform's
+    default wording in the Welsh catalogue.
     """
     gaps = []
+    council = wave.council
+    if not council.name_cy.strip():
+        gaps.append(f"Council “{council.name}”: name")
+    for english, welsh, what in (
+        (council.lawful_basis_en, council.lawful_basis_cy, "lawful basis"),
+        (council.privacy_notice_en, council.privacy_notice_cy, "privacy notice"),
+    ):
+        if english.strip() and not welsh.strip():
+            gaps.append(f"Council “{council.name}”: {what}")
+    if not wave.title_cy.strip():
+        gaps.append(f"Wave “{wave.title}”: title")
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     overrides = _overrides(wave)
     for theme in themes:

@@ -30,7 +30,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -58,8 +57,9 @@ from exports.codebook import (
     wide_variables,
 )
 from outbox.relay import enqueue
-from panel.imports import FORMULA_PREFIXES, Problem, _read_table
+from panel.imports import Problem, _read_table
 from panel.models import MemberStatus, PanelMember
+from surveyplatform.text import formula_trigger
 
 REQUIRED_COLUMNS = ("external_id", "mode")
 PROFILE_FIELDS = ("birth_year", "age_band", "gender", "ethnic_group", "qualification", "ward")
@@ -138,10 +138,6 @@ class ResponseImportResult:
     created: int
     updated: int
     unchanged: int
-
-
-def _max_bytes() -> int:
-    return getattr(settings, "PANEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 
 def _code_list(variable: Variable) -> str:
@@ -249,12 +245,12 @@ def _moment(text: str, now: datetime) -> datetime:
 
 
 def _text(text: str, limit: int) -> str:
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_PREFIXES:
+    if text.startswith("'") and formula_trigger(text[1:]):
         text = text[1:]  # the export's guard against spreadsheet formulas, undone
-    elif text.startswith(FORMULA_PREFIXES):
+    elif trigger := formula_trigger(text):
         raise CellError(
             _("The cell starts with “%(char)s”, which a spreadsheet may run as a formula.")
-            % {"char": text[0].replace("\t", "tab").replace("\r", "CR")}
+            % {"char": trigger.replace("\t", "tab").replace("\r", "CR")}
         )
     if len(text) > limit:
         raise CellError(
@@ -315,8 +311,11 @@ def _load_members(wave: Wave, external_ids: list[str]) -> _Members:
     return _Members(by_external_id, arms, responses)
 
 
-def check_response_file(wave: Wave, *, content: bytes, filename: str) -> ResponseFileReport:
-    """Read a file of paper or telephone responses against the wave; write nothing."""
+def check_response_file(wave: Wave, *, content, filename: str) -> ResponseFileReport:
+    """Read a file of paper or telephone responses against the wave; write nothing.
+
+    `content` is the file's bytes or the uploaded file, whose size the reader checks first.
+    """
     report = ResponseFileReport()
 
     def whole_file(message: str) -> ResponseFileReport:
@@ -325,11 +324,6 @@ def check_response_file(wave: Wave, *, content: bytes, filename: str) -> Respons
 
     if wave.status == WaveStatus.DRAFT:
         return whole_file(_("Responses can be imported into an open or closed wave only."))
-    if len(content) > _max_bytes():
-        return whole_file(
-            _("The file is %(size)d bytes; the largest accepted is %(limit)d bytes.")
-            % {"size": len(content), "limit": _max_bytes()}
-        )
     table, problem = _read_table(content, filename)
     if problem is not None:
         report.problems.append(problem)

@@ -19,8 +19,11 @@ from experiments.response_imports import (
 from surveyplatform.domain import InvalidState
 
 
-def check_response_upload(actor, wave: Wave, *, content: bytes, filename: str) -> ResponseUpload:
-    """Check a file of responses against the wave and keep it with its report."""
+def check_response_upload(actor, wave: Wave, *, content, filename: str) -> ResponseUpload:
+    """Check a file of responses against the wave and keep it with its report.
+
+    `content` is the uploaded file (or its bytes): its size is checked before it is read.
+    """
     with staff_action(actor, Right.FIELDWORK, wave.council_id, action="check_responses") as note:
         if wave.status == WaveStatus.DRAFT:
             raise InvalidState(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 
 from experiments.assignment import assign_member
@@ -45,12 +45,18 @@ class AnswersNotAccepted(Exception):
 
 @dataclass(frozen=True)
 class ThemeAnswers:
-    """The answers of one theme page; an item the wave does not ask is None."""
+    """The answers of one theme page, or of one part of it.
+
+    An item the wave does not ask is None. `saved` names the items this page holds (None:
+    every item): a theme asked over several shorter pages saves each on its own, and an
+    item of another part is left as stored.
+    """
 
     theme_id: int
     activities: dict[int, bool]
-    collective: int
-    efficacy: int
+    collective: int | None = None
+    efficacy: int | None = None
+    saved: tuple[str, ...] | None = None
     time_now: int | None = None
     time_more: int | None = None
     conditions: int | None = None
@@ -176,6 +182,13 @@ def save_theme_answers(response_id: int, *, answers: ThemeAnswers, language: str
         _upsert_theme_answers(response_id, answers=answers, language=language)
 
 
+def _updated_fields(answers: ThemeAnswers) -> tuple[str, ...]:
+    """Return the columns a save replaces: the page's items and the time it was saved."""
+    if answers.saved is None:
+        return tuple(THEME_ANSWER_FIELDS)
+    return (*(f for f in THEME_ANSWER_FIELDS if f in answers.saved), "saved_at")
+
+
 def _theme_answer_values(answers: ThemeAnswers) -> dict:
     return {
         "theme_id": answers.theme_id,
@@ -192,12 +205,14 @@ def _theme_answer_values(answers: ThemeAnswers) -> dict:
 
 
 @cache
-def _theme_answers_upsert_sql() -> str:
+def _theme_answers_upsert_sql(updated_fields: tuple[str, ...]) -> str:
     theme_answer, activity_answer = table(ThemeAnswer), table(ActivityAnswer)
     fields = [column(ThemeAnswer, name) for name in THEME_ANSWER_FIELDS]
     keys = [column(ThemeAnswer, "response"), column(ThemeAnswer, "theme")]
     params = ["response_id", "theme_id", *THEME_ANSWER_FIELDS]
-    updated = ", ".join(f"{c} = EXCLUDED.{c}" for c in fields)
+    updated = ", ".join(
+        f"{c} = EXCLUDED.{c}" for c in (column(ThemeAnswer, name) for name in updated_fields)
+    )
     answer_id = column(ThemeAnswer, "id")
     parent, activity, done = (
         column(ActivityAnswer, name) for name in ("theme_answer", "activity", "done")
@@ -238,7 +253,7 @@ def _upsert_theme_answers(response_id: int, *, answers: ThemeAnswers, language: 
         language=language,
     )
     with connection.cursor() as cursor:
-        cursor.execute(_theme_answers_upsert_sql(), values)
+        cursor.execute(_theme_answers_upsert_sql(_updated_fields(answers)), values)
 
 
 def save_about_you(response_id: int, *, about: AboutYou, language: str) -> Response:
@@ -269,8 +284,49 @@ def save_about_you(response_id: int, *, about: AboutYou, language: str) -> Respo
     return response
 
 
-def answered_theme_ids(response: Response) -> set[int]:
-    return set(ThemeAnswer.objects.filter(response=response).values_list("theme_id", flat=True))
+# The coded columns of a theme's answers that count as answered questions when not null.
+CODED_COLUMNS = tuple(f for f in THEME_ANSWER_FIELDS if f not in ("recalled_nudge", "saved_at"))
+
+
+def theme_progress(response_id: int) -> dict[int, int]:
+    """Return, per theme with stored answers, how many of its questions are answered.
+
+    A theme asked over several pages is saved part by part, in order, so the count says
+    which parts are done; it is complete when the count reaches its number of questions.
+    """
+    rows = ThemeAnswer.objects.filter(response_id=response_id).annotate(
+        activities_answered=Count(
+            "activity_answers", filter=Q(activity_answers__done__isnull=False)
+        )
+    )
+    return {
+        row.theme_id: row.activities_answered
+        + sum(getattr(row, column) is not None for column in CODED_COLUMNS)
+        + (row.recalled_nudge != "")
+        for row in rows
+    }
+
+
+def theme_question_counts(wave_id: int) -> dict[int, int]:
+    """Return the number of questions each theme of the wave asks, whatever its language."""
+    wave = Wave.objects.only("time_questions", "manipulation_check").get(pk=wave_id)
+    rated = 6 + int(wave.asks_time_now) + int(wave.asks_time_more) + int(wave.manipulation_check)
+    themes = (
+        WaveTheme.objects.filter(wave_id=wave_id)
+        .annotate(activity_count=Count("theme__activities"))
+        .values_list("theme_id", "activity_count")
+    )
+    return {theme_id: count + rated for theme_id, count in themes}
+
+
+def unanswered_theme_ids(response: Response) -> set[int]:
+    """Return the wave's themes with a question still unanswered in the response."""
+    progress = theme_progress(response.pk)
+    return {
+        theme_id
+        for theme_id, questions in theme_question_counts(response.wave_id).items()
+        if progress.get(theme_id, 0) < questions
+    }
 
 
 @cache
@@ -347,13 +403,10 @@ def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]
             return response, False
         if not wave_open:
             raise AnswersNotAccepted
-        theme_ids = set(
-            WaveTheme.objects.filter(wave_id=response.wave_id).values_list("theme_id", flat=True)
-        )
         if (
             response.consented_at is None
             or response.about_saved_at is None
-            or not theme_ids <= answered_theme_ids(response)
+            or unanswered_theme_ids(response)
         ):
             raise IncompleteResponse
         response.status = ResponseStatus.COMPLETE

@@ -1,7 +1,7 @@
 """Everything a questionnaire page needs about the member, read in one statement.
 
 Every page starts from the invitation in the session: its wave and council, the member,
-their response and arm, the themes answered so far and the digest of the pages' content.
+their response and arm, how far each theme is answered and the digest of the pages' content.
 Through the ORM that was three queries whose compiling cost more CPU than Postgres spent
 running them, on every page of every member. It is one statement here, written once per
 process with every table and column name taken from the models, whose row becomes model
@@ -14,9 +14,17 @@ from functools import cache
 from django.db import connection
 from django.db.models import Model
 
-from experiments.models import Assignment, Council, Invitation, Response, ThemeAnswer, Wave
+from experiments.models import (
+    ActivityAnswer,
+    Assignment,
+    Council,
+    Invitation,
+    Response,
+    ThemeAnswer,
+    Wave,
+)
 from experiments.questionnaires import questionnaire_stamp_sql
-from experiments.responses import column, table
+from experiments.responses import CODED_COLUMNS, column, table
 from panel.models import PanelMember
 
 # The frozen design and the analysis options are large and no respondent page reads them.
@@ -30,8 +38,9 @@ class SittingRow:
     invitation: Invitation
     response: Response | None
     arm: str | None
-    # None before the first opening (no response yet).
-    answered_theme_ids: set[int] | None
+    # Per theme with stored answers, how many of its questions are answered
+    # (`responses.theme_progress`); None before the first opening (no response yet).
+    theme_progress: dict[int, int] | None
     # The digest of the pages' content (`questionnaires.questionnaire_stamp_sql`).
     pages_stamp: str
 
@@ -59,10 +68,19 @@ def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
         select += columns
     stamp = questionnaire_stamp_sql().replace("%(w)s", f"sit_wave.{column(Wave, 'id')}")
     inv_wave, inv_member = column(Invitation, "wave"), column(Invitation, "member")
+    answer_id, answer_theme = column(ThemeAnswer, "id"), column(ThemeAnswer, "theme")
+    coded = ", ".join(f"ta.{column(ThemeAnswer, name)}" for name in CODED_COLUMNS)
     sql = f"""
         SELECT {", ".join(select)},
                sit_assign.{column(Assignment, "arm")},
-               ARRAY(SELECT ta.{column(ThemeAnswer, "theme")} FROM {table(ThemeAnswer)} ta
+               ARRAY(SELECT ARRAY[ta.{answer_theme},
+                                  num_nonnulls({coded})
+                                  + (ta.{column(ThemeAnswer, "recalled_nudge")} <> '')::int
+                                  + (SELECT count(*) FROM {table(ActivityAnswer)} aa
+                                      WHERE aa.{column(ActivityAnswer, "theme_answer")}
+                                            = ta.{answer_id}
+                                        AND aa.{column(ActivityAnswer, "done")} IS NOT NULL)]
+                      FROM {table(ThemeAnswer)} ta
                       WHERE ta.{column(ThemeAnswer, "response")}
                           = sit_resp.{column(Response, "id")}),
                ({stamp})
@@ -108,4 +126,4 @@ def load_sitting(invitation_id: int | None) -> SittingRow | None:
         return SittingRow(invitation, None, arm, None, stamp)
     response.wave = wave
     response.member = member
-    return SittingRow(invitation, response, arm, set(answered), stamp)
+    return SittingRow(invitation, response, arm, {t: int(n) for t, n in answered}, stamp)

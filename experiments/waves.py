@@ -42,6 +42,7 @@ DESIGN_SETTINGS = (
     "strata",
     "time_questions",
     "manipulation_check",
+    "questions_per_page",
     "analysis_plan",
     "expected_response_rate",
     "hoped_for_effect",

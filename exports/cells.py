@@ -8,9 +8,9 @@ from datetime import UTC
 
 from exports.codebook import CODED, DATETIME, FLOAT, STRING, Variable
 from surveyplatform.domain import InvalidInput
+from surveyplatform.text import guard_formula
 
 CHUNK_SIZE = 2000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(InvalidInput):
@@ -18,10 +18,8 @@ class ExportError(InvalidInput):
 
 
 def guard_text(value: str) -> str:
-    """Neutralise a text cell that a spreadsheet would run as a formula."""
-    if value and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Neutralise a text cell that a spreadsheet would run as a formula, even after spaces."""
+    return guard_formula(value) if value else value
 
 
 def cell_converter(variable: Variable) -> Callable[[object], object]:

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from experiments.policy import Right, SystemActor, staff_action
+from experiments.policy import Right, staff_action
 from panel.models import MemberStatus, PanelMember
 from surveyplatform.domain import InvalidInput, InvalidState
 
@@ -21,22 +21,4 @@ def change_member_status(actor, member: PanelMember, *, status: str) -> PanelMem
         member.save(update_fields=["status"])
         note.target = member
         note.summary = f"member #{member.pk}: {before} → {status}"
-    return member
-
-
-# A member acting on their own record through a signed link in an e-mail.
-MEMBER_LINK = SystemActor(name="the member, from the link in an e-mail")
-
-
-def unsubscribe_member(member: PanelMember) -> PanelMember:
-    """Stop e-mails to a member who asked through their unsubscribe link (once)."""
-    if member.status != MemberStatus.ACTIVE:
-        return member
-    with staff_action(MEMBER_LINK, Right.PANEL, member.council_id, action="unsubscribe") as note:
-        member = PanelMember.objects.select_for_update().get(pk=member.pk)
-        if member.status == MemberStatus.ACTIVE:
-            member.status = MemberStatus.UNSUBSCRIBED
-            member.save(update_fields=["status"])
-        note.target = member
-        note.summary = f"member #{member.pk} unsubscribed from the e-mail link"
     return member

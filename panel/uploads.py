@@ -9,8 +9,11 @@ from panel.models import PanelUpload
 from surveyplatform.domain import InvalidState
 
 
-def check_panel_upload(actor, *, council: Council, content: bytes, filename: str) -> PanelUpload:
-    """Check a panel file and keep it with its report; nothing is imported yet."""
+def check_panel_upload(actor, *, council: Council, content, filename: str) -> PanelUpload:
+    """Check a panel file and keep it with its report; nothing is imported yet.
+
+    `content` is the uploaded file (or its bytes): its size is checked before it is read.
+    """
     with staff_action(actor, Right.PANEL, council, action="check_panel_file") as note:
         report = check_panel_file(content, filename=filename)
         upload = PanelUpload.keep(

@@ -189,6 +189,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds a broker command or connection may take before it fails. A Redis that hangs
+# (paused, or a connection half-open after a failover) accepts connections and never
+# answers: without a timeout, a publish after commit would hold a web thread until it
+# came back. The outbox keeps the job and the sweeper relays it once Redis answers.
+BROKER_SOCKET_TIMEOUT = float(env("BROKER_SOCKET_TIMEOUT", "0.5"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     # Publishing gives up after one quick retry when Redis is down (kombu's default keeps
@@ -197,7 +202,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 15.0},
     "close-due-waves": {"task": "experiments.tasks.close_due_waves", "schedule": 60.0},
@@ -314,6 +322,9 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the rate limits read it (TRUSTED_PROXY_HOPS): behind a proxy,
+# the address the proxy appended, so that one client's failures lock out that client only.
+AXES_CLIENT_IP_CALLABLE = "ratelimits.limits.client_address"
 AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "console:login"
@@ -321,6 +332,12 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Citizen panel console")
 
 # Panel files larger than this are refused before they are read.
 PANEL_IMPORT_MAX_BYTES = env_int("PANEL_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Limits of panel and response files, checked while they are read (panel/imports.py):
+# rows, columns, cells, and the bytes an XLSX may unpack to (its zip's declared sizes).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 500)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 2_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
 # Request bodies: no page takes more than a few kilobytes, so refuse anything far larger
 # (413) or with more fields than any form has (400) before reading it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)

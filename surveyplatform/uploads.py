@@ -48,12 +48,21 @@ class CheckedUpload(models.Model):
         return self.filename
 
     @classmethod
-    def keep(cls, report, *, content: bytes, filename: str, uploaded_by, **owner):
-        """Store a dry run's report, and the file only when it can be imported as it is."""
+    def keep(cls, report, *, content, filename: str, uploaded_by, **owner):
+        """Store a dry run's report, and the file only when it can be imported as it is.
+
+        `content` is bytes or the uploaded file; a file is read only when its dry run
+        passed, which includes the check of its size.
+        """
+        if not report.ok:
+            content = b""
+        elif not isinstance(content, bytes | bytearray | memoryview):
+            content.seek(0)
+            content = content.read()
         return cls.objects.create(
             uploaded_by=uploaded_by,
             filename=without_nul(filename)[:255],
-            content=content if report.ok else b"",
+            content=content,
             report=without_nul(report.as_dict()),
             **owner,
         )

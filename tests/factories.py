@@ -36,6 +36,7 @@ class CouncilFactory(factory.django.DjangoModelFactory):
         model = Council
 
     name = factory.Sequence(lambda n: f"Council {n}")
+    name_cy = factory.Sequence(lambda n: f"Cyngor {n}")
     slug = factory.Sequence(lambda n: f"council-{n}")
 
 
@@ -74,6 +75,7 @@ class WaveFactory(factory.django.DjangoModelFactory):
 
     council = factory.SubFactory(CouncilFactory)
     title = factory.Sequence(lambda n: f"Wave {n}")
+    title_cy = factory.Sequence(lambda n: f"Ton {n}")
     status = WaveStatus.OPEN
     experiment_on = True
     seed = "0" * 64

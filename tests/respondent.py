@@ -68,7 +68,7 @@ def open_link(client: Client, url: str):
 def consent(client: Client):
     """Agree to take part on the start page and return the first theme page."""
     result = client.post(QUESTIONNAIRE, {"consent": "yes"})
-    assert result.status_code == 302, result.status_code
+    assert result.status_code == 303, result.status_code
     return client.get(result["Location"])
 
 
@@ -81,7 +81,7 @@ def answer_whole_questionnaire(client: Client, url: str, **answers):
     themes = wave.themes.order_by("wave_themes__position", "pk")
     for number, theme in enumerate(themes, start=1):
         saved = client.post(theme_url(number), theme_page_answers(theme, **answers))
-        assert saved.status_code == 302, saved.content.decode()[:2000]
+        assert saved.status_code == 303, saved.content.decode()[:2000]
     saved = client.post(ABOUT_YOU, about_you_answers())
-    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert saved.status_code == 303, saved.content.decode()[:2000]
     return client.post(CHECK)

@@ -88,7 +88,7 @@ def test_the_form_filler_completes_the_rendered_questionnaire(invite, open_wave)
             break
         action, body = answer
         posted = client.post(urljoin(url, action) if action else url, body)
-        assert posted.status_code == 302, posted.content.decode()[:500]
+        assert posted.status_code == 303, posted.content.decode()[:500]
         url = urljoin(url, posted["Location"])
 
     # then it reached the confirmation and every theme's answers were stored

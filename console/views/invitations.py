@@ -13,6 +13,7 @@ from console.forms import ReminderForm
 from console.gate import _wave, console_view
 from experiments import fieldwork
 from surveyplatform.domain import ActionRefused
+from surveyplatform.text import guard_formula
 
 
 @console_view
@@ -47,13 +48,9 @@ def schedule_reminder(request: HttpRequest, wave_id: int) -> HttpResponse:
     return redirect("console:wave", wave_id=wave.pk)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(value: object) -> str:
     """Neutralise a cell a spreadsheet would run as a formula, by a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return guard_formula("" if value is None else str(value))
 
 
 @console_view

@@ -1,21 +1,18 @@
-"""The panel: members, imports, status, erasure, and the members' unsubscribe page."""
+"""The panel: members, imports, status and erasure."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from console.forms import ConfirmForm, PanelUploadForm
 from console.gate import _admin_councils, console_view
 from console.refusals import show_refusal
-from experiments.emails import member_for_unsubscribe_token
 from experiments.policy import Right, get_scoped, scoped
 from panel.erasure import erase_member
-from panel.members import change_member_status, unsubscribe_member
+from panel.members import change_member_status
 from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
 from panel.uploads import check_panel_upload, commit_panel_upload
 from surveyplatform.domain import ActionRefused
@@ -78,7 +75,7 @@ def panel_import(request: HttpRequest) -> HttpResponse:
             stored = check_panel_upload(
                 request.user,
                 council=form.cleaned_data["council"],
-                content=upload.read(),
+                content=upload,
                 filename=upload.name,
             )
         except ActionRefused as refusal:
@@ -109,21 +106,6 @@ def panel_import_report(request: HttpRequest, upload_id: int) -> HttpResponse:
     return render(
         request, "console/panel_import_report.html", {"upload": upload, "report": upload.report}
     )
-
-
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """Let a member leave the panel's e-mails from the link in any e-mail, without signing in."""
-    member = member_for_unsubscribe_token(token)
-    if member is None:
-        return render(request, "console/unsubscribe.html", {"invalid": True}, status=404)
-    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) is None:
-        # Until the member chooses with the language switch, speak the language of their record.
-        translation.activate(member.preferred_language)
-        request.LANGUAGE_CODE = translation.get_language()
-    if request.method == "POST":
-        unsubscribe_member(member)
-        return render(request, "console/unsubscribe.html", {"done": True})
-    return render(request, "console/unsubscribe.html", {"member": member})
 
 
 @console_view

@@ -88,9 +88,7 @@ def response_import(request: HttpRequest, wave_id: int) -> HttpResponse:
     if request.method == "POST" and wave.status != WaveStatus.DRAFT and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            stored = check_response_upload(
-                request.user, wave, content=upload.read(), filename=upload.name
-            )
+            stored = check_response_upload(request.user, wave, content=upload, filename=upload.name)
         except ActionRefused as refusal:
             show_refusal(form, refusal)
         else:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from surveyplatform.text import validate_one_line
+
 
 class Nation(models.TextChoices):
     ENGLAND = "england", _("England")
@@ -11,7 +13,15 @@ class Nation(models.TextChoices):
 
 
 class Council(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    # May sign the panel's e-mails: one line.
+    name = models.CharField(max_length=200, unique=True, validators=[validate_one_line])
+    name_cy = models.CharField(
+        "name (Welsh)",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown on Welsh pages and e-mails.",
+    )
     slug = models.SlugField(max_length=60, unique=True)
     nation = models.CharField(max_length=10, choices=Nation.choices, default=Nation.ENGLAND)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,11 +45,32 @@ class Council(models.Model):
         help_text=_("Staff of this council must sign in with a code from an authenticator app."),
     )
 
+    # Who is asking: the panel team members may contact, and the council's privacy notice
+    # (members read it from every questionnaire page and the start page).
+    panel_email = models.EmailField("panel team e-mail", blank=True)
+    panel_telephone = models.CharField("panel team telephone", max_length=40, blank=True)
+    lawful_basis_en = models.TextField(
+        "lawful basis (English)",
+        blank=True,
+        help_text="Why the council may process the answers under UK GDPR; empty: public task.",
+    )
+    lawful_basis_cy = models.TextField("lawful basis (Welsh)", blank=True)
+    privacy_notice_en = models.TextField(
+        "more about privacy (English)",
+        blank=True,
+        help_text="Anything the notice must add: the data protection officer, sharing, etc.",
+    )
+    privacy_notice_cy = models.TextField("more about privacy (Welsh)", blank=True)
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        """Return the council's name in the language, the English one when there is no Welsh."""
+        return self.name_cy if language == "cy" and self.name_cy else self.name
 
 
 class CouncilRole(models.TextChoices):

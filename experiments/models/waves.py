@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from experiments.models.councils import Council
 from experiments.models.instrument import Theme
+from surveyplatform.text import validate_one_line
 
 
 class WaveStatus(models.TextChoices):
@@ -50,7 +51,15 @@ class TimeQuestions(models.TextChoices):
 
 class Wave(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="waves")
-    title = models.CharField(max_length=200)
+    # The subject of the wave's e-mails: one line.
+    title = models.CharField(max_length=200, validators=[validate_one_line])
+    title_cy = models.CharField(
+        "title (Welsh)",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown on Welsh pages and e-mails.",
+    )
     status = models.CharField(max_length=10, choices=WaveStatus.choices, default=WaveStatus.DRAFT)
     themes = models.ManyToManyField(Theme, through="WaveTheme", related_name="waves")
     opens_at = models.DateTimeField(null=True, blank=True)
@@ -133,6 +142,15 @@ class Wave(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("Used only when households are allocated together. Empty means 0.05."),
     )
+    questions_per_page = models.PositiveSmallIntegerField(
+        _("questions per page"),
+        default=12,
+        validators=[MaxValueValidator(40)],
+        help_text=_(
+            "A theme with more questions than this is asked over several shorter pages of "
+            "about equal length, each saved on its own (0: one page per theme)."
+        ),
+    )
     manipulation_check = models.BooleanField(
         _("ask a manipulation check"),
         default=False,
@@ -144,6 +162,10 @@ class Wave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.council})"
+
+    def title_in(self, language: str) -> str:
+        """Return the wave's title in the language, the English one when there is no Welsh."""
+        return self.title_cy if language == "cy" and self.title_cy else self.title
 
     @property
     def is_open(self) -> bool:

@@ -53,7 +53,7 @@ def test_a_welsh_reader_gets_the_invitation_and_reminder_in_welsh_first_with_wel
     # then each opens in Welsh, and each half writes the date in its own language
     invitation, reminder = mail.outbox
     assert invitation.to == reminder.to == [person.email]
-    assert invitation.subject == f"Eich barn: {open_wave.title} / Your views: {open_wave.title}"
+    assert invitation.subject == f"Eich barn: {open_wave.title_cy} / Your views: {open_wave.title}"
     for message, welsh_first_line in [
         (invitation, "Annwyl Siân,"),
         (reminder, "Annwyl Siân,"),
@@ -70,16 +70,19 @@ def test_a_welsh_reader_gets_the_invitation_and_reminder_in_welsh_first_with_wel
 def test_the_unsubscribe_page_speaks_welsh_to_a_welsh_reader_until_they_switch(client):
     # given a Welsh reader whose browser asks for English and who has not used the switch
     member = MemberContactFactory(member__preferred_language="cy").member
-    path = f"/console/unsubscribe/{unsubscribe_token(member)}/"
+    path = f"/unsubscribe/{unsubscribe_token(member)}/"
 
-    # when they open the link and confirm
+    # when they open the link, choose to stop e-mails and confirm
     asked = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
-    done = client.post(path, HTTP_ACCEPT_LANGUAGE="en")
+    chosen = client.post(path, {"choice": "stop_emails"}, HTTP_ACCEPT_LANGUAGE="en")
+    confirm = client.get(chosen["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    confirmed = client.post(chosen["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    done = client.get(confirmed["Location"], HTTP_ACCEPT_LANGUAGE="en")
 
-    # then both pages are in Welsh, marked as Welsh, and the member is unsubscribed
+    # then every page is in Welsh, marked as Welsh, and the member is unsubscribed
     assert (asked.status_code, _lang(asked)) == (200, "cy")
-    assert _heading(asked) == "Rhoi'r gorau i gael e-byst gan y panel dinasyddion?"
-    assert ">Dad-danysgrifio</button>" in asked.content.decode()
+    assert _heading(asked) == "Rhoi'r gorau i gael e-byst neu adael y panel"
+    assert (_lang(confirm), _heading(confirm)) == ("cy", "Rhoi'r gorau i gael e-byst gan y panel?")
     assert (done.status_code, _lang(done)) == (200, "cy")
     assert _heading(done) == "Rydych wedi dad-danysgrifio"
     assert "Ni fyddwch yn cael rhagor o e-byst gan y panel dinasyddion." in done.content.decode()
@@ -93,9 +96,9 @@ def test_the_unsubscribe_page_follows_the_language_switch_over_the_panel_record(
     member = MemberContactFactory(member__preferred_language="cy").member
     client.cookies["django_language"] = "en"
 
-    response = client.get(f"/console/unsubscribe/{unsubscribe_token(member)}/")
+    response = client.get(f"/unsubscribe/{unsubscribe_token(member)}/")
 
-    assert (_lang(response), _heading(response)) == ("en", "Stop e-mails from the citizen panel?")
+    assert (_lang(response), _heading(response)) == ("en", "Stop e-mails or leave the panel")
     member.refresh_from_db()
     assert member.status == MemberStatus.ACTIVE
 

@@ -224,6 +224,7 @@ def test_a_bot_filling_the_honeypot_on_the_start_page_stores_no_consent(
     # when the start page is posted with the trap filled in
     page = client.post(reverse("experiments:questionnaire"), {"consent": "yes", "website": "x"})
 
-    # then the form is refused and no consent is stored
-    assert page.status_code == 400
+    # then the form is refused (the page shows why after a redirect) and no consent is stored
+    assert (page.status_code, page["Location"]) == (303, reverse("experiments:questionnaire"))
+    assert "This form could not be accepted" in client.get(page["Location"]).content.decode()
     assert Response.objects.get(member=person.member).consented_at is None

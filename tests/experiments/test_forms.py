@@ -59,14 +59,35 @@ def test_a_fully_answered_theme_page_gives_coded_answers():
     ("field", "message"),
     [
         ("activity_11", "Select yes or no for: Recycled"),
-        ("collective", "Select how often you work with others in groups"),
-        ("time_now", "Select how much time you give now"),
-        ("time_more", "Select how much more time you would be willing to give"),
-        ("conditions", "Select how you would rate it"),
-        ("satisfaction_information", "Select how satisfied you are with the council's information"),
-        ("satisfaction_consultation", "Select how satisfied you are with how the council consults"),
-        ("satisfaction_response", "Select how satisfied you are with how the council responds"),
-        ("efficacy", "Select how far you agree or disagree"),
+        (
+            "collective",
+            "Select how often you work with others in groups to improve local environment",
+        ),
+        ("time_now", "Select how much time you give now to improving local environment"),
+        (
+            "time_more",
+            "Select how much more time you would be willing to give to improving local environment",
+        ),
+        ("conditions", "Select how you would rate local environment at the moment"),
+        (
+            "satisfaction_information",
+            "Select how satisfied you are with the council's information about local environment",
+        ),
+        (
+            "satisfaction_consultation",
+            "Select how satisfied you are with how the council consults residents about local"
+            " environment",
+        ),
+        (
+            "satisfaction_response",
+            "Select how satisfied you are with how the council responds to concerns about local"
+            " environment",
+        ),
+        (
+            "efficacy",
+            "Select how far you agree or disagree that people in this area can make a difference"
+            " to local environment",
+        ),
     ],
 )
 def test_every_unanswered_item_says_what_to_select(field, message):

@@ -68,6 +68,7 @@ CHANGES = {
     "experiment switch": lambda w: Wave.objects.filter(pk=w.pk).update(experiment_on=False),
     "analysis plan": lambda w: Wave.objects.filter(pk=w.pk).update(analysis_plan={"alpha": 0.1}),
     "power inputs": lambda w: Wave.objects.filter(pk=w.pk).update(hoped_for_effect=0.2),
+    "questions per page": lambda w: Wave.objects.filter(pk=w.pk).update(questions_per_page=3),
     "recorded design": lambda w: Wave.objects.filter(pk=w.pk).update(design_hash="0" * 64),
     "status back to draft": lambda w: Wave.objects.filter(pk=w.pk).update(status="draft"),
     "delete the wave": lambda w: Wave.objects.filter(pk=w.pk).delete(),

@@ -120,3 +120,92 @@ def test_every_respondent_page_has_no_wcag_22_aa_violations(chromium, live_serve
         "confirmation": 0,
         "wave closed": 0,
     }
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_pages_around_the_questions_have_no_wcag_22_aa_violations(
+    chromium, live_server, language
+):
+    # given a Welsh council with its panel team, a long theme (two parts) and a member
+    from experiments.emails import unsubscribe_token
+    from tests.factories import MemberContactFactory
+
+    wave = WaveFactory(
+        council__nation=Nation.WALES,
+        council__panel_email="panel@example.org",
+        council__panel_telephone="01632 960 000",
+        council__retention_days=365,
+    )
+    theme = WaveThemeFactory(wave=wave, theme__kind="health").theme
+    ActivityFactory.create_batch(6, theme=theme)
+    NudgeTextFactory(wave=wave, theme=theme, nudge="a")
+    NudgeTextFactory(wave=wave, theme=theme, nudge="b")
+    member = MemberContactFactory(
+        member__council=wave.council, member__preferred_language=language
+    ).member
+    Assignment.objects.create(wave=wave, member=member, arm=Arm.AB, scheme="simple")
+    decliner = PanelMemberFactory(council=wave.council, preferred_language=language)
+    context = chromium.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    audited: dict[str, int] = {}
+
+    # when each page is visited
+    page.goto(live_server.url + "/i/" + issue_invitation(wave, member=decliner).token + "/")
+    page.check('input[name="consent"][value="no"]')
+    _submit(page)
+    _audit(page, "declined", audited)
+    page.goto(live_server.url + f"/privacy/{wave.council.slug}/")
+    _audit(page, "privacy notice", audited)
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/i/" + issue_invitation(wave, member=member).token + "/")
+    page.check('input[name="consent"][value="yes"]')
+    _submit(page)
+    for name in page.locator("#answers input[type=radio]").evaluate_all(
+        "els => [...new Set(els.map(e => e.name))]"
+    ):
+        page.locator(f'#answers input[name="{name}"]').first.check()
+    _submit(page)
+    assert page.url.endswith("/survey/theme/1/2/")
+    _audit(page, "theme, second part", audited)
+    page.goto(live_server.url + "/i/" + issue_invitation(wave, member=member).token + "/")
+    assert page.locator("[data-testid=welcome-back]").count() == 1
+    _audit(page, "welcome back", audited)
+    for name in page.locator("#answers input[type=radio]").evaluate_all(
+        "els => [...new Set(els.map(e => e.name))]"
+    ):
+        page.locator(f'#answers input[name="{name}"]').first.check()
+    _submit(page)
+    page.fill('input[name="birth_year"]', "1990")
+    page.check('input[name="age_band"][value="75+"]')
+    _submit(page)
+    assert page.locator('input[name="confirm_age"]').count() == 1
+    _audit(page, "about you, asking to confirm the age", audited)
+    leaving = live_server.url + f"/unsubscribe/{unsubscribe_token(member)}/"
+    page.goto(leaving)
+    _audit(page, "leaving", audited)
+    _submit(page)
+    assert page.locator(".error-summary").count() == 1
+    _audit(page, "leaving with errors", audited)
+    page.locator('input[name="choice"][value="leave_and_delete"]').check()
+    _submit(page)
+    _audit(page, "leaving, confirm", audited)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    _audit(page, "leaving, done", audited)
+    page.goto(leaving)
+    _audit(page, "leaving link not valid", audited)
+    context.close()
+
+    # then every page was audited and none had a violation
+    assert audited == {
+        "declined": 0,
+        "privacy notice": 0,
+        "theme, second part": 0,
+        "welcome back": 0,
+        "about you, asking to confirm the age": 0,
+        "leaving": 0,
+        "leaving with errors": 0,
+        "leaving, confirm": 0,
+        "leaving, done": 0,
+        "leaving link not valid": 0,
+    }

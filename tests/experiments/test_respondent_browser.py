@@ -136,7 +136,7 @@ def test_a_member_answers_in_english_without_javascript_stopping_half_way(chromi
         labels={
             "yes": "Yes",
             "continue": "Continue",
-            "section_1": "Section 1 of 4",
+            "section_1": "Question page 1 of 3",
             "save": "Save and continue",
             "back": "Back",
             "birth_year": "What is your year of birth?",
@@ -157,7 +157,7 @@ def test_a_member_answers_in_welsh_stopping_half_way(chromium, live_server):
         labels={
             "yes": "Ydw",
             "continue": "Parhau",
-            "section_1": "Adran 1 o 4",
+            "section_1": "Tudalen gwestiynau 1 o 3",
             "save": "Cadw a pharhau",
             "back": "Yn ôl",
             "birth_year": "Ym mha flwyddyn y cawsoch chi eich geni?",

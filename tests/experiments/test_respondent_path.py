@@ -93,7 +93,7 @@ def test_submitting_stores_the_response_and_every_answer(client, invite, open_wa
 
     result = answer_whole_questionnaire(client, issued.url, collective=2, efficacy=1)
 
-    assert result.status_code == 302
+    assert result.status_code == 303
     assert result["Location"] == DONE
     response = Response.objects.get(member=issued.invitation.member)
     assert response.status == ResponseStatus.COMPLETE
@@ -123,10 +123,16 @@ def test_missing_answers_are_reported_and_nothing_is_saved(client, invite, open_
     del answers["collective"]
 
     result = client.post(theme_url(1), answers)
+    shown = client.get(result["Location"])
+    again = client.get(result["Location"])
 
-    assert result.status_code == 400
-    assert "There is a problem" in result.content.decode()
-    assert "Select how often you work with others in groups" in result.content.decode()
+    # the problem is shown once, on the page itself after a redirect, with what was ticked
+    assert (result.status_code, result["Location"]) == (303, theme_url(1))
+    assert "There is a problem" in shown.content.decode()
+    assert "Select how often you work with others in groups" in shown.content.decode()
+    assert 'name="efficacy" value="2" checked' in shown.content.decode()
+    assert "There is a problem" not in again.content.decode()
+    assert 'name="efficacy" value="2" checked' in again.content.decode()
     assert not ThemeAnswer.objects.exists()
     assert Response.objects.get().status == ResponseStatus.PARTIAL
 
@@ -140,7 +146,8 @@ def test_an_impossible_code_is_refused(client, invite, open_wave):
 
     result = client.post(theme_url(1), answers)
 
-    assert result.status_code == 400
+    assert (result.status_code, result["Location"]) == (303, theme_url(1))
+    assert "There is a problem" in client.get(theme_url(1)).content.decode()
     assert not ThemeAnswer.objects.exists()
 
 
@@ -197,7 +204,7 @@ def test_opening_the_link_again_after_submitting_shows_already_answered(client, 
     again = client.get(f"/i/{issued.token}/", follow=True)
 
     assert again.status_code == 200
-    assert "already answered" in again.content.decode()
+    assert "You sent your answers to this survey on" in again.content.decode()
     assert Assignment.objects.get().arm == arm_before
     assert Response.objects.count() == 1
 
@@ -324,7 +331,7 @@ def test_a_welsh_speaker_answers_in_welsh_and_the_language_is_stored(client, inv
     )
     assert ">Do</label>" in theme_page
     assert ">Naddo</label>" in theme_page
-    assert "Adran 1 o 3" in theme_page
+    assert "Tudalen gwestiynau 1 o 2" in theme_page
     assert result["Location"] == DONE
     assert Response.objects.get().language == "cy"
 
@@ -363,10 +370,12 @@ def test_declining_stores_no_consent_and_keeps_the_questions_closed(client, invi
     open_link(client, issued.url)
 
     declined = client.post(QUESTIONNAIRE, {"consent": "no"})
+    page = client.get(declined["Location"])
     theme = client.get(theme_url(1))
 
-    assert declined.status_code == 200
-    assert "You have chosen not to take part" in html.unescape(declined.content.decode())
+    assert (declined.status_code, declined["Location"]) == (303, "/survey/declined/")
+    assert "You have chosen not to take part" in html.unescape(page.content.decode())
+    assert "What happens next" in page.content.decode()
     assert theme.status_code == 302
     assert theme["Location"] == QUESTIONNAIRE
     assert Response.objects.get().consented_at is None

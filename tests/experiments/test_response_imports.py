@@ -464,6 +464,11 @@ def one_row_problems(wave, theme, activities, **cells) -> list[tuple]:
             "ward",
             "The cell starts with “=”, which a spreadsheet may run as a formula.",
         ),
+        (
+            {"ward": "  =HYPERLINK(1)"},
+            "ward",
+            "The cell starts with “=”, which a spreadsheet may run as a formula.",
+        ),
         ({"ward": "x" * 101}, "ward", "The value is 101 characters long; at most 100 are allowed."),
         (
             {"ward": "North\x00"},

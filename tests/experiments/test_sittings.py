@@ -68,7 +68,7 @@ def test_one_statement_reads_every_field_the_models_hold(client, open_wave, invi
     assert _fields(sitting.response) == _fields(Response.objects.get(member=invitation.member))
     assert sitting.arm == Assignment.objects.get().arm
     # And the themes answered and the digest of the pages
-    assert sitting.answered_theme_ids == {theme.pk}
+    assert sitting.theme_progress == {theme.pk: 11}
     assert sitting.pages_stamp == questionnaire_stamp(open_wave.pk)
     assert set(WAVE_DEFERRED) <= sitting.invitation.wave.get_deferred_fields()
 

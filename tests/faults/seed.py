@@ -152,6 +152,28 @@ def create_closed_wave_with_jobs(*, council: int, respondents: int, format: str)
     }
 
 
+def create_researcher(*, waves: int) -> dict:
+    """Create a council with closed waves and a researcher of it holding an API token."""
+    import secrets
+
+    from api.tokens import issue_token
+    from experiments.models import CouncilRole, WaveStatus
+    from tests.factories import CouncilMembershipFactory, UserFactory
+
+    suffix = secrets.token_hex(4)
+    with transaction.atomic():
+        council = CouncilFactory(name=f"Council S-{suffix}", slug=f"c-s-{suffix}")
+        closed = []
+        for number in range(waves):
+            wave = WaveFactory(council=council, status=WaveStatus.CLOSED, title=f"Closed {number}")
+            WaveThemeFactory(wave=wave)
+            closed.append(wave.pk)
+        user = UserFactory(username=f"faults-researcher-{suffix}")
+        CouncilMembershipFactory(user=user, council=council, role=CouncilRole.RESEARCHER)
+        token = issue_token(user, name="faults").key
+    return {"token": token, "wave_ids": closed}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +187,8 @@ def main() -> None:
     closed.add_argument("--council", type=int, default=1)
     closed.add_argument("--respondents", type=int, required=True)
     closed.add_argument("--format", default="bundle")
+    researcher = sub.add_parser("researcher")
+    researcher.add_argument("--waves", type=int, default=4)
     jobs = sub.add_parser("jobs")
     jobs.add_argument("--count", type=int, required=True)
     jobs.add_argument("--label", required=True)
@@ -176,6 +200,8 @@ def main() -> None:
         result = create_closed_wave_with_jobs(
             council=args.council, respondents=args.respondents, format=args.format
         )
+    elif args.command == "researcher":
+        result = create_researcher(waves=args.waves)
     elif args.command == "wave":
         result = create_wave(
             members=args.members, themes=args.themes, prefix=args.prefix, scheme=args.scheme

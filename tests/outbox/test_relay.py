@@ -1,3 +1,7 @@
+import os
+import signal
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -130,3 +134,97 @@ def test_invitation_emails_queued_while_the_broker_is_down_wait_in_the_outbox(br
     jobs = OutboxMessage.objects.filter(task_name="experiments.tasks.send_email")
     assert jobs.count() == 3
     assert set(jobs.values_list("status", flat=True)) == {MessageStatus.PENDING}
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, which the test may pause; never the shared one."""
+    from tests.faults.processes import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    os.kill(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+def test_a_job_queued_while_redis_hangs_is_kept_and_the_request_goes_on(broker, own_redis):
+    # given a broker connection in the pool, to a Redis that then stops answering (SIGSTOP:
+    # it still accepts connections, and never replies)
+    app.conf.CELERY_BROKER_URL = own_redis.url
+    _use_new_connections()
+    with transaction.atomic():
+        enqueue(TASK, label="before the hang")
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+
+    # when a change that queues a job commits, in a thread the test can wait for
+    outcome = {}
+
+    def commit():
+        started = time.monotonic()
+        with transaction.atomic():
+            outcome["message"] = enqueue(TASK, label="during the hang")
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=commit, daemon=True)
+    thread.start()
+    thread.join(timeout=15)
+    hung = thread.is_alive()
+    os.kill(own_redis.process.pid, signal.SIGCONT)
+    thread.join(timeout=120)
+
+    # then the commit returned after the broker's short timeout, leaving the job pending
+    assert not hung, "relaying after commit waited on the hung broker"
+    assert outcome["seconds"] < 2 * (
+        app.conf.broker_transport_options["socket_timeout"]
+        + app.conf.broker_transport_options["socket_connect_timeout"]
+    )
+    message = outcome["message"]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.PENDING
+    assert "Timeout" in message.last_error or "timed out" in message.last_error
+
+    # and once Redis answers again, the sweeper hands it over
+    assert sweep(now=timezone.now() + timedelta(seconds=60)) == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+
+
+def test_broker_commands_time_out_quickly():
+    options = app.conf.broker_transport_options
+    assert 0 < options["socket_timeout"] <= 1
+    assert 0 < options["socket_connect_timeout"] <= 1
+
+
+def test_debrief_emails_sent_while_the_broker_is_down_wait_in_the_outbox(broker, open_wave):
+    from experiments.debriefs import approve_debrief, send_debrief
+    from experiments.models import Debrief, Response, ResponseStatus
+    from experiments.policy import SYSTEM
+    from experiments.waves import close_wave
+    from tests.factories import MemberContactFactory, UserFactory
+
+    # given a closed wave, answered by two members, whose debrief is approved
+    for _ in range(2):
+        contact = MemberContactFactory(member__council=open_wave.council)
+        Response.objects.create(
+            wave=open_wave,
+            member=contact.member,
+            status=ResponseStatus.COMPLETE,
+            submitted_at=timezone.now(),
+        )
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    close_wave(SYSTEM, open_wave)
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    debrief = Debrief.objects.get(wave=open_wave)
+    approve_debrief(UserFactory(is_superuser=True), debrief)
+
+    # when it is sent while the broker is unreachable
+    app.conf.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    _use_new_connections()
+    sent = send_debrief(SYSTEM, debrief)
+
+    # then each e-mail waits in the outbox for the sweeper
+    assert sent == 2
+    jobs = OutboxMessage.objects.filter(task_name="experiments.tasks.send_email")
+    assert set(jobs.values_list("status", flat=True)) == {MessageStatus.PENDING}
+    assert jobs.count() == 2

@@ -18,10 +18,12 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.policy import SYSTEM
+from experiments.roles import grant_role, revoke_role
 from exports import jobs
 from panel.erasure import ErasureError, erase_expired_members, erase_member
 from panel.models import MemberContact, MemberStatus, PanelMember, PanelUpload
 from tests.factories import (
+    CouncilFactory,
     CouncilMembershipFactory,
     EmailDeliveryFactory,
     MemberContactFactory,
@@ -239,19 +241,28 @@ def test_postgres_refuses_to_update_or_delete_audit_entries():
 
 @pytest.mark.django_db
 def test_sign_ins_failed_sign_ins_role_changes_and_failed_access_are_audited(client):
-    # Given a council admin
-    membership = CouncilMembershipFactory(role=CouncilRole.ADMIN)
-    user = membership.user
+    # Given a council admin, made so by a superuser
+    superuser = UserFactory(is_superuser=True)
+    user = UserFactory()
+    council = CouncilFactory()
+    membership = grant_role(superuser, user=user, council=council, role=CouncilRole.ADMIN)
 
     # When they fail to sign in, sign in, and open another council's member
     client.post(reverse("console:login"), {"username": user.username, "password": "wrong"})
     client.force_login(user)
     other = MemberContactFactory().member
     missing = client.get(reverse("console:member", args=[other.pk]))
-    membership.role = CouncilRole.RESEARCHER
-    membership.save()
+    grant_role(superuser, user=user, council=council, role=CouncilRole.RESEARCHER)
+    revoke_role(superuser, membership)
 
     # Then each is in the audit log
     assert missing.status_code == 404
     actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
-    assert actions == ["grant_role", "sign_in_failed", "sign_in", "access_denied", "change_role"]
+    assert actions == [
+        "grant_role",
+        "sign_in_failed",
+        "sign_in",
+        "access_denied",
+        "grant_role",
+        "revoke_role",
+    ]
