@@ -216,9 +216,9 @@ def _stored(member) -> dict:
         ),
         "answers": answers,
         "visits": visits,
-        # One exposure per nudge of the member's arm (the members' arms may differ)
-        "exposures": response.exposures.count()
-        == len(Arm(Assignment.objects.get(member=member).arm).nudges),
+        # Every render of a theme page shows the nudges of the member's arm, and only those
+        "exposures": set(response.exposures.values_list("nudge_text__nudge", flat=True))
+        == set(Arm(Assignment.objects.get(member=member).arm).nudges),
     }
 
 
