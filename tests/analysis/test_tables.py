@@ -208,7 +208,8 @@ def test_the_nudge_table_gives_the_difference_in_means_the_factorial_contrasts_a
     assert terms["A only"]["estimate"] == pytest.approx(0.0)
     assert terms["A main effect"]["estimate"] == pytest.approx(0.25)
     assert terms["A × B interaction"]["estimate"] == pytest.approx(0.5)
-    assert terms["A and B"]["stars"] == "***"
+    # one star convention in every table: the plan's (** p < .01, * p < .05 by default)
+    assert terms["A and B"]["stars"] == "**"
     assert table["adjustment"] == "Holm"
     assert all("p_adjusted" in t for t in individual["terms"] if t["kind"] == "arm")
     assert terms["A only"]["mde"] > 0
@@ -236,3 +237,22 @@ def test_kr20_of_a_hand_worked_item_matrix():
     assert kr20(items.head(4))["not_estimable"] == (
         "not estimable: fewer than 10 complete answer sets (4)"
     )
+
+
+def test_the_case_summaries_use_the_plans_index_as_the_tables_do():
+    # given a respondent who answered one activity of four (yes) and one who answered all
+    raw = raw_frame(
+        [
+            {"activities_answered": 1, "activities_yes": 1, "collective": 3},
+            {"activities_answered": 4, "activities_yes": 2, "collective": 1},
+        ]
+    )
+    as_no = AnalysisPlan(index_missing_rule="missing_as_no")
+
+    results = compute_results(raw, plan=as_no)
+
+    # missing answers count as no: (1/4 + 2/4) / 2, in the summaries as in table 1
+    (case,) = results["cases"]
+    (level,) = results["levels"]
+    assert level["individual"]["estimate"] == pytest.approx(0.375)
+    assert case["individual_index"] == pytest.approx(0.375)
