@@ -37,17 +37,26 @@ def _no_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The PDF report fetches nothing ({url}).")
 
 
-def render_results_pdf(wave, run, *, scope=None, request=None) -> bytes:
-    """Return the report of `run` (or the no-results page when None) as a PDF.
+def render_results_pdf(
+    wave, run, *, scope=None, request=None, language: str | None = None
+) -> bytes:
+    """Return the report of `run` (or the no-results page when None) as a PDF."""
+    from analysis.report_html import render_results_html
+
+    html = render_results_html(
+        wave, run, scope=scope, standalone=True, request=request, language=language
+    )
+    return kept_pdf(html)
+
+
+def kept_pdf(html: str) -> bytes:
+    """Return the PDF of a standalone document, laid out once and then kept.
 
     Laying out a report takes seconds (about 1.5 s for one case, 5 s for ten) while its
     HTML takes milliseconds, and a finished run's report never changes: the PDF is kept
     under MEDIA_ROOT, named by the digest of the HTML it was made from (so a new
     language, template or run is a new file, never a stale one).
     """
-    from analysis.report_html import render_results_html
-
-    html = render_results_html(wave, run, scope=scope, standalone=True, request=request)
     digest = hashlib.sha256(f"{weasyprint_version()}\n{html}".encode()).hexdigest()
     path = Path(settings.MEDIA_ROOT) / PDF_DIRECTORY / f"{digest}.pdf"
     if path.is_file():

@@ -57,9 +57,7 @@ def _compute_results(
         "levels": tables.table_levels(frame, plan),
         "time": tables.table_time(frame, plan),
         "correlates_individual": tables.table_correlates(frame, plan, index="individual"),
-        "correlates_collective": tables.table_correlates(
-            frame, plan, index=plan.collective_column
-        ),
+        "correlates_collective": tables.table_correlates(frame, plan, index=plan.collective_column),
         # The other coding of the collective index, reported beside the plan's.
         "correlates_collective_other": tables.table_correlates(
             frame, plan, index=plan.other_collective_column

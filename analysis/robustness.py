@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from analysis.inference import NotEstimable, not_estimable, ols, reason
@@ -75,7 +74,13 @@ def delta_effect(function, params: np.ndarray, cov: np.ndarray, *, alpha: float)
     se = float(np.sqrt(gradient @ cov @ gradient))
     z = float(stats.norm.ppf(1 - alpha / 2))
     p = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
-    return {"estimate": estimate, "se": se, "p": p, "low": estimate - z * se, "high": estimate + z * se}
+    return {
+        "estimate": estimate,
+        "se": se,
+        "p": p,
+        "low": estimate - z * se,
+        "high": estimate + z * se,
+    }
 
 
 @functools.cache
@@ -160,9 +165,7 @@ def ordered_logit(group: pd.DataFrame, plan) -> dict:
         return not_estimable(reason("an_empty_arm"))
     fit = fit_ordered_logit(data["collective_score"].astype(int), X)
     columns = list(X.columns)
-    params = np.array(
-        [fit["coefficients"][c]["estimate"] for c in columns] + fit["raw_thresholds"]
-    )
+    params = np.array([fit["coefficients"][c]["estimate"] for c in columns] + fit["raw_thresholds"])
     k = len(columns)
 
     def index_share(values: np.ndarray, column: str | None) -> float:

@@ -155,9 +155,7 @@ def _adjust_in_families(tests: list[dict], *, method_of) -> None:
     for test in tests:
         families.setdefault(test["family"], []).append(test)
     for members in families.values():
-        adjusted = adjust_pvalues(
-            [t["p"] for t in members], method=method_of(members[0]["role"])
-        )
+        adjusted = adjust_pvalues([t["p"] for t in members], method=method_of(members[0]["role"]))
         for test, p_adjusted in zip(members, adjusted, strict=True):
             test["p_adjusted"] = p_adjusted
             test["family_size"] = len(members)
