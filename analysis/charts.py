@@ -37,20 +37,33 @@ def _x(value: float, low: float, high: float) -> float:
     return MARGIN + (value - low) / span * (WIDTH - 2 * MARGIN)
 
 
-def round_ticks(low: float, high: float, *, target: int = 5) -> list[float]:
+def round_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
     """Return ticks at a round step (1, 2 or 5 × 10^k) from below `low` to above `high`.
 
     The first and last ticks are the axis ends, so every value in [low, high] is drawn
-    inside the axis; zero is always a tick.
+    inside the axis; zero is always a tick. Of the round steps giving 4 to `most` ticks,
+    the one whose axis wastes least room wins.
     """
     low, high = min(low, 0.0), max(high, 0.0)
     if high - low <= 0:
         low, high = -1.0, 1.0
-    rough = (high - low) / max(target - 1, 1)
-    magnitude = 10 ** math.floor(math.log10(rough))
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)
-    first = math.floor(low / step + 1e-9)
-    last = math.ceil(high / step - 1e-9)
+    magnitude = math.floor(math.log10((high - low) / 4))
+    best = None
+    for exponent in (magnitude - 1, magnitude, magnitude + 1):
+        for mantissa in (1, 2, 5):
+            step = mantissa * 10.0**exponent
+            first = math.floor(low / step + 1e-9)
+            last = math.ceil(high / step - 1e-9)
+            count = last - first + 1
+            if not 4 <= count <= most:
+                continue
+            key = ((last - first) * step, -step)
+            if best is None or key < best[0]:
+                best = (key, step, first, last)
+    if best is None:  # cannot happen for 4 to 8 ticks; kept as a guard
+        step = 10.0 ** (magnitude + 1)
+        best = (None, step, math.floor(low / step), math.ceil(high / step))
+    _, step, first, last = best
     return [round(k * step, 10) for k in range(first, last + 1)]
 
 
