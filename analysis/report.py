@@ -298,8 +298,11 @@ def family_scope_words(plan: AnalysisPlan) -> str:
 
 
 def outcome_words(plan: AnalysisPlan, keys) -> str:
-    names = {"individual": _("the individual index"), "collective": _("the collective index")}
-    return _(" and ").join(names[k] for k in keys)
+    """Name the indices of a family, as a sentence says them."""
+    keys = set(keys)
+    if keys == {"collective", "individual"}:
+        return _("the collective and the individual index")
+    return _("the individual index") if keys == {"individual"} else _("the collective index")
 
 
 def definitions(plan: AnalysisPlan, *, several_waves: bool = False) -> list[dict]:
@@ -1040,7 +1043,7 @@ def robustness_rows(results: dict, plan: AnalysisPlan) -> list[dict]:
     models = (
         ("lin_individual", _("Lin-adjusted OLS, individual index")),
         ("lin_collective", _("Lin-adjusted OLS, collective index")),
-        ("ordered_logit_collective", _("Ordered logit of the frequency, collective index")),
+        ("ordered_logit_collective", _("Ordered logit, collective index")),
         ("fractional_logit_individual", _("Fractional logit, individual index")),
     )
     rows = []

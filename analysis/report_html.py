@@ -104,8 +104,15 @@ def render_results_html(
                         f"../preregistration/wave-{each.pk}.{language}.html"
                         if in_bundle
                         else reverse("analysis:preregistration", args=[each.pk])
+                        + f"?lang={language}"
                     ),
-                    "opened": each.opened_at is not None,
+                    "preregistration_pdf_url": (
+                        ""
+                        if in_bundle
+                        else reverse("analysis:preregistration", args=[each.pk])
+                        + f"?download=pdf&lang={language}"
+                    ),
+                    "opened": each.opened_at is not None and bool(each.design_hash),
                     "deviations": deviations,
                 }
             )
