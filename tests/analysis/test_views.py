@@ -42,6 +42,10 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def analysed_wave():
     """A closed wave of 80 synthetic respondents with a finished analysis."""
+    return make_analysed_wave()
+
+
+def make_analysed_wave():
     wave = WaveFactory(status="closed")
     theme = ThemeFactory(council=wave.council, name_en="Local environment")
     for position in range(3):
@@ -246,3 +250,25 @@ def test_the_welsh_report_has_no_english_heading_note_label_or_sentence(client, 
     assert '<html lang="cy">' in welsh
     assert "Diffiniadau a ddefnyddiwyd" in welsh
     assert untranslated == [], untranslated
+
+
+def test_every_label_is_human_and_every_adjusted_p_is_visible(client, analysed_wave):
+    client.force_login(UserFactory(is_superuser=True))
+
+    with translation.override("en"):
+        html = client.get(
+            reverse("analysis:wave_results", args=[analysed_wave.pk]), {"lang": "en"}
+        ).content.decode()
+
+    visible = " ".join(text_chunks(html))
+    for raw in ("age_band_", "gender_", "ward_", "collective_any", "_missing", "arm_a"):
+        assert raw not in visible, raw
+    for code in ("ab", "a", "b", "none", "individual"):
+        assert f"<td>{code}</td>" not in html
+    assert "Age band: 16-24" in visible
+    assert "<td>No nudge</td>" in html
+    # adjusted p-values are columns and lines of the tables, never hover text
+    assert "title=" not in html.split("<body>")[1]
+    assert "<th>Adjusted p</th>" in html
+    assert "adj. p" in visible
+    assert "Stars: ** p < .01, * p < .05 (unadjusted p-values)." in visible
