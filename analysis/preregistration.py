@@ -273,8 +273,13 @@ def allocation(design: dict) -> list[dict]:
     ]
 
 
-def power_table(design: dict) -> dict:
-    """Return the sample size and the MDE of every contrast per case, from the frozen power plan."""
+def power_table(design: dict, theme_names: dict[str, str] | None = None) -> dict:
+    """Return the sample size and the MDE of every contrast per case, from the frozen power plan.
+
+    The power plan names each case by its theme's English name; `theme_names` gives the
+    name to show instead (the Welsh one in a Welsh document).
+    """
+    theme_names = theme_names or {}
     power = design.get("power_plan") or {}
     if not power:
         return {"na": _("No power plan was frozen with this design."), "cases": []}
@@ -366,7 +371,13 @@ def build_preregistration(facts: dict, *, language: str) -> dict:
         "arms": arms(design, facts, language),
         "experiment_on": experiment_on,
         "allocation": allocation(design),
-        "power": power_table(design),
+        "power": power_table(
+            design,
+            {
+                t["name_en"]: _in({"en": t["name_en"], "cy": t["name_cy"]}, language)
+                for t in facts["themes"]
+            },
+        ),
         "analysis": analysis_rows(plan),
         "manipulation_check": facts.get("manipulation_check", False),
     }

@@ -112,7 +112,8 @@ def render_results_html(
                         else reverse("analysis:preregistration", args=[each.pk])
                         + f"?download=pdf&lang={language}"
                     ),
-                    "opened": each.opened_at is not None and bool(each.design_hash),
+                    "opened": each.opened_at is not None,
+                    "frozen": bool(each.design_hash),
                     "deviations": deviations,
                 }
             )
