@@ -110,7 +110,11 @@ class AnalysisPlan:
                 yield f"{name} must be a whole number of at least 2."
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Return the plan as plain JSON values (lists, not tuples), as it is stored."""
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in asdict(self).items()
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "AnalysisPlan":
