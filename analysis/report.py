@@ -340,8 +340,7 @@ def definitions(plan: AnalysisPlan, *, several_waves: bool = False) -> list[dict
         {
             "term": _("Giving time"),
             "text": _(
-                "At least %(amount)s with others on the theme, now, or more than now "
-                "(table 2)."
+                "At least %(amount)s with others on the theme, now, or more than now (table 2)."
             )
             % {"amount": amount},
         }
