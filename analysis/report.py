@@ -1230,9 +1230,36 @@ def plan_of(results: dict) -> AnalysisPlan:
         return AnalysisPlan()
 
 
+def computed_before_families(results: dict) -> bool:
+    """Return whether a run was stored before families were fixed by the plan.
+
+    Such a run adjusted every arm contrast of the run as one family; its adjusted
+    p-values are shown as stored, and the report says so until the analysis is re-run.
+    """
+    return any(
+        "family" not in term
+        for row in (results.get("nudges") or {}).get("rows", [])
+        for term in row.get("terms", [])
+        if term.get("kind") == "arm"
+    )
+
+
 def build_report(results: dict, *, several_waves: bool = False) -> dict:
     """Return everything the results template shows, in the active language."""
     plan = plan_of(results)
+    terms = definitions(plan, several_waves=several_waves)
+    if computed_before_families(results):
+        terms.insert(
+            0,
+            {
+                "term": _("An older run"),
+                "text": _(
+                    "This analysis was computed before the plan fixed its families: its "
+                    "adjusted p-values and verdicts treat every group contrast of the run as "
+                    "one family. Run the analysis again to apply the families below."
+                ),
+            },
+        )
     labels = chart_labels()
     cases = results.get("case_labels") or {}
     nudges = results.get("nudges") or {}
@@ -1243,7 +1270,7 @@ def build_report(results: dict, *, several_waves: bool = False) -> dict:
     amount = time_amounts()[plan.time_threshold_code]
     return {
         "plan": plan,
-        "definitions": definitions(plan, several_waves=several_waves),
+        "definitions": terms,
         "ci": ci_label(plan),
         "stars": star_note(plan),
         "summaries": case_summaries(results, plan),

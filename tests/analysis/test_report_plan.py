@@ -179,3 +179,4 @@ def test_a_run_stored_before_the_plan_wrote_the_report_still_renders(barnet):
 
     assert "Table 5. Effects of the nudges" in text
     assert "Definitions used" in text
+    assert "computed before the plan fixed its families" in text
