@@ -21,10 +21,24 @@ class PdfUnavailable(Exception):
     """The PDF renderer's system libraries are missing on this machine."""
 
 
+class _ScreenOnlyRules(logging.Filter):
+    """Drop WeasyPrint's warnings about the style sheet's phone-width rules.
+
+    WeasyPrint reads no media features, so it skips `@media screen and (max-width: …)`
+    (as it should: a PDF has no phone width) but warns about it on every document.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "media type" not in record.getMessage()
+
+
 def html_to_pdf(html: str) -> bytes:
     """Return the PDF of a standalone HTML document (its styles inline, nothing fetched)."""
     # WeasyPrint logs every step (even of its import) at INFO; the log needs none of them.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    css_log = logging.getLogger("weasyprint")
+    if not any(isinstance(f, _ScreenOnlyRules) for f in css_log.filters):
+        css_log.addFilter(_ScreenOnlyRules())
     try:
         from weasyprint import HTML
     except OSError as error:  # Pango or its fonts are not installed
