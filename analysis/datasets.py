@@ -402,16 +402,28 @@ def case_council_labels(wave_ids: list[int]) -> dict[int, str]:
     return {pk: label if repeated[label] == 1 else f"{label} #{pk}" for pk, label in labels.items()}
 
 
+def theme_welsh_names(wave_ids: list[int]) -> dict[int, str]:
+    """Return the Welsh name of each theme of these waves (blank where there is none)."""
+    return dict(
+        WaveTheme.objects.filter(wave_id__in=wave_ids).values_list("theme_id", "theme__name_cy")
+    )
+
+
 def load_run_frames(wave_ids: list[int]) -> RunFrames:
     """Return the stacked frames of these waves, each wave's cases labelled apart.
 
-    Response quality is flagged within each wave (the speeder rule compares a response with
-    its own wave's completes), then stacked like the rest.
+    Each case row carries its wave (`wave_id`: multiplicity families never span waves)
+    and its theme's Welsh name (`theme_cy`, for the Welsh report). Response quality is
+    flagged within each wave (the speeder rule compares a response with its own wave's
+    completes), then stacked like the rest.
     """
     labels = case_council_labels(wave_ids) if len(wave_ids) > 1 else {}
+    welsh = theme_welsh_names(wave_ids)
     cases, flows, items, flags, recalls = [], [], [], [], []
     for wave_id in wave_ids:
         frame = load_case_frame(wave_id)
+        frame["wave_id"] = wave_id
+        frame["theme_cy"] = frame["theme_id"].map(welsh).fillna("").astype(str)
         item_frame = load_item_frame(wave_id)
         if wave_id in labels:
             frame["council"] = labels[wave_id]
@@ -462,3 +474,103 @@ def wave_input_facts(wave_ids: list[int]) -> list[list]:
             ]
         )
     return facts
+
+
+def load_deviations(wave_id: int) -> list[dict]:
+    """Return what departs from the design and plan frozen when the wave opened, as plain records.
+
+    Kinds: "plan_changed" (the wave's analysis plan is not the one frozen with its design),
+    "nudge_text" (a nudge text edited after opening, a new version flagged as a deviation)
+    and the other kinds the domain records (`experiments.models.Deviation`, e.g. a moved
+    closing time, with its text). The report and the pre-registration document list them.
+    """
+    from analysis.plan import AnalysisPlan
+    from experiments.models import Deviation, DeviationKind, NudgeText
+
+    wave = Wave.objects.only("analysis_plan", "design").get(pk=wave_id)
+    deviations = []
+    frozen = (wave.design or {}).get("analysis_plan")
+    current = AnalysisPlan.from_dict(wave.analysis_plan)
+    if frozen is not None and AnalysisPlan.from_dict(frozen).plan_hash != current.plan_hash:
+        deviations.append({"kind": "plan_changed", "wave_id": wave_id})
+    texts = (
+        NudgeText.objects.filter(wave_id=wave_id, is_deviation=True)
+        .select_related("theme")
+        .order_by("created_at", "pk")
+    )
+    for text in texts:
+        deviations.append(
+            {
+                "kind": "nudge_text",
+                "wave_id": wave_id,
+                "nudge": text.nudge,
+                "theme": text.theme.name_en,
+                "theme_cy": text.theme.name_cy,
+                "version": text.version,
+                "at": text.created_at.isoformat(),
+            }
+        )
+    # Other changes made after opening, recorded by the domain (a moved closing time).
+    for deviation in (
+        Deviation.objects.filter(wave_id=wave_id)
+        .exclude(kind=DeviationKind.NUDGE_TEXT)
+        .order_by("at", "pk")
+    ):
+        deviations.append(
+            {
+                "kind": deviation.kind,
+                "wave_id": wave_id,
+                "text": deviation.summary,
+                "at": deviation.at.isoformat(),
+            }
+        )
+    return deviations
+
+
+def load_preregistration_facts(wave_id: int) -> dict | None:
+    """Return what the wave's pre-analysis plan is written from, as plain values; None if unopened.
+
+    The design (arms, allocation, nudge texts, power plan, analysis plan) is the one frozen
+    when the wave opened, with its hash and opening time; the themes' names, activities and
+    question wording are those the wave asked, which cannot change once it has opened.
+    """
+    from experiments.questionnaires import theme_pages
+
+    wave = Wave.objects.select_related("council").get(pk=wave_id)
+    if wave.opened_at is None or not wave.design_hash:
+        return None
+    pages = {
+        language: {page.theme_id: page for page in theme_pages(wave, language=language)}
+        for language in ("en", "cy")
+    }
+    themes = []
+    for theme_id, english in pages["en"].items():
+        welsh = pages["cy"][theme_id]
+        themes.append(
+            {
+                "id": theme_id,
+                "name_en": english.name,
+                "name_cy": welsh.name,
+                "activities": [
+                    {"en": a.text, "cy": w.text}
+                    for a, w in zip(english.activities, welsh.activities, strict=True)
+                ],
+                "wording": {
+                    item: {"en": english.wording[item], "cy": welsh.wording[item]}
+                    for item in english.wording
+                },
+            }
+        )
+    return {
+        "wave_id": wave.pk,
+        "title": wave.title,
+        "council": wave.council.name,
+        "nation": wave.council.nation,
+        "opened_at": wave.opened_at.isoformat(),
+        "design_hash": wave.design_hash,
+        "design": wave.design or {},
+        "asks_time_now": wave.asks_time_now,
+        "asks_time_more": wave.asks_time_more,
+        "manipulation_check": wave.manipulation_check,
+        "themes": themes,
+    }

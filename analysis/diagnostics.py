@@ -8,6 +8,8 @@ gender).
 import numpy as np
 import pandas as pd
 
+from analysis.inference import reason
+
 ARMS = ("ab", "a", "b", "none")
 PRE_TREATMENT = ("panel_age_band", "panel_gender", "panel_ward")
 
@@ -61,12 +63,22 @@ def missingness_by_arm(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _dummies(units: pd.DataFrame) -> pd.DataFrame:
-    parts = []
+UNKNOWN = "(unknown)"
+
+
+def _dummies(units: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
+    """Return one 0/1 column per category of each covariate, and each column's (variable,
+    category), so that the report can label "age band: 16-24" without parsing names."""
+    parts, names = [], {}
     for column in PRE_TREATMENT:
-        values = units[column].fillna("").astype(str).replace("", "(unknown)")
-        parts.append(pd.get_dummies(values, prefix=column.removeprefix("panel_"), dtype=float))
-    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=units.index)
+        values = units[column].fillna("").astype(str).replace("", UNKNOWN)
+        variable = column.removeprefix("panel_")
+        dummies = pd.get_dummies(values, prefix=variable, dtype=float)
+        for category in sorted(values.unique()):
+            names[f"{variable}_{category}"] = (variable, category)
+        parts.append(dummies)
+    frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=units.index)
+    return frame, names
 
 
 def _omnibus(dummies: np.ndarray, arms: np.ndarray, levels: list[str]) -> float:
@@ -90,13 +102,19 @@ def balance(flow: pd.DataFrame, *, draws: int, seed: int) -> dict:
     units = flow[flow["assigned"] & flow["arm"].notna()].reset_index(drop=True)
     levels = [a for a in ARMS if (units["arm"] == a).any()]
     if len(levels) < 2:
-        return {"not_estimable": "not estimable: only one arm was assigned"}
-    dummies = _dummies(units)
+        return {"not_estimable": f"not estimable: {reason('one_arm')}"}
+    dummies, names = _dummies(units)
     arms = units["arm"].to_numpy()
     rows = []
     reference = dummies[arms == "none"] if "none" in levels else None
     for column in dummies.columns:
-        row = {"covariate": column, "overall": float(dummies[column].mean())}
+        variable, category = names.get(column, (column, ""))
+        row = {
+            "covariate": column,
+            "variable": variable,
+            "category": category,
+            "overall": float(dummies[column].mean()),
+        }
         for arm in levels:
             row[arm] = float(dummies.loc[arms == arm, column].mean())
             if reference is not None and arm != "none":
@@ -150,13 +168,13 @@ def kr20(items: pd.DataFrame) -> dict:
     k = complete.shape[1]
     n = len(complete)
     if k < 2:
-        return {"not_estimable": "not estimable: fewer than two activities"}
+        return {"not_estimable": f"not estimable: {reason('few_activities')}"}
     if n < 10:
-        return {"not_estimable": f"not estimable: fewer than 10 complete answer sets ({n})"}
+        return {"not_estimable": f"not estimable: {reason('few_answer_sets', n=n)}"}
     p = complete.mean(axis=0)
     total_variance = float(complete.sum(axis=1).var(ddof=0))
     if total_variance == 0:
-        return {"not_estimable": "not estimable: every respondent has the same total"}
+        return {"not_estimable": f"not estimable: {reason('same_total')}"}
     value = k / (k - 1) * (1 - float((p * (1 - p)).sum()) / total_variance)
     return {"kr20": value, "items": k, "n": n}
 

@@ -1,92 +1,45 @@
-"""Co-production indices: pure functions over the tidy case frame."""
+"""Co-production indices and the recodes of the analysis plan: pure functions over the case frame.
+
+Each index has one definition here, under the plan; the tables, the per-arm summaries and
+the power planner all read the columns `prepare` adds.
+"""
+
+import hashlib
 
 import numpy as np
 import pandas as pd
 
-from experiments.models import Frequency
-
 ARMS = ("ab", "a", "b", "none")
 
-
-def individual_index(frame: pd.DataFrame) -> pd.Series:
-    """Share of the theme's activities answered yes, among those answered.
-
-    Defined only when at least half of the theme's activities were answered; otherwise
-    missing, so that a member who skipped most items does not count as doing nothing.
-    """
-    answered = frame["activities_answered"].astype(float)
-    enough = (answered > 0) & (answered >= frame["activities_total"] / 2)
-    return (frame["activities_yes"] / answered).where(enough)
-
-
-def collective_any(frame: pd.DataFrame) -> pd.Series:
-    """1 when the member works with others in groups often or sometimes, 0 when never."""
-    code = frame["collective"]
-    joined = code.isin([Frequency.OFTEN, Frequency.SOMETIMES]).astype(float)
-    return joined.where(code.notna())
-
-
-def with_indices(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(individual=individual_index(frame), collective_any=collective_any(frame))
-
-
-def _mean(series: pd.Series) -> float | None:
-    value = series.mean()
-    return None if pd.isna(value) else float(value)
-
-
-def case_summaries(frame: pd.DataFrame) -> list[dict]:
-    """Summarise each case (theme): n, the two index means, and both means per arm."""
-    indexed = with_indices(frame)
-    summaries = []
-    for (theme_id, theme), case in indexed.groupby(["theme_id", "theme"], sort=True):
-        by_arm = {}
-        for arm in ARMS:
-            in_arm = case[case["arm"] == arm]
-            by_arm[arm] = {
-                "n": len(in_arm),
-                "individual_index": _mean(in_arm["individual"]),
-                "collective_index": _mean(in_arm["collective_any"]),
-            }
-        summaries.append(
-            {
-                "theme_id": int(theme_id),
-                "theme": theme,
-                "council": case["council"].iloc[0],
-                "n": len(case),
-                "individual_index": _mean(case["individual"]),
-                "collective_index": _mean(case["collective_any"]),
-                "by_arm": by_arm,
-            }
-        )
-    return summaries
-
-
-def frame_digest(frame: pd.DataFrame) -> str:
-    """Hash the frame's content so that a run can say exactly which inputs it used."""
-    import hashlib
-
-    hashed = pd.util.hash_pandas_object(frame.sort_index(axis=1), index=False)
-    return hashlib.sha256(np.asarray(hashed).tobytes()).hexdigest()
-
-
-# --- Recodes of the full frame (the analysis plan's definitions) -----------------------
-
-# Stored Frequency codes (often=1, sometimes=2, never=3) → collective score 2/1/0.
+# The questionnaire's codes of "how often do you work with others in groups"
+# (often = 1, sometimes = 2, never = 3) → the frequency score 2/1/0.
 COLLECTIVE_SCORE = {1: 2.0, 2: 1.0, 3: 0.0}
 DONT_KNOW = 9
 MALE = {"male", "man", "m"}
 FEMALE = {"female", "woman", "f"}
+NOT_SAID = {"", "not_said", "prefer_not_to_say", "prefer not to say"}
+# Qualification codes of a degree or higher: the questionnaire's own, and a plain word.
+DEGREE = {"level_4", "degree"}
 
 
-def individual_index_by_plan(frame: pd.DataFrame, plan) -> pd.Series:
-    """Return the individual index under the plan's missing-answer rule."""
+def individual_index(frame: pd.DataFrame, plan) -> pd.Series:
+    """Return the share of the theme's activities answered yes, under the plan's rule.
+
+    "defined": yes among those answered, when at least the plan's share of the theme's
+    activities was answered (otherwise missing, so that a member who skipped most items
+    does not count as doing nothing); "missing_as_no": yes among all the activities.
+    """
     total = frame["activities_total"].astype(float)
     if plan.index_missing_rule == "missing_as_no":
         return (frame["activities_yes"] / total).where(total > 0)
     answered = frame["activities_answered"].astype(float)
     enough = (answered > 0) & (answered >= total * plan.index_min_answered_share)
     return (frame["activities_yes"] / answered).where(enough)
+
+
+def collective_score(codes: pd.Series) -> pd.Series:
+    """Return the frequency score: often 2, sometimes 1, never 0, unanswered missing."""
+    return codes.map(COLLECTIVE_SCORE).astype(float)
 
 
 def reverse_five_point(series: pd.Series) -> pd.Series:
@@ -101,11 +54,6 @@ def _gender_male(series: pd.Series) -> pd.Series:
         np.where(lowered.isin(MALE), 1.0, np.where(lowered.isin(FEMALE), 0.0, np.nan)),
         index=series.index,
     )
-
-
-NOT_SAID = {"", "not_said", "prefer_not_to_say", "prefer not to say"}
-# Qualification codes of a degree or higher: the questionnaire's own, and a plain word.
-DEGREE = {"level_4", "degree"}
 
 
 def _ethnic_minority(series: pd.Series) -> pd.Series:
@@ -126,14 +74,20 @@ def _degree(series: pd.Series) -> pd.Series:
 
 
 def prepare(frame: pd.DataFrame, plan) -> pd.DataFrame:
-    """Add the analysis variables to the raw case frame (higher = more/better throughout)."""
-    score = frame["collective"].map(COLLECTIVE_SCORE).astype(float)
+    """Add the analysis variables to the raw case frame (higher = more/better throughout).
+
+    `collective_any` (often or sometimes = 1) and `collective_frequency` (the score 0/1/2
+    divided by 2) are both kept: the plan names the one its tables use, and the other is
+    the robustness row. A frame without `wave_id` is one wave.
+    """
+    score = collective_score(frame["collective"])
     threshold = plan.time_threshold_code
     out = frame.assign(
         case=frame["council"].astype(str) + " — " + frame["theme"].astype(str),
-        individual=individual_index_by_plan(frame, plan),
+        individual=individual_index(frame, plan),
         collective_score=score,
         collective_any=(score >= 1).astype(float).where(score.notna()),
+        collective_frequency=score / 2,
         collective_often=(score == 2).astype(float).where(score.notna()),
         collective_sometimes=(score == 1).astype(float).where(score.notna()),
         gives_time_now=(frame["time_now"] >= threshold)
@@ -152,4 +106,50 @@ def prepare(frame: pd.DataFrame, plan) -> pd.DataFrame:
         ethnic_minority=_ethnic_minority(frame["ethnic_group"]),
         degree=_degree(frame["qualification"]),
     )
+    if "wave_id" not in out.columns:
+        out["wave_id"] = 0
     return out
+
+
+def _mean(series: pd.Series) -> float | None:
+    value = series.mean()
+    return None if pd.isna(value) else float(value)
+
+
+def case_summaries(frame: pd.DataFrame, plan) -> list[dict]:
+    """Summarise each case (theme) of the prepared frame: n and both indices, overall and per arm.
+
+    The collective index is the plan's coding, as in tables 4 and 5.
+    """
+    collective = plan.collective_column
+    summaries = []
+    for (theme_id, theme, case_name), case in frame.groupby(
+        ["theme_id", "theme", "case"], sort=True
+    ):
+        by_arm = {}
+        for arm in ARMS:
+            in_arm = case[case["arm"] == arm]
+            by_arm[arm] = {
+                "n": len(in_arm),
+                "individual_index": _mean(in_arm["individual"]),
+                "collective_index": _mean(in_arm[collective]),
+            }
+        summaries.append(
+            {
+                "theme_id": int(theme_id),
+                "theme": theme,
+                "case": case_name,
+                "council": case["council"].iloc[0],
+                "n": len(case),
+                "individual_index": _mean(case["individual"]),
+                "collective_index": _mean(case[collective]),
+                "by_arm": by_arm,
+            }
+        )
+    return summaries
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """Hash the frame's content so that a run can say exactly which inputs it used."""
+    hashed = pd.util.hash_pandas_object(frame.sort_index(axis=1), index=False)
+    return hashlib.sha256(np.asarray(hashed).tobytes()).hexdigest()

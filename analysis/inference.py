@@ -16,6 +16,40 @@ class NotEstimable(Exception):
     """The quantity cannot be estimated from these data; the message says why."""
 
 
+# Every reason a quantity is not estimable or not testable, in the English stored with
+# the results; the report translates each one by its template (`analysis.report`).
+REASONS = {
+    "few_answers": "fewer than {min} answers ({n})",
+    "no_answers": "no answers",
+    "few_pairs": "fewer than {min} pairs ({n})",
+    "constant_difference": "the paired difference is constant",
+    "no_pairs": "no one answered both questions",
+    "constant_variable": "a constant variable",
+    "few_respondents": "fewer than {min} respondents ({n})",
+    "constant_outcome": "the outcome is constant",
+    "no_variation": "no variation in {column} (an empty group?)",
+    "collinear": "perfect collinearity among the regressors",
+    "no_df": "no residual degrees of freedom",
+    "se_not_finite": "the standard errors are not finite (a cell with one observation?)",
+    "empty_reference": "the reference arm (none) is empty",
+    "empty_arm": "empty arm: {arms}",
+    "an_empty_arm": "an empty arm",
+    "no_testable_correlate": "no testable correlate",
+    "few_categories": "fewer than three observed categories of the collective score",
+    "one_arm": "only one arm was assigned",
+    "few_activities": "fewer than two activities",
+    "few_answer_sets": "fewer than 10 complete answer sets ({n})",
+    "same_total": "every respondent has the same total",
+    "few_in_category": "{n} respondents in a category (< {min})",
+    "few_testable": "{n} respondents (< {min})",
+}
+
+
+def reason(code: str, **params) -> str:
+    """Return the English reason of this code with its numbers filled in."""
+    return REASONS[code].format(**params)
+
+
 @dataclass(frozen=True)
 class Interval:
     estimate: float
@@ -71,7 +105,7 @@ def t_interval(values, *, alpha: float = 0.05) -> Interval:
     x = np.asarray(pd.Series(values).dropna(), dtype=float)
     n = len(x)
     if n < 2:
-        raise NotEstimable(f"fewer than 2 answers ({n})")
+        raise NotEstimable(reason("few_answers", min=2, n=n))
     mean = float(x.mean())
     se = float(x.std(ddof=1) / math.sqrt(n))
     half = float(stats.t.ppf(1 - alpha / 2, n - 1)) * se
@@ -81,7 +115,7 @@ def t_interval(values, *, alpha: float = 0.05) -> Interval:
 def wilson_interval(successes: int, n: int, *, alpha: float = 0.05) -> Interval:
     """Return a proportion with its Wilson score interval."""
     if n == 0:
-        raise NotEstimable("no answers")
+        raise NotEstimable(reason("no_answers"))
     z = float(stats.norm.ppf(1 - alpha / 2))
     p = successes / n
     denominator = 1 + z**2 / n
@@ -100,12 +134,12 @@ def paired_difference(first, second, *, alpha: float = 0.05) -> TestResult:
     pair = pd.DataFrame({"a": np.asarray(first, float), "b": np.asarray(second, float)}).dropna()
     n = len(pair)
     if n < 2:
-        raise NotEstimable(f"fewer than 2 pairs ({n})")
+        raise NotEstimable(reason("few_pairs", min=2, n=n))
     d = (pair["a"] - pair["b"]).to_numpy()
     mean = float(d.mean())
     sd = float(d.std(ddof=1))
     if sd == 0:
-        raise NotEstimable("the paired difference is constant")
+        raise NotEstimable(reason("constant_difference"))
     se = sd / math.sqrt(n)
     t = mean / se
     p = float(2 * stats.t.sf(abs(t), n - 1))
@@ -118,7 +152,7 @@ def mcnemar(first, second) -> TestResult:
     pair = pd.DataFrame({"a": np.asarray(first, float), "b": np.asarray(second, float)}).dropna()
     n = len(pair)
     if n == 0:
-        raise NotEstimable("no one answered both questions")
+        raise NotEstimable(reason("no_pairs"))
     only_first = int(((pair["a"] == 1) & (pair["b"] == 0)).sum())
     only_second = int(((pair["a"] == 0) & (pair["b"] == 1)).sum())
     discordant = only_first + only_second
@@ -136,21 +170,21 @@ def pearson(x, y) -> TestResult:
     pair = pd.DataFrame({"x": np.asarray(x, float), "y": np.asarray(y, float)}).dropna()
     n = len(pair)
     if n < 3:
-        raise NotEstimable(f"fewer than 3 pairs ({n})")
+        raise NotEstimable(reason("few_pairs", min=3, n=n))
     if pair["x"].nunique() < 2 or pair["y"].nunique() < 2:
-        raise NotEstimable("a constant variable")
+        raise NotEstimable(reason("constant_variable"))
     r, p = stats.pearsonr(pair["x"], pair["y"])
     return TestResult(float(r), float(r), float(p), n, method="Pearson r")
 
 
 def stars(p: float | None, levels: tuple[float, ...] = (0.01, 0.05)) -> str:
-    """Return one star per level the p-value beats, most stringent first (** .01, * .05)."""
+    """Return one star per level the p-value is below (the paper's ** .01, * .05).
+
+    The report uses one convention throughout, the analysis plan's `star_levels`.
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "*" * sum(p < level for level in levels)
-
-
-NUDGE_STAR_LEVELS = (0.01, 0.05, 0.10)
 
 
 def ols(
@@ -176,20 +210,20 @@ def ols(
     data = data.dropna()
     n = len(data)
     if n < min_n:
-        raise NotEstimable(f"fewer than {min_n} respondents ({n})")
+        raise NotEstimable(reason("few_respondents", min=min_n, n=n))
     yv = data["__y"].to_numpy()
     if np.ptp(yv) == 0:
-        raise NotEstimable("the outcome is constant")
+        raise NotEstimable(reason("constant_outcome"))
     Xv = data[X.columns].astype(float)
     for column in X.columns:
         if column != "const" and Xv[column].nunique() < 2:
-            raise NotEstimable(f"no variation in {column} (an empty group?)")
+            raise NotEstimable(reason("no_variation", column=column))
     # The rank of X'X (k × k) equals that of X and is far cheaper than an SVD of X.
     matrix = Xv.to_numpy()
     if np.linalg.matrix_rank(matrix.T @ matrix) < Xv.shape[1]:
-        raise NotEstimable("perfect collinearity among the regressors")
+        raise NotEstimable(reason("collinear"))
     if n <= Xv.shape[1]:
-        raise NotEstimable("no residual degrees of freedom")
+        raise NotEstimable(reason("no_df"))
     model = sm.OLS(yv, Xv)
     # QR instead of the default pseudo-inverse: the same estimates without an SVD of X.
     if cov_type == "cluster":
@@ -202,7 +236,7 @@ def ols(
     else:
         result = model.fit(method="qr", cov_type=cov_type, use_t=True)
     if not np.all(np.isfinite(result.bse)):
-        raise NotEstimable("the standard errors are not finite (a cell with one observation?)")
+        raise NotEstimable(reason("se_not_finite"))
     df = float(result.df_resid)
     if cov_type == "cluster":
         df = float(len(np.unique(data["__g"])) - 1)
@@ -245,11 +279,11 @@ def ols(
     )
 
 
-ADJUSTMENT_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}
+ADJUSTMENT_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni"}
 
 
 def adjust_pvalues(pvalues, *, method: str) -> list[float]:
-    """Return Holm or Benjamini–Hochberg adjusted p-values, in the input order."""
+    """Return Holm, Benjamini–Hochberg or Bonferroni adjusted p-values, in the input order."""
     p = np.asarray(list(pvalues), dtype=float)
     m = len(p)
     if m == 0:
@@ -260,8 +294,10 @@ def adjust_pvalues(pvalues, *, method: str) -> list[float]:
         adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
     elif method == "fdr_bh":
         adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    elif method == "bonferroni":
+        adjusted = m * ranked
     else:
-        raise ValueError(f"Unknown adjustment {method!r}; use 'holm' or 'fdr_bh'.")
+        raise ValueError(f"Unknown adjustment {method!r}; use 'holm', 'fdr_bh' or 'bonferroni'.")
     out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
     return [float(v) for v in out]

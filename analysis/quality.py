@@ -120,12 +120,16 @@ def flag_summary(flags: pd.DataFrame, *, min_completes: int = SPEEDER_MIN_COMPLE
     """Return counts of flagged case rows and responses, for the report and the console."""
     responses = flags.groupby("response_id")[[*FLAGS, "flagged"]].any()
     completes = len(responses)
+    # Speeders are judged on page times: completes without them (paper, telephone, or
+    # answers imported without paradata) can be neither flagged nor cleared.
+    timed = int(flags.drop_duplicates("response_id")["total_seconds"].notna().sum())
     return {
         "completes": completes,
+        "timed_responses": timed,
         "rows": len(flags),
         "flagged_rows": {flag: int(flags[flag].sum()) for flag in (*FLAGS, "flagged")},
         "flagged_responses": {flag: int(responses[flag].sum()) for flag in (*FLAGS, "flagged")},
-        "speeder_rule_applies": completes >= min_completes,
+        "speeder_rule_applies": timed >= min_completes,
         "median_total_seconds": (
             float(flags.drop_duplicates("response_id")["total_seconds"].median())
             if completes

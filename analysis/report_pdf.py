@@ -21,10 +21,24 @@ class PdfUnavailable(Exception):
     """The PDF renderer's system libraries are missing on this machine."""
 
 
+class _ScreenOnlyRules(logging.Filter):
+    """Drop WeasyPrint's warnings about the style sheet's phone-width rules.
+
+    WeasyPrint reads no media features, so it skips `@media screen and (max-width: …)`
+    (as it should: a PDF has no phone width) but warns about it on every document.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "media type" not in record.getMessage()
+
+
 def html_to_pdf(html: str) -> bytes:
     """Return the PDF of a standalone HTML document (its styles inline, nothing fetched)."""
     # WeasyPrint logs every step (even of its import) at INFO; the log needs none of them.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    css_log = logging.getLogger("weasyprint")
+    if not any(isinstance(f, _ScreenOnlyRules) for f in css_log.filters):
+        css_log.addFilter(_ScreenOnlyRules())
     try:
         from weasyprint import HTML
     except OSError as error:  # Pango or its fonts are not installed
@@ -37,17 +51,26 @@ def _no_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The PDF report fetches nothing ({url}).")
 
 
-def render_results_pdf(wave, run, *, scope=None, request=None) -> bytes:
-    """Return the report of `run` (or the no-results page when None) as a PDF.
+def render_results_pdf(
+    wave, run, *, scope=None, request=None, language: str | None = None
+) -> bytes:
+    """Return the report of `run` (or the no-results page when None) as a PDF."""
+    from analysis.report_html import render_results_html
+
+    html = render_results_html(
+        wave, run, scope=scope, standalone=True, request=request, language=language
+    )
+    return kept_pdf(html)
+
+
+def kept_pdf(html: str) -> bytes:
+    """Return the PDF of a standalone document, laid out once and then kept.
 
     Laying out a report takes seconds (about 1.5 s for one case, 5 s for ten) while its
     HTML takes milliseconds, and a finished run's report never changes: the PDF is kept
     under MEDIA_ROOT, named by the digest of the HTML it was made from (so a new
     language, template or run is a new file, never a stale one).
     """
-    from analysis.report_html import render_results_html
-
-    html = render_results_html(wave, run, scope=scope, standalone=True, request=request)
     digest = hashlib.sha256(f"{weasyprint_version()}\n{html}".encode()).hexdigest()
     path = Path(settings.MEDIA_ROOT) / PDF_DIRECTORY / f"{digest}.pdf"
     if path.is_file():

@@ -52,12 +52,20 @@ def _compute_results(
         "plan_hash": plan.plan_hash,
         "n_rows": len(frame),
         "n_respondents": int(frame["response_id"].nunique()),
-        "cases": indices.case_summaries(raw) if len(raw) else [],
+        "case_labels": case_labels(frame),
+        "cases": indices.case_summaries(frame, plan) if len(frame) else [],
         "levels": tables.table_levels(frame, plan),
         "time": tables.table_time(frame, plan),
         "correlates_individual": tables.table_correlates(frame, plan, index="individual"),
-        "correlates_collective": tables.table_correlates(frame, plan, index="collective_any"),
+        "correlates_collective": tables.table_correlates(frame, plan, index=plan.collective_column),
+        # The other coding of the collective index, reported beside the plan's.
+        "correlates_collective_other": tables.table_correlates(
+            frame, plan, index=plan.other_collective_column
+        ),
         "nudges": tables.table_nudges(frame, plan),
+        "nudges_other_coding": tables.table_nudges(
+            frame, plan, outcomes=(plan.other_collective_column,), pooled=False
+        ),
         "missingness": diagnostics.missingness_by_arm(frame),
         "notes": [ATTITUDES_NOTE],
     }
@@ -84,6 +92,21 @@ def _compute_results(
     return tables.nan_to_none(results)
 
 
+def case_labels(frame: pd.DataFrame) -> dict[str, dict]:
+    """Return each case's council, theme (English and Welsh) and wave, for the report's labels."""
+    labels = {}
+    for case, group in frame.groupby("case", sort=True):
+        first = group.iloc[0]
+        theme_cy = first.get("theme_cy") if "theme_cy" in group.columns else None
+        labels[str(case)] = {
+            "council": str(first["council"]),
+            "theme": str(first["theme"]),
+            "theme_cy": str(theme_cy) if isinstance(theme_cy, str) and theme_cy else "",
+            "wave_id": tables.wave_of(group),
+        }
+    return labels
+
+
 def _robustness(frame: pd.DataFrame, plan) -> list[dict]:
     rows = []
     for case, group in tables.experiment_cases(frame):
@@ -91,17 +114,17 @@ def _robustness(frame: pd.DataFrame, plan) -> list[dict]:
             {
                 "case": case,
                 "lin_individual": robustness.lin_adjusted(group, "individual", plan),
-                "lin_collective": robustness.lin_adjusted(group, "collective_any", plan),
-                "ordered_logit_collective": _guard(robustness.ordered_logit, group),
-                "fractional_logit_individual": _guard(robustness.fractional_logit, group),
+                "lin_collective": robustness.lin_adjusted(group, plan.collective_column, plan),
+                "ordered_logit_collective": _guard(robustness.ordered_logit, group, plan),
+                "fractional_logit_individual": _guard(robustness.fractional_logit, group, plan),
             }
         )
     return rows
 
 
-def _guard(function, group):
+def _guard(function, group, plan):
     try:
-        return function(group)
+        return function(group, plan)
     except Exception as error:  # a robustness model must never sink the run
         return {"not_estimable": f"not estimable: {type(error).__name__}: {error}"}
 
@@ -112,7 +135,7 @@ def _randomisation_inference(frame: pd.DataFrame, plan) -> list[dict]:
     for case, group in tables.experiment_cases(frame):
         if len(group) > plan.ri_max_n:
             continue
-        for outcome in tables.INDICES:
+        for outcome in plan.outcomes:
             for arm in tables.TREATMENTS:
                 rows.append(
                     {
@@ -147,7 +170,7 @@ def quality_sensitivity(frame: pd.DataFrame, flags: pd.DataFrame, plan) -> dict:
     return {
         "quality": flag_summary(flags),
         "nudges_excluding_flagged": {
-            **tables.table_nudges(kept, plan),
+            **tables.table_nudges(kept, plan, pooled=False),
             "excluded_rows": int(flagged.sum()),
             "label": "Sensitivity: excluding flagged responses",
         },
@@ -168,7 +191,7 @@ def per_protocol_nudges(frame: pd.DataFrame, recall: pd.DataFrame, plan) -> dict
     recalled_own = (keyed["recalled"] == keyed["arm"]).to_numpy()
     asked = int(keyed["recalled"].notna().sum())
     return {
-        **tables.table_nudges(frame[recalled_own], plan),
+        **tables.table_nudges(frame[recalled_own], plan, pooled=False),
         "asked_rows": asked,
         "recalled_rows": int(recalled_own.sum()),
         "label": PER_PROTOCOL_LABEL,

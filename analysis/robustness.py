@@ -9,8 +9,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from analysis.inference import NotEstimable, not_estimable, ols
+from analysis.inference import NotEstimable, not_estimable, ols, reason
 from analysis.tables import TREATMENT_TERMS, TREATMENTS, arm_dummies
 
 PRE_TREATMENT = ("panel_age_band", "panel_gender")
@@ -35,7 +36,7 @@ def lin_adjusted(group: pd.DataFrame, outcome: str, plan) -> dict:
         for arm in TREATMENTS:
             X[f"{column}×{arm}"] = centred[column] * X[f"arm_{arm}"]
     try:
-        fit = ols(group[outcome], X, min_n=plan.min_respondents, alpha=plan.alpha)
+        fit = ols(group[outcome], X, min_n=plan.min_respondents, alpha=plan.interval_alpha)
     except NotEstimable as error:
         return not_estimable(str(error))
     return {
@@ -45,10 +46,40 @@ def lin_adjusted(group: pd.DataFrame, outcome: str, plan) -> dict:
                 "estimate": fit.get(f"arm_{a}").estimate,
                 "se": fit.get(f"arm_{a}").se,
                 "p": fit.get(f"arm_{a}").p,
+                "low": fit.get(f"arm_{a}").low,
+                "high": fit.get(f"arm_{a}").high,
             }
             for a in TREATMENTS
         ],
         "covariates": list(covariates.columns),
+    }
+
+
+def _expit(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def delta_effect(function, params: np.ndarray, cov: np.ndarray, *, alpha: float) -> dict:
+    """Return function(params) with its delta-method standard error, p and interval.
+
+    The gradient is taken by central differences; the normal reference fits the
+    maximum-likelihood models it serves.
+    """
+    estimate = float(function(params))
+    gradient = np.zeros(len(params))
+    for i in range(len(params)):
+        step = np.zeros(len(params))
+        step[i] = 1e-6
+        gradient[i] = (function(params + step) - function(params - step)) / 2e-6
+    se = float(np.sqrt(gradient @ cov @ gradient))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    p = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
+    return {
+        "estimate": estimate,
+        "se": se,
+        "p": p,
+        "low": estimate - z * se,
+        "high": estimate + z * se,
     }
 
 
@@ -111,54 +142,100 @@ def fit_ordered_logit(y: pd.Series, X: pd.DataFrame) -> dict:
             for name in X.columns
         },
         "cut_points": [float(c) for c in cuts],
+        # The model's own parameters (first cut, then log increments) and their covariance.
+        "raw_thresholds": [float(r) for r in raw],
+        "cov": np.asarray(result.cov_params(), dtype=float),
         "n": len(y),
     }
 
 
-def ordered_logit(group: pd.DataFrame) -> dict:
-    """Ordered logit of the collective score (never/sometimes/often) on the arm dummies."""
+def ordered_logit(group: pd.DataFrame, plan) -> dict:
+    """Ordered logit of the collective score (never/sometimes/often) on the arm dummies.
+
+    Each arm's effect is reported on the plan's collective index, in points: the change
+    in the share joining often or sometimes, P(score ≥ 1), or for the frequency coding in
+    the expected score over 2, (P(score ≥ 1) + P(score ≥ 2)) / 2, with delta-method
+    intervals; the log-odds ratios stay beside them.
+    """
     data = group[["collective_score", "arm"]].dropna()
     if data["collective_score"].nunique() < 3:
-        return not_estimable("fewer than three observed categories of the collective score")
+        return not_estimable(reason("few_categories"))
     X = arm_dummies(data["arm"]).drop(columns="const")
     if (X.sum() == 0).any():
-        return not_estimable("an empty arm")
+        return not_estimable(reason("an_empty_arm"))
     fit = fit_ordered_logit(data["collective_score"].astype(int), X)
-    return {
-        "terms": [
+    columns = list(X.columns)
+    params = np.array([fit["coefficients"][c]["estimate"] for c in columns] + fit["raw_thresholds"])
+    k = len(columns)
+
+    def index_share(values: np.ndarray, column: str | None) -> float:
+        beta = values[columns.index(column)] if column else 0.0
+        cuts = np.concatenate([[values[k]], values[k] + np.cumsum(np.exp(values[k + 1 :]))])
+        above = _expit(beta - cuts)  # P(score > j) for j = 0, 1
+        return float(above[0] if plan.collective_coding == "any" else above.mean())
+
+    terms = []
+    for a in TREATMENTS:
+        effect = delta_effect(
+            lambda v, a=a: index_share(v, f"arm_{a}") - index_share(v, None),
+            params,
+            fit["cov"],
+            alpha=plan.interval_alpha,
+        )
+        terms.append(
             {
                 "term": TREATMENT_TERMS[a],
+                **effect,
                 "log_odds": fit["coefficients"][f"arm_{a}"]["estimate"],
-                "se": fit["coefficients"][f"arm_{a}"]["se"],
-                "p": fit["coefficients"][f"arm_{a}"]["p"],
+                "log_odds_se": fit["coefficients"][f"arm_{a}"]["se"],
+                "log_odds_p": fit["coefficients"][f"arm_{a}"]["p"],
             }
-            for a in TREATMENTS
-        ]
-    }
+        )
+    return {"terms": terms, "scale": plan.collective_column}
 
 
-def fractional_logit(group: pd.DataFrame) -> dict:
-    """Papke–Wooldridge fractional logit of the individual index on the arm dummies (HC0)."""
+def fractional_logit(group: pd.DataFrame, plan) -> dict:
+    """Papke–Wooldridge fractional logit of the individual index on the arm dummies (HC0).
+
+    Each arm's effect is the change in the predicted mean, in points, with a
+    delta-method interval; with arm dummies only the model is saturated, so the estimate
+    is the difference in means and only the inference differs from table 5.
+    """
     import statsmodels.api as sm
 
     data = group[["individual", "arm"]].dropna()
     X = arm_dummies(data["arm"])
     if (X.drop(columns="const").sum() == 0).any():
-        return not_estimable("an empty arm")
+        return not_estimable(reason("an_empty_arm"))
     y = data["individual"].to_numpy(float)
     if np.ptp(y) == 0:
-        return not_estimable("the outcome is constant")
+        return not_estimable(reason("constant_outcome"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="HC0")
-    return {
-        "terms": [
+    columns = list(X.columns)
+    params = np.asarray(result.params, dtype=float)
+    cov = np.asarray(result.cov_params(), dtype=float)
+
+    def mean_of(values: np.ndarray, column: str | None) -> float:
+        beta = values[columns.index(column)] if column else 0.0
+        return float(_expit(values[columns.index("const")] + beta))
+
+    terms = []
+    for a in TREATMENTS:
+        effect = delta_effect(
+            lambda v, a=a: mean_of(v, f"arm_{a}") - mean_of(v, None),
+            params,
+            cov,
+            alpha=plan.interval_alpha,
+        )
+        terms.append(
             {
                 "term": TREATMENT_TERMS[a],
+                **effect,
                 "log_odds": float(result.params[f"arm_{a}"]),
-                "se": float(result.bse[f"arm_{a}"]),
-                "p": float(result.pvalues[f"arm_{a}"]),
+                "log_odds_se": float(result.bse[f"arm_{a}"]),
+                "log_odds_p": float(result.pvalues[f"arm_{a}"]),
             }
-            for a in TREATMENTS
-        ]
-    }
+        )
+    return {"terms": terms}

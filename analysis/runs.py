@@ -18,7 +18,7 @@ from analysis.access import visible_waves
 from analysis.models import AnalysisRun, RunStatus
 from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
-from experiments.models import NudgeText, Wave, WaveStatus
+from experiments.models import Wave, WaveStatus
 from experiments.policy import Right, staff_action
 from outbox.relay import enqueue
 from surveyplatform.domain import InvalidInput, NotFound
@@ -193,22 +193,25 @@ def plan_for_wave(wave_id: int) -> PlanContext:
     design = wave.design or {}
     frozen = design.get("analysis_plan")
     frozen_plan_hash = AnalysisPlan.from_dict(frozen).plan_hash if frozen else plan.plan_hash
-    deviations = []
-    if frozen_plan_hash != plan.plan_hash:
-        deviations.append("The analysis plan differs from the one frozen with the design.")
-    for text in NudgeText.objects.filter(wave_id=wave_id, is_deviation=True).select_related(
-        "theme"
-    ):
-        deviations.append(
-            f"Nudge {text.nudge.upper()} of {text.theme.name_en} was edited after opening "
-            f"(version {text.version}, {text.created_at:%Y-%m-%d %H:%M})."
-        )
+    deviations = [english_deviation(d) for d in datasets.load_deviations(wave_id)]
     return PlanContext(
         plan=plan,
         design_hash=wave.design_hash or plan.plan_hash,
         frozen_plan_hash=frozen_plan_hash,
         deviations=deviations,
     )
+
+
+def english_deviation(deviation: dict) -> str:
+    """Return a deviation record as the English sentence stored with a run's results."""
+    if deviation["kind"] == "plan_changed":
+        return "The analysis plan differs from the one frozen with the design."
+    if deviation["kind"] == "nudge_text":
+        return (
+            f"Nudge {deviation['nudge'].upper()} of {deviation['theme']} was edited after "
+            f"opening (version {deviation['version']}, {deviation['at'][:16].replace('T', ' ')})."
+        )
+    return deviation.get("text", deviation["kind"])
 
 
 def execute_run(run_id: int) -> AnalysisRun:

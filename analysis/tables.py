@@ -12,7 +12,6 @@ import pandas as pd
 
 from analysis.inference import (
     ADJUSTMENT_NAMES,
-    NUDGE_STAR_LEVELS,
     NotEstimable,
     adjust_pvalues,
     mcnemar,
@@ -22,11 +21,16 @@ from analysis.inference import (
     paired_difference,
     pearson,
     proportion,
+    reason,
     stars,
     t_interval,
 )
 
-INDICES = {"individual": "Individual index", "collective_any": "Collective index (any)"}
+INDICES = {
+    "individual": "Individual index",
+    "collective_any": "Collective index (often or sometimes)",
+    "collective_frequency": "Collective index (frequency score)",
+}
 CORRELATES = {
     "efficacy_score": "Self-efficacy",
     "sat_information": "Satisfaction with information",
@@ -50,31 +54,41 @@ FACTORIAL = {
 def _safe(compute):
     try:
         return asdict(compute())
-    except NotEstimable as reason:
-        return not_estimable(str(reason))
+    except NotEstimable as error:
+        return not_estimable(str(error))
 
 
 def cases_of(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(str(name), group) for name, group in frame.groupby("case", sort=True)]
 
 
+def wave_of(group: pd.DataFrame) -> int:
+    """Return the wave a case belongs to (0 for a frame of one unnamed wave)."""
+    return int(group["wave_id"].iloc[0]) if "wave_id" in group.columns and len(group) else 0
+
+
 def table_levels(frame: pd.DataFrame, plan) -> list[dict]:
     """Table 1: levels of individual and collective co-production per case."""
+    level = plan.interval_alpha
     rows = []
     for case, group in cases_of(frame):
         rows.append(
             {
                 "case": case,
                 "n": len(group),
-                "individual": _safe(lambda g=group: t_interval(g["individual"], alpha=plan.alpha)),
-                "collective_any": _safe(lambda g=group: proportion(g["collective_any"])),
-                "collective_often": _safe(lambda g=group: proportion(g["collective_often"])),
+                "individual": _safe(lambda g=group: t_interval(g["individual"], alpha=level)),
+                "collective_any": _safe(
+                    lambda g=group: proportion(g["collective_any"], alpha=level)
+                ),
+                "collective_often": _safe(
+                    lambda g=group: proportion(g["collective_often"], alpha=level)
+                ),
                 "collective_sometimes": _safe(
-                    lambda g=group: proportion(g["collective_sometimes"])
+                    lambda g=group: proportion(g["collective_sometimes"], alpha=level)
                 ),
                 "difference": _safe(
                     lambda g=group: paired_difference(
-                        g["individual"], g["collective_any"], alpha=plan.alpha
+                        g["individual"], g["collective_any"], alpha=level
                     )
                 ),
             }
@@ -83,7 +97,8 @@ def table_levels(frame: pd.DataFrame, plan) -> list[dict]:
 
 
 def table_time(frame: pd.DataFrame, plan) -> list[dict]:
-    """Table 2: giving at least a few hours a month, now and more, where asked."""
+    """Table 2: giving at least the plan's threshold of time, now and more, where asked."""
+    level = plan.interval_alpha
     rows = []
     for case, group in cases_of(frame):
         asked_now = group["gives_time_now"].notna().any()
@@ -91,9 +106,15 @@ def table_time(frame: pd.DataFrame, plan) -> list[dict]:
         if not (asked_now or asked_more):
             continue
         row = {"case": case, "n": len(group)}
-        row["now"] = _safe(lambda g=group: proportion(g["gives_time_now"])) if asked_now else None
+        row["now"] = (
+            _safe(lambda g=group: proportion(g["gives_time_now"], alpha=level))
+            if asked_now
+            else None
+        )
         row["more"] = (
-            _safe(lambda g=group: proportion(g["gives_time_more"])) if asked_more else None
+            _safe(lambda g=group: proportion(g["gives_time_more"], alpha=level))
+            if asked_more
+            else None
         )
         row["now_vs_more"] = (
             _safe(lambda g=group: mcnemar(g["gives_time_now"], g["gives_time_more"]))
@@ -111,33 +132,64 @@ def _testable(group: pd.DataFrame, variable: str, plan) -> str | None:
         counts = values.value_counts()
         smallest = int(min(counts.get(0.0, 0), counts.get(1.0, 0)))
         if smallest < plan.min_per_category:
-            return f"not testable: {smallest} respondents in a category (< {plan.min_per_category})"
+            why = reason("few_in_category", n=smallest, min=plan.min_per_category)
+            return f"not testable: {why}"
     elif len(values) < plan.min_per_category:
-        return f"not testable: {len(values)} respondents (< {plan.min_per_category})"
+        return f"not testable: {reason('few_testable', n=len(values), min=plan.min_per_category)}"
     return None
 
 
+def family_key(plan, role: str, *, wave_id: int, case: str) -> str:
+    """Name the multiplicity family of a test: its role, its wave and (per case) its case.
+
+    A family never spans waves, so a wave's adjusted p-values are the same in its own
+    report and in any run that pools it with other waves.
+    """
+    scope = case if plan.family_scope == "case" else ""
+    return f"{role}|wave {wave_id}|{scope}"
+
+
+def _adjust_in_families(tests: list[dict], *, method_of) -> None:
+    """Add `p_adjusted` and `family_size` to each test, adjusting within its `family`."""
+    families: dict[str, list[dict]] = {}
+    for test in tests:
+        families.setdefault(test["family"], []).append(test)
+    for members in families.values():
+        adjusted = adjust_pvalues([t["p"] for t in members], method=method_of(members[0]["role"]))
+        for test, p_adjusted in zip(members, adjusted, strict=True):
+            test["p_adjusted"] = p_adjusted
+            test["family_size"] = len(members)
+
+
 def table_correlates(frame: pd.DataFrame, plan, *, index: str) -> dict:
-    """Tables 3 and 4: Pearson correlates of an index per case, and the adjusted model."""
+    """Tables 3 and 4: Pearson correlates of an index per case, and the adjusted model.
+
+    Stars use the unadjusted p, as in the paper; the exploratory family (the case's, or
+    the wave's, correlates of this index) gives the adjusted p shown beside them.
+    """
     cells = []
     for case, group in cases_of(frame):
+        wave_id = wave_of(group)
         for variable in CORRELATES:
-            reason = _testable(group, variable, plan)
-            cell = {"case": case, "variable": variable}
-            if reason:
-                cell["not_testable"] = reason
+            why = _testable(group, variable, plan)
+            cell = {"case": case, "variable": variable, "wave_id": wave_id}
+            if why:
+                cell["not_testable"] = why
             else:
                 try:
                     result = pearson(group[variable], group[index])
                     cell.update(r=result.estimate, p=result.p, n=result.n)
+                    cell["role"] = "exploratory"
+                    cell["family"] = family_key(
+                        plan, f"correlates {index}", wave_id=wave_id, case=case
+                    )
                 except NotEstimable as error:
                     cell["not_testable"] = f"not estimable: {error}"
             cells.append(cell)
     tested = [cell for cell in cells if "p" in cell]
-    adjusted = adjust_pvalues([cell["p"] for cell in tested], method=plan.exploratory_adjustment)
-    for cell, p_adj in zip(tested, adjusted, strict=True):
-        cell["p_adjusted"] = p_adj
-        cell["stars"] = stars(cell["p"])
+    _adjust_in_families(tested, method_of=lambda role: plan.exploratory_adjustment)
+    for cell in tested:
+        cell["stars"] = stars(cell["p"], plan.star_levels)
         cell["negative"] = cell["r"] < 0
     n_cases = frame["case"].nunique()
     summary = []
@@ -147,8 +199,14 @@ def table_correlates(frame: pd.DataFrame, plan, *, index: str) -> dict:
             {
                 "variable": variable,
                 "label": label,
-                "positive": sum(1 for c in mine if c["r"] > 0 and c["p"] < 0.05),
-                "negative": sum(1 for c in mine if c["r"] < 0 and c["p"] < 0.05),
+                "positive": sum(1 for c in mine if c["r"] > 0 and c["p"] < plan.alpha),
+                "negative": sum(1 for c in mine if c["r"] < 0 and c["p"] < plan.alpha),
+                "positive_adjusted": sum(
+                    1 for c in mine if c["r"] > 0 and c["p_adjusted"] < plan.alpha
+                ),
+                "negative_adjusted": sum(
+                    1 for c in mine if c["r"] < 0 and c["p_adjusted"] < plan.alpha
+                ),
                 "tested": len(mine),
                 "cases": n_cases,
             }
@@ -157,11 +215,11 @@ def table_correlates(frame: pd.DataFrame, plan, *, index: str) -> dict:
     for case, group in cases_of(frame):
         usable = [v for v in CORRELATES if _testable(group, v, plan) is None]
         if not usable:
-            models.append({"case": case, **not_estimable("no testable correlate")})
+            models.append({"case": case, **not_estimable(reason("no_testable_correlate"))})
             continue
         X = group[usable].assign(const=1.0)[["const", *usable]]
         try:
-            fit = ols(group[index], X, min_n=plan.min_respondents, alpha=plan.alpha)
+            fit = ols(group[index], X, min_n=plan.min_respondents, alpha=plan.interval_alpha)
         except NotEstimable as error:
             models.append({"case": case, **not_estimable(str(error))})
             continue
@@ -171,7 +229,7 @@ def table_correlates(frame: pd.DataFrame, plan, *, index: str) -> dict:
                 "n": fit.n,
                 "r_squared": fit.r_squared,
                 "coefficients": [
-                    {**asdict(c), "stars": stars(c.p)}
+                    {**asdict(c), "stars": stars(c.p, plan.star_levels)}
                     for c in fit.coefficients
                     if c.term != "const"
                 ],
@@ -207,14 +265,14 @@ def fit_nudges(group: pd.DataFrame, outcome: str, plan) -> dict:
         TREATMENT_TERMS[a] for a in (*TREATMENTS, "none") if a not in present and a != "none"
     ]
     if "none" not in present:
-        return not_estimable("the reference arm (none) is empty")
+        return not_estimable(reason("empty_reference"))
     if missing:
-        return not_estimable(f"empty arm: {', '.join(missing)}")
+        return not_estimable(reason("empty_arm", arms=", ".join(missing)))
     fit = ols(
         group[outcome],
         arm_dummies(group["arm"]),
         min_n=plan.min_respondents,
-        alpha=plan.alpha,
+        alpha=plan.interval_alpha,
         contrasts=FACTORIAL,
     )
     terms = []
@@ -227,36 +285,53 @@ def fit_nudges(group: pd.DataFrame, outcome: str, plan) -> dict:
                 **asdict(c),
                 "term": label,
                 "kind": "factorial" if c.term in FACTORIAL else "arm",
-                "stars": stars(c.p, NUDGE_STAR_LEVELS),
+                "stars": stars(c.p, plan.star_levels),
                 "mde": minimum_detectable_effect(c.se, df=c.df, alpha=plan.alpha, power=plan.power),
             }
         )
-    arm_counts = {arm: int((group["arm"] == arm).sum()) for arm in ("ab", "a", "b", "none")}
+    known = group[group[outcome].notna()]
     return {
         "n": fit.n,
         "r_squared": fit.r_squared,
         "terms": terms,
         "reference_mean": float(group.loc[group["arm"] == "none", outcome].mean()),
-        "arm_n": arm_counts,
+        "arm_n": {arm: int((group["arm"] == arm).sum()) for arm in ("ab", "a", "b", "none")},
+        # The answers each arm's estimate rests on: what a verdict's minimum n is judged by.
+        "analysed_n": {arm: int((known["arm"] == arm).sum()) for arm in ("ab", "a", "b", "none")},
     }
 
 
-def table_nudges(frame: pd.DataFrame, plan) -> dict:
-    """Table 5: nudge effects per case and index, with multiplicity and power."""
+def table_nudges(frame: pd.DataFrame, plan, *, outcomes=None, pooled: bool = True) -> dict:
+    """Table 5: nudge effects per case and index, with the plan's families and power.
+
+    Each arm-versus-none contrast belongs to one family: confirmatory for the plan's
+    confirmatory outcomes, exploratory for the others, one family per case (or wave) as
+    the plan says. Factorial contrasts are reported unadjusted.
+    """
+    outcomes = tuple(outcomes or plan.outcomes)
     rows = []
     for case, group in experiment_cases(frame):
-        for outcome in INDICES:
+        wave_id = wave_of(group)
+        for outcome in outcomes:
             try:
                 result = fit_nudges(group, outcome, plan)
             except NotEstimable as error:
                 result = not_estimable(str(error))
-            rows.append({"case": case, "outcome": outcome, **result})
-    arm_terms = [t for row in rows for t in row.get("terms", []) if t["kind"] == "arm"]
-    adjusted = adjust_pvalues([t["p"] for t in arm_terms], method=plan.confirmatory_adjustment)
-    for term, p_adj in zip(arm_terms, adjusted, strict=True):
-        term["p_adjusted"] = p_adj
+            rows.append({"case": case, "outcome": outcome, "wave_id": wave_id, **result})
+    arm_terms = []
+    for row in rows:
+        role = "confirmatory" if plan.is_confirmatory(row["outcome"]) else "exploratory"
+        for term in row.get("terms", []):
+            if term["kind"] == "arm":
+                term["role"] = role
+                term["family"] = family_key(plan, role, wave_id=row["wave_id"], case=row["case"])
+                arm_terms.append(term)
+            else:
+                term["role"] = "factorial"
+                term["p_adjusted"] = None
+    _adjust_in_families(arm_terms, method_of=lambda role: _method(plan, role))
     counts = {}
-    for outcome in INDICES:
+    for outcome in outcomes:
         mine = [
             t
             for row in rows
@@ -264,23 +339,38 @@ def table_nudges(frame: pd.DataFrame, plan) -> dict:
             for t in row.get("terms", [])
             if t["kind"] == "arm"
         ]
+        adjusted = sum(t["p_adjusted"] < plan.alpha for t in mine)
         counts[outcome] = {
             "tests": len(mine),
-            "significant_10": sum(t["p"] < 0.10 for t in mine),
-            "significant_05": sum(t["p"] < 0.05 for t in mine),
-            "significant_adjusted_05": sum(t["p_adjusted"] < 0.05 for t in mine),
+            "role": "confirmatory" if plan.is_confirmatory(outcome) else "exploratory",
+            "significant": sum(t["p"] < plan.alpha for t in mine),
+            "significant_adjusted": adjusted,
+            # The name the debrief reads: significant after adjustment at the plan's alpha.
+            "significant_adjusted_05": adjusted,
         }
     return {
         "rows": rows,
         "counts": counts,
-        "pooled": pooled_nudges(frame, plan),
+        "pooled": pooled_nudges(frame, plan, outcomes=outcomes) if pooled else [],
         "adjustment": ADJUSTMENT_NAMES[plan.confirmatory_adjustment],
+        "adjustments": {
+            "confirmatory": ADJUSTMENT_NAMES[plan.confirmatory_adjustment],
+            "exploratory": ADJUSTMENT_NAMES[plan.exploratory_adjustment],
+        },
         "method": "OLS on arm dummies (none = reference), HC2 errors, t inference",
     }
 
 
-def pooled_nudges(frame: pd.DataFrame, plan) -> list[dict]:
-    """Pool the experiment cases: arm dummies plus case fixed effects, clustered by respondent."""
+def _method(plan, role: str) -> str:
+    return plan.confirmatory_adjustment if role == "confirmatory" else plan.exploratory_adjustment
+
+
+def pooled_nudges(frame: pd.DataFrame, plan, *, outcomes=None) -> list[dict]:
+    """Pool the experiment cases: arm dummies plus case fixed effects, clustered by respondent.
+
+    The pooled estimate answers another question than the per-case ones, so its three
+    contrasts per outcome are a family of their own, adjusted like the outcome's cases.
+    """
     cases = [g for _, g in experiment_cases(frame)]
     out = []
     if not cases:
@@ -290,7 +380,7 @@ def pooled_nudges(frame: pd.DataFrame, plan) -> list[dict]:
     case_names = sorted(stacked["case"].unique())
     for name in case_names[1:]:
         X[f"case: {name}"] = (stacked["case"] == name).astype(float)
-    for outcome in INDICES:
+    for outcome in tuple(outcomes or plan.outcomes):
         try:
             fit = ols(
                 stacked[outcome],
@@ -298,25 +388,37 @@ def pooled_nudges(frame: pd.DataFrame, plan) -> list[dict]:
                 cov_type="cluster",
                 groups=stacked["member_id"],
                 min_n=plan.min_respondents,
-                alpha=plan.alpha,
+                alpha=plan.interval_alpha,
             )
         except NotEstimable as error:
             out.append({"outcome": outcome, **not_estimable(str(error))})
             continue
+        role = "confirmatory" if plan.is_confirmatory(outcome) else "exploratory"
+        terms = [
+            {
+                **asdict(c),
+                "term": TREATMENT_TERMS[c.term.removeprefix("arm_")],
+                "stars": stars(c.p, plan.star_levels),
+                "role": "pooled",
+            }
+            for c in fit.coefficients
+            if c.term.startswith("arm_")
+        ]
+        adjusted = adjust_pvalues([t["p"] for t in terms], method=_method(plan, role))
+        for term, p_adjusted in zip(terms, adjusted, strict=True):
+            term["p_adjusted"] = p_adjusted
+            term["family_size"] = len(terms)
+        known = stacked[stacked[outcome].notna()]
         out.append(
             {
                 "outcome": outcome,
                 "n": fit.n,
                 "cases": len(case_names),
-                "terms": [
-                    {
-                        **asdict(c),
-                        "term": TREATMENT_TERMS[c.term.removeprefix("arm_")],
-                        "stars": stars(c.p, NUDGE_STAR_LEVELS),
-                    }
-                    for c in fit.coefficients
-                    if c.term.startswith("arm_")
-                ],
+                "terms": terms,
+                "adjustment": ADJUSTMENT_NAMES[_method(plan, role)],
+                "analysed_n": {
+                    arm: int((known["arm"] == arm).sum()) for arm in ("ab", "a", "b", "none")
+                },
                 "method": "OLS with case fixed effects, errors clustered by respondent",
             }
         )

@@ -6,6 +6,11 @@ app_name = "analysis"
 
 urlpatterns = [
     path("results/<int:wave_id>/", views.wave_results, name="wave_results"),
+    path(
+        "results/<int:wave_id>/preregistration/",
+        views.wave_preregistration,
+        name="preregistration",
+    ),
     path("results/runs/", views.run_list, name="runs"),
     path("results/runs/<int:run_id>/", views.run_results, name="run_results"),
 ]

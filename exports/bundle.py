@@ -19,7 +19,7 @@ from pathlib import Path
 import django
 import numpy as np
 import pandas as pd
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from analysis.plan import AnalysisPlan
 from analysis.report_html import render_results_html
@@ -133,15 +133,30 @@ def frozen_analysis_plan(wave: Wave) -> dict:
 
 
 def write_reports_and_plans(work_dir: Path, *, wave_ids: list[int], labels: str) -> dict:
-    """Write each wave's report (standalone HTML) and frozen plan; return them by zip name."""
+    """Write each wave's report and pre-registration (standalone HTML) and frozen plan.
+
+    Return them by zip name. The report and pre-registration are in the labels'
+    language, and also in Welsh for a Welsh council's wave (`*.cy.html`).
+    """
+    from analysis.report_html import render_preregistration_html
+
     runs = latest_runs(wave_ids)
     written = {}
     for wave in Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"):
-        with translation.override(labels):
-            html = render_results_html(wave, runs.get(wave.pk), standalone=True)
-        report = work_dir / f"report-{wave.pk}.html"
-        report.write_text(html, encoding="utf-8")
-        written[f"report/wave-{wave.pk}.html"] = report
+        languages = [labels] + (["cy"] if wave.council.nation == "wales" and labels != "cy" else [])
+        for language in languages:
+            suffix = "" if language == labels else f".{language}"
+            html = render_results_html(
+                wave, runs.get(wave.pk), standalone=True, language=language, in_bundle=True
+            )
+            report = work_dir / f"report-{wave.pk}{suffix}.html"
+            report.write_text(html, encoding="utf-8")
+            written[f"report/wave-{wave.pk}{suffix}.html"] = report
+            preregistration = render_preregistration_html(wave, language=language, standalone=True)
+            if preregistration is not None:
+                target = work_dir / f"preregistration-{wave.pk}.{language}.html"
+                target.write_text(preregistration, encoding="utf-8")
+                written[f"preregistration/wave-{wave.pk}.{language}.html"] = target
         plan = work_dir / f"plan-{wave.pk}.json"
         plan.write_text(
             json.dumps(frozen_analysis_plan(wave), indent=2, ensure_ascii=False), encoding="utf-8"

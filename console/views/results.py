@@ -10,11 +10,15 @@ from django.views.decorators.http import require_http_methods
 from analysis import runs
 from analysis.access import analysable_waves, can_view_results, can_view_run, visible_waves
 from analysis.models import AnalysisRun, RunStatus
-from analysis.report_html import render_results_html
-from analysis.report_pdf import PdfUnavailable, render_results_pdf
+from analysis.report_html import render_preregistration_html, render_results_html
+from analysis.report_pdf import PdfUnavailable, kept_pdf, render_results_pdf
 from console.gate import staff_view
 from experiments.models import Wave
 from experiments.policy import Right
+
+PDF_UNAVAILABLE = gettext_lazy(
+    "The PDF report cannot be made on this server; download the HTML report."
+)
 
 
 @staff_view(right=Right.RESULTS)
@@ -38,24 +42,54 @@ def results_response(
     the waves, and its progress shows until it is done.
     """
     download = request.GET.get("download")
+    language = request.GET.get("lang")
     if download == "pdf":
         try:
-            pdf = render_results_pdf(wave, done, scope=scope, request=request)
+            pdf = render_results_pdf(wave, done, scope=scope, request=request, language=language)
         except PdfUnavailable:
-            return HttpResponse(
-                _("The PDF report cannot be made on this server; download the HTML report."),
-                status=503,
-                content_type="text/plain; charset=utf-8",
-            )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
-        return response
+            return _pdf_unavailable()
+        return _attachment(pdf, f"{filename}.pdf", content_type="application/pdf")
     standalone = download == "html"
-    html = render_results_html(wave, done, scope=scope, standalone=standalone, request=request)
-    response = HttpResponse(html)
+    html = render_results_html(
+        wave, done, scope=scope, standalone=standalone, request=request, language=language
+    )
     if standalone:
-        response["Content-Disposition"] = f'attachment; filename="{filename}.html"'
+        return _attachment(html, f"{filename}.html", content_type="text/html; charset=utf-8")
+    return HttpResponse(html)
+
+
+def _pdf_unavailable() -> HttpResponse:
+    return HttpResponse(str(PDF_UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
+
+
+def _attachment(content, filename: str, *, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@staff_view(right=Right.RESULTS)
+def wave_preregistration(request: HttpRequest, wave_id: int) -> HttpResponse:
+    """Show the wave's pre-analysis plan (frozen at opening); `?download=html` or `pdf` saves it."""
+    wave = get_object_or_404(Wave.objects.select_related("council"), pk=wave_id)
+    if not can_view_results(request.user, wave):
+        raise Http404
+    download = request.GET.get("download")
+    language = request.GET.get("lang")
+    html = render_preregistration_html(
+        wave, language=language, standalone=download in ("html", "pdf"), request=request
+    )
+    if html is None:
+        raise Http404(_("This wave has not opened, so it has no pre-registration yet."))
+    filename = f"preregistration-wave-{wave.pk}"
+    if download == "pdf":
+        try:
+            return _attachment(kept_pdf(html), f"{filename}.pdf", content_type="application/pdf")
+        except PdfUnavailable:
+            return _pdf_unavailable()
+    if download == "html":
+        return _attachment(html, f"{filename}.html", content_type="text/html; charset=utf-8")
+    return HttpResponse(html)
 
 
 class RunRequestForm(forms.Form):

@@ -1,39 +1,33 @@
+"""The indices, each defined once under the analysis plan (no database)."""
+
 import math
 
 import pandas as pd
 import pytest
 
-from analysis.indices import case_summaries, collective_any, individual_index
+from analysis.indices import case_summaries, collective_score, individual_index, prepare
+from analysis.plan import AnalysisPlan
+from tests.analysis.test_tables import raw_frame
+
+PLAN = AnalysisPlan()
 
 
 def _frame(rows):
-    columns = [
-        "response_id",
-        "member_id",
-        "council",
-        "theme_id",
-        "theme",
-        "arm",
-        "activities_total",
-        "activities_answered",
-        "activities_yes",
-        "collective",
-        "efficacy",
-    ]
+    columns = ["activities_total", "activities_answered", "activities_yes"]
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def test_individual_index_is_yes_over_answered_when_half_were_answered():
     frame = _frame(
         [
-            (1, 1, "C", 1, "T", "a", 4, 4, 3, 1, 1),  # 3/4
-            (2, 2, "C", 1, "T", "a", 4, 2, 1, 1, 1),  # exactly half answered: 1/2
-            (3, 3, "C", 1, "T", "a", 4, 1, 1, 1, 1),  # under half answered: missing
-            (4, 4, "C", 1, "T", "a", 4, 0, 0, 1, 1),  # nothing answered: missing
+            (4, 4, 3),  # 3/4
+            (4, 2, 1),  # exactly half answered: 1/2
+            (4, 1, 1),  # under half answered: missing
+            (4, 0, 0),  # nothing answered: missing
         ]
     )
 
-    index = individual_index(frame)
+    index = individual_index(frame, PLAN)
 
     assert index.iloc[0] == 0.75
     assert index.iloc[1] == 0.5
@@ -41,28 +35,72 @@ def test_individual_index_is_yes_over_answered_when_half_were_answered():
     assert math.isnan(index.iloc[3])
 
 
-@pytest.mark.parametrize(("code", "expected"), [(1, 1.0), (2, 1.0), (3, 0.0)])
-def test_collective_any_counts_often_and_sometimes(code, expected):
-    assert collective_any(_frame([(1, 1, "C", 1, "T", "a", 2, 2, 1, code, 1)])).iloc[0] == expected
+def test_the_plans_share_of_activities_answered_decides_when_the_index_is_defined():
+    frame = _frame([(4, 2, 1), (4, 3, 3)])
+
+    index = individual_index(frame, AnalysisPlan(index_min_answered_share=0.75))
+
+    assert math.isnan(index.iloc[0])
+    assert index.iloc[1] == 1.0
 
 
-def test_collective_any_is_missing_when_unanswered():
-    frame = _frame([(1, 1, "C", 1, "T", "a", 2, 2, 1, None, 1)])
+@pytest.mark.parametrize(("code", "score"), [(1, 2.0), (2, 1.0), (3, 0.0)])
+def test_the_frequency_score_counts_often_two_sometimes_one_never_zero(code, score):
+    assert collective_score(pd.Series([code])).iloc[0] == score
 
-    assert math.isnan(collective_any(frame).iloc[0])
+
+def test_both_collective_codings_are_missing_when_unanswered():
+    frame = prepare(raw_frame([{"collective": float("nan")}]), PLAN)
+
+    assert math.isnan(frame["collective_any"].iloc[0])
+    assert math.isnan(frame["collective_frequency"].iloc[0])
 
 
-def test_case_summaries_give_overall_and_per_arm_means():
-    frame = _frame(
+def test_case_summaries_give_overall_and_per_arm_means_of_the_plans_indices():
+    raw = raw_frame(
         [
-            (1, 1, "C", 7, "Safety", "ab", 2, 2, 2, 1, 1),  # individual 1.0, collective 1
-            (2, 2, "C", 7, "Safety", "ab", 2, 2, 0, 3, 1),  # individual 0.0, collective 0
-            (3, 3, "C", 7, "Safety", "none", 2, 2, 1, 2, 1),  # individual 0.5, collective 1
-            (4, 4, "C", 8, "Health", "a", 4, 4, 1, 3, 1),  # individual .25, collective 0
+            {
+                "theme_id": 7,
+                "theme": "Safety",
+                "arm": "ab",
+                "activities_total": 2,
+                "activities_answered": 2,
+                "activities_yes": 2,
+                "collective": 1,
+            },
+            {
+                "theme_id": 7,
+                "theme": "Safety",
+                "arm": "ab",
+                "activities_total": 2,
+                "activities_answered": 2,
+                "activities_yes": 0,
+                "collective": 3,
+            },
+            {
+                "theme_id": 7,
+                "theme": "Safety",
+                "arm": "none",
+                "activities_total": 2,
+                "activities_answered": 2,
+                "activities_yes": 1,
+                "collective": 2,
+            },
+            {
+                "theme_id": 8,
+                "theme": "Health",
+                "arm": "a",
+                "activities_total": 4,
+                "activities_answered": 4,
+                "activities_yes": 1,
+                "collective": 3,
+            },
         ]
     )
 
-    safety, health = case_summaries(frame)
+    safety, health = case_summaries(prepare(raw, PLAN), PLAN)
+    frequency = AnalysisPlan(collective_coding="frequency")
+    safety_score, _ = case_summaries(prepare(raw, frequency), frequency)
 
     assert safety["theme"] == "Safety"
     assert safety["n"] == 3
@@ -73,3 +111,5 @@ def test_case_summaries_give_overall_and_per_arm_means():
     assert safety["by_arm"]["a"] == {"n": 0, "individual_index": None, "collective_index": None}
     assert health["individual_index"] == pytest.approx(0.25)
     assert health["collective_index"] == 0.0
+    # often 1, never 0, sometimes ½ on the frequency score
+    assert safety_score["collective_index"] == pytest.approx(0.5)

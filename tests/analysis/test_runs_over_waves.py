@@ -1,11 +1,12 @@
 """Analysis runs over a set of waves: scope, deduplication, and tables equal to each wave's own."""
 
 import io
+import re
 
 import pypdf
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from analysis.models import AnalysisRun, RunStatus
@@ -338,3 +339,36 @@ def test_the_api_requests_a_run_over_waves_and_refuses_a_foreign_one(waves):
     assert malformed.status_code == 400
     assert AnalysisRun.objects.filter(wave__isnull=True).count() == 1
     assert api.get(f"/api/v1/analysis-runs/{created.json()['id']}/").status_code == 200
+
+
+def summaries_of(html: str) -> dict[str, str]:
+    """Return each case's summary paragraph of a rendered report."""
+    found = re.findall(r'<div class="summary"><h3>(.*?)</h3><p>(.*?)</p></div>', html, flags=re.S)
+    return {case: " ".join(text.split()) for case, text in found}
+
+
+def test_a_run_over_waves_states_its_own_family_links_each_waves_report_and_keeps_its_verdicts(
+    client, waves
+):
+    avon, brecon = waves["avon_1"], waves["brecon"]
+    user = researcher_of(avon.council, brecon.council)
+    run = request_analysis_over(user, wave_ids=[avon.pk, brecon.pk])
+    execute_run(run.pk)
+    client.force_login(user)
+
+    with translation.override("en"):
+        pooled = client.get(reverse("analysis:run_results", args=[run.pk]), {"lang": "en"})
+        own = {
+            wave.pk: client.get(reverse("analysis:wave_results", args=[wave.pk]), {"lang": "en"})
+            for wave in (avon, brecon)
+        }
+
+    html = pooled.content.decode()
+    assert "This run&#x27;s own family" in html
+    for wave in (avon, brecon):
+        assert f'href="{reverse("analysis:wave_results", args=[wave.pk])}"' in html
+        # each case reads the same, word for word, as in its own wave's report
+        mine = summaries_of(own[wave.pk].content.decode())
+        assert mine
+        for case, text in mine.items():
+            assert summaries_of(html)[case] == text

@@ -208,7 +208,8 @@ def test_the_nudge_table_gives_the_difference_in_means_the_factorial_contrasts_a
     assert terms["A only"]["estimate"] == pytest.approx(0.0)
     assert terms["A main effect"]["estimate"] == pytest.approx(0.25)
     assert terms["A × B interaction"]["estimate"] == pytest.approx(0.5)
-    assert terms["A and B"]["stars"] == "***"
+    # one star convention in every table: the plan's (** p < .01, * p < .05 by default)
+    assert terms["A and B"]["stars"] == "**"
     assert table["adjustment"] == "Holm"
     assert all("p_adjusted" in t for t in individual["terms"] if t["kind"] == "arm")
     assert terms["A only"]["mde"] > 0
@@ -236,3 +237,63 @@ def test_kr20_of_a_hand_worked_item_matrix():
     assert kr20(items.head(4))["not_estimable"] == (
         "not estimable: fewer than 10 complete answer sets (4)"
     )
+
+
+def test_the_case_summaries_use_the_plans_index_as_the_tables_do():
+    # given a respondent who answered one activity of four (yes) and one who answered all
+    raw = raw_frame(
+        [
+            {"activities_answered": 1, "activities_yes": 1, "collective": 3},
+            {"activities_answered": 4, "activities_yes": 2, "collective": 1},
+        ]
+    )
+    as_no = AnalysisPlan(index_missing_rule="missing_as_no")
+
+    results = compute_results(raw, plan=as_no)
+
+    # missing answers count as no: (1/4 + 2/4) / 2, in the summaries as in table 1
+    (case,) = results["cases"]
+    (level,) = results["levels"]
+    assert level["individual"]["estimate"] == pytest.approx(0.375)
+    assert case["individual_index"] == pytest.approx(0.375)
+
+
+def test_a_plan_reads_back_equal_from_its_stored_json():
+    import json
+
+    plan = AnalysisPlan(star_levels=(0.001, 0.01), confirmatory_outcomes=("individual",))
+
+    stored = json.loads(json.dumps(plan.to_dict()))
+
+    assert stored == plan.to_dict()
+    assert AnalysisPlan.from_dict(stored) == plan
+    assert AnalysisPlan.from_dict(stored).plan_hash == plan.plan_hash
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"collective_coding": "often"}, "collective_coding must be 'any' or 'frequency'"),
+        ({"ci_level": 95}, "ci_level must lie between 0.5 and 1"),
+        ({"star_levels": [0.05, 0.01]}, "star_levels must be distinct and in increasing order"),
+        ({"confirmatory_outcomes": ["time"]}, "confirmatory_outcomes must name"),
+        ({"family_scope": "run"}, "family_scope must be 'case' or 'wave'"),
+        ({"min_per_group": 1}, "min_per_group must be a whole number of at least 2"),
+        ({"colour": "red"}, "Unknown analysis plan options: colour."),
+    ],
+)
+def test_an_invalid_plan_is_refused_with_the_reason(options, message):
+    with pytest.raises(ValueError, match=message):
+        AnalysisPlan.from_dict(options)
+
+
+def test_a_plan_stored_before_the_new_options_reads_them_at_their_defaults():
+    old = {"index_missing_rule": "defined", "alpha": 0.05, "power": 0.8}
+
+    plan = AnalysisPlan.from_dict(old)
+
+    assert plan.collective_coding == "any"
+    assert plan.ci_level == 0.95
+    assert plan.star_levels == (0.01, 0.05)
+    assert plan.confirmatory_outcomes == ("collective",)
+    assert plan.min_per_group == 20

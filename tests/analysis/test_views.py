@@ -1,6 +1,8 @@
 """The results page: who may see it, and what it shows."""
 
 import io
+import re
+from html.parser import HTMLParser
 
 import pypdf
 import pytest
@@ -40,6 +42,10 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def analysed_wave():
     """A closed wave of 80 synthetic respondents with a finished analysis."""
+    return make_analysed_wave()
+
+
+def make_analysed_wave():
     wave = WaveFactory(status="closed")
     theme = ThemeFactory(council=wave.council, name_en="Local environment")
     for position in range(3):
@@ -170,7 +176,9 @@ def test_the_pdf_in_welsh_has_welsh_headings(client, analysed_wave):
     text = pdf_text(response.content)
     assert "Tabl 1. Lefelau cydgynhyrchu unigol a chyfunol" in text
     assert "Tabl 5. Effeithiau'r hybiau (pwyntiau canran)" in text
+    assert "Diffiniadau a ddefnyddiwyd" in text
     assert "Table 1." not in text
+    assert "Definitions used" not in text
 
 
 def test_the_pdf_is_made_once_and_then_served_from_its_file(client, analysed_wave, tmp_path):
@@ -190,3 +198,79 @@ def test_the_pdf_is_made_once_and_then_served_from_its_file(client, analysed_wav
     assert second.content == b"%PDF-kept"
     assert welsh.content.startswith(b"%PDF-1.")
     assert len(list((tmp_path / "report-pdfs").iterdir())) == 2
+
+
+class _Text(HTMLParser):
+    """Collect the visible text chunks of a page (not its style sheet or hashes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "code", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "code", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if text and not self._skip and re.search(r"[A-Za-z]{2}", text):
+            self.chunks.append(text)
+
+
+def text_chunks(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.chunks
+
+
+def test_the_welsh_report_has_no_english_heading_note_label_or_sentence(client, analysed_wave):
+    client.force_login(UserFactory(is_superuser=True))
+    url = reverse("analysis:wave_results", args=[analysed_wave.pk])
+
+    with translation.override("en"):
+        english = client.get(url, {"lang": "en"}).content.decode()
+        welsh = client.get(url, {"lang": "cy"}).content.decode()
+
+    # Names, numbers, the panel's own ward names, the methods' own names and the words
+    # Welsh shares ("Ward", "Model") read the same in both languages.
+    same = {analysed_wave.title, analysed_wave.council.name, "Holm Wilson OLS KR Ward Model MDE"}
+    same |= {"East North South West"}
+    shared = set(text_chunks(english))
+    untranslated = [
+        chunk
+        for chunk in text_chunks(welsh)
+        if chunk in shared
+        and re.sub(r"[\W\d_]+", " ", chunk).split()
+        and not set(re.sub(r"[\W\d_]+", " ", chunk).split())
+        <= {w for s in same for w in s.split()}
+        | {"n", "p", "PDF", "HTML", "A", "B", "Read", "this", "report", "in", "English"}
+    ]
+    assert '<html lang="cy">' in welsh
+    assert "Diffiniadau a ddefnyddiwyd" in welsh
+    assert untranslated == [], untranslated
+
+
+def test_every_label_is_human_and_every_adjusted_p_is_visible(client, analysed_wave):
+    client.force_login(UserFactory(is_superuser=True))
+
+    with translation.override("en"):
+        html = client.get(
+            reverse("analysis:wave_results", args=[analysed_wave.pk]), {"lang": "en"}
+        ).content.decode()
+
+    visible = " ".join(text_chunks(html))
+    for raw in ("age_band_", "gender_", "ward_", "collective_any", "_missing", "arm_a"):
+        assert raw not in visible, raw
+    for code in ("ab", "a", "b", "none", "individual"):
+        assert f"<td>{code}</td>" not in html
+    assert "Age band: 16-24" in visible
+    assert "<td>No nudge</td>" in html
+    # adjusted p-values are columns and lines of the tables, never hover text
+    assert "title=" not in html.split("<body>")[1]
+    assert "<th>Adjusted p</th>" in html
+    assert "adj. p" in visible
+    assert "Stars: ** p < .01, * p < .05 (unadjusted p-values)." in visible
