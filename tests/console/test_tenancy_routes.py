@@ -7,6 +7,7 @@ whose parameters this test cannot fill fails loudly and must be added to `OBJECT
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import ApiToken
 from audit.log import staff_actions
 from experiments.models import CouncilRole, Debrief, NudgeText, ResponseUpload, Wave, WaveStatus
 from panel.models import MemberStatus, PanelMember
@@ -74,6 +75,12 @@ def other_council_objects(db):
         "reminder": ReminderScheduleFactory(wave=wave),
         "council": wave.council,
         "debrief": Debrief.objects.create(wave=wave, kind="debrief", text_en="E", text_cy="C"),
+        # A token is its user's own: another user's token is not found, as any object is.
+        "token": ApiToken.objects.create(
+            user=CouncilMembershipFactory(council=wave.council).user,
+            prefix="sp_tenancy",
+            key_hash="0" * 64,
+        ),
     }
 
 
@@ -87,6 +94,7 @@ OBJECT_FOR = {
     "delivery_id": "delivery",
     "reminder_id": "reminder",
     "debrief_id": "debrief",
+    "token_id": "token",
 }
 
 
