@@ -3,6 +3,7 @@
 from django import forms, template
 
 from console.navigation import NavItem, staff_navigation
+from experiments.policy import Right, can
 
 register = template.Library()
 
@@ -77,3 +78,10 @@ def anchor(field) -> str:
     if control_kind(field) in ("checkboxes", "radios"):
         return f"{field.auto_id}_0"
     return field.id_for_label
+
+
+@register.simple_tag(takes_context=True)
+def may_do(context, right: str, council_id: int) -> bool:
+    """Return whether the page's user holds the right (a `Right` value) in the council."""
+    request = context.get("request")
+    return request is not None and can(request.user, Right(right), council_id)

@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from console.gate import staff_view
 from experiments.models import Council, CouncilMembership, CouncilRole, Theme, Wave, WaveStatus
 from experiments.policy import ROLE_RIGHTS, Right, councils_with
 from panel.models import PanelMember
 
-STATUS_ORDER = (WaveStatus.OPEN, WaveStatus.DRAFT, WaveStatus.CLOSED)
+# The order of a council's waves on the page, and the heading of each group.
+STATUS_HEADINGS = {
+    WaveStatus.OPEN: _("Open waves"),
+    WaveStatus.DRAFT: _("Draft waves"),
+    WaveStatus.CLOSED: _("Closed waves"),
+}
 
 
 @dataclass
@@ -68,12 +74,10 @@ def council_blocks(user) -> list[CouncilBlock]:
         waves.setdefault(wave.council_id, []).append(wave)
     for council_id, block in blocks.items():
         mine = waves.get(council_id, [])
-        for status in STATUS_ORDER:
+        for status, heading in STATUS_HEADINGS.items():
             if status == WaveStatus.DRAFT and not block.designs:
                 continue  # a draft is the admins' business until it opens
-            block.waves_by_status.append(
-                (status, WaveStatus(status).label, [w for w in mine if w.status == status])
-            )
+            block.waves_by_status.append((status, heading, [w for w in mine if w.status == status]))
     designing = [pk for pk, block in blocks.items() if block.designs]
     for theme in (
         Theme.objects.filter(council_id__in=designing)
