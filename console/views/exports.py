@@ -45,11 +45,14 @@ class ExportRequestForm(forms.Form):
             "invalid_choice": _("No such waves among yours."),
         },
     )
-    format = forms.ChoiceField(choices=ExportFormat.choices, label=_("Format"))
+    format = forms.ChoiceField(
+        choices=ExportFormat.choices, label=_("Format"), widget=forms.RadioSelect
+    )
     labels = forms.ChoiceField(
         choices=LabelLanguage.choices,
         label=_("Language of the labels in Stata and SPSS files"),
         initial=LabelLanguage.ENGLISH,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
