@@ -14,6 +14,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 
+from accounts.tokens import issue_token
 from experiments.models import CouncilRole, WaveStatus
 from tests.analysis.test_views import make_analysed_wave
 from tests.factories import (
@@ -57,6 +58,7 @@ def staff(db):
     ActivityFactory(theme=WaveThemeFactory(wave=draft, theme__council=council).theme)
     MemberContactFactory(member__council=council)
     admin = CouncilMembershipFactory(council=council, role=CouncilRole.ADMIN).user
+    issue_token(admin, name="Panel system")  # the account page lists it in a table
     researcher = CouncilMembershipFactory(council=council, role=CouncilRole.RESEARCHER).user
     return {
         "admin": admin.username,
