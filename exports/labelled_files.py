@@ -132,6 +132,26 @@ def _truncate(text: str, limit: int) -> bytes:
     return data[:limit].decode("utf-8", errors="ignore").encode("utf-8")
 
 
+def _shortened(text: str, *, characters: int, size: int) -> bytes:
+    """Return a label in UTF-8 within both limits, cut after a word and marked with "…".
+
+    Labels are questions: a cut in mid-word reads as a different question, so a long one
+    ends at the last whole word that fits (the codebook holds every wording in full).
+    """
+    data = text.encode("utf-8")
+    if len(text) <= characters and len(data) <= size:
+        return data
+    ellipsis = "…"
+    keep = min(len(text), characters - 1)
+    while len(text[:keep].encode("utf-8")) > size - len(ellipsis.encode("utf-8")):
+        keep -= 1
+    cut = text[:keep]
+    space = cut.rfind(" ")
+    if space > keep // 2:
+        cut = cut[:space]
+    return (cut.rstrip(" ,;:") + ellipsis).encode("utf-8")
+
+
 def _fixed(data: bytes, size: int, fill: bytes = b"\0") -> bytes:
     return data[:size].ljust(size, fill)
 
@@ -270,7 +290,9 @@ class _DtaWriter:
         # Stata shows up to 80 characters of a variable label.
         self._tag(
             "variable_labels",
-            b"".join(_fixed(_truncate(c.label[:80], 320), 321) for c in self.columns),
+            b"".join(
+                _fixed(_shortened(c.label, characters=80, size=320), 321) for c in self.columns
+            ),
         )
         self._tag("characteristics")
         self._mark("data")
@@ -438,7 +460,11 @@ class _SavWriter:
                 style = _SAV_DATETIME_FORMAT
             else:
                 style = _SAV_FORMATS[column.kind]
-            text = _truncate(column.label, _SAV_VARIABLE_LABEL_BYTES)
+            text = _shortened(
+                column.label,
+                characters=_SAV_VARIABLE_LABEL_BYTES,
+                size=_SAV_VARIABLE_LABEL_BYTES,
+            )
             missing = sorted(column.missing)
             write(_SAV_VARIABLE.pack(2, width, 1 if text else 0, len(missing), style, style, name))
             if text:

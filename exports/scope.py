@@ -13,7 +13,7 @@ from exports import pseudonyms
 from exports.models import Export
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "4"
+EXPORT_VERSION = "5"
 
 
 # --- Access -------------------------------------------------------------------------------
