@@ -4,6 +4,8 @@ Each variable's measure level, the answers missing for a known reason (don't kno
 not to say, not asked), and the wording each wave asked, in English and in Welsh.
 """
 
+import re
+
 import pyreadstat
 import pytest
 from django.utils import timezone, translation
@@ -18,8 +20,11 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.questionnaires import DEFAULT_WORDING
+from experiments.variables import WELSH_VOWELS
 from exports import writers
+from exports.codebook import codebook_rows
 from exports.models import ExportFormat
+from exports.scope import load_scope
 from tests.analysis.test_exports import export_bytes
 from tests.factories import (
     ActivityFactory,
@@ -99,7 +104,7 @@ def closed_wave(themes, *, nation=Nation.ENGLAND, time_questions="now", wordings
     the second says "Don't know" to the information question, leaves the time given now
     and the first activity unanswered.
     """
-    council = CouncilFactory(name="Cyngor Gwynedd", nation=nation)
+    council = CouncilFactory(nation=nation)
     wave = WaveFactory(
         council=council,
         status=WaveStatus.DRAFT,
@@ -331,3 +336,82 @@ def test_a_welsh_councils_file_labels_ethnic_groups_as_the_census_in_wales_asked
     _frame, meta = read(tmp_path, wave, ExportFormat.SPSS)
 
     assert meta.variable_value_labels["ethnic_group"][1] == "Asian, Asian Welsh or Asian British"
+
+
+def test_a_question_a_wave_left_out_is_not_asked_in_that_wave_only(db, tmp_path):
+    # Given two waves pooled: one asked both time questions, the other the time given now
+    both = closed_wave([ENVIRONMENT], time_questions="both")
+    now_only = closed_wave([HEALTH], time_questions="now")
+
+    path = tmp_path / "pooled.sav"
+    path.write_bytes(export_bytes([both.pk, now_only.pk], ExportFormat.SPSS))
+    frame, _meta = pyreadstat.read_sav(str(path), user_missing=True)
+
+    # Then only the second wave's rows hold "Not asked" for the time willing to give more
+    by_wave = frame.groupby("wave")["time_more"].apply(list).to_dict()
+    assert by_wave[now_only.pk] == [-1, -1]
+    assert -1 not in by_wave[both.pk]
+    # The first wave's theme has three activities, the second's two: act3 follows the theme.
+    assert list(frame.loc[frame["wave"] == now_only.pk, "act3"]) == [-1, -1]
+
+
+# --- Welsh that reads right -------------------------------------------------------------
+
+# Every word that follows "i" in the platform's Welsh labels, each in the soft mutation it
+# calls for, with its radical form: after the preposition ("i wella"), and after the
+# pronoun ("gen i beidio", "Dw i ddim").
+AFTER_I = {
+    "wella": "gwella",
+    "bryderon": "pryderon",
+    "ba": "pa",
+    "beidio": "peidio",
+    "ddim": "dim",
+}
+# Radical forms that must never follow "i": they take the soft mutation.
+UNMUTATED_AFTER_I = {"gwella", "pryderon", "pa", "gwneud", "trigolion", "pobl", "thema"}
+WELSH_THEMES = [
+    (ThemeKind.ENVIRONMENT, "Local environment", "Yr amgylchedd lleol", 3),
+    (ThemeKind.COMMUNITY_SAFETY, "Community safety", "Diogelwch cymunedol", 1),
+    (ThemeKind.SOCIAL_WELLBEING, "Social well-being", "Llesiant", 1),
+    (ThemeKind.HEALTH, "Health", "Iechyd", 2),
+    (ThemeKind.CUSTOM, "The Welsh language", "Y Gymraeg", 1),
+    (ThemeKind.CUSTOM, "Open spaces", "Yr awyr agored", 1),
+]
+
+
+def welsh_texts(tmp_path, wave) -> list[str]:
+    """Return every Welsh label of the Welsh Stata and SPSS files and of the codebook."""
+    texts = []
+    for format in (ExportFormat.STATA, ExportFormat.SPSS):
+        _frame, meta = read(tmp_path, wave, format, labels="cy")
+        texts += meta.column_labels
+        texts += [
+            str(label)
+            for labels in meta.variable_value_labels.values()
+            for label in labels.values()
+        ]
+    for row in codebook_rows(load_scope([wave.pk])):
+        texts += [row["question_cy"], row["codes_cy"], row["missing_cy"]]
+    return [text for text in texts if text]
+
+
+def test_welsh_labels_use_the_article_and_the_soft_mutation_after_i(db, tmp_path):
+    wave = closed_wave(WELSH_THEMES, nation=Nation.WALES, time_questions="both")
+
+    texts = welsh_texts(tmp_path, wave)
+
+    assert texts
+    joined = "\n".join(texts)
+    # The article after "i" is 'r: "i'r thema", never "i y thema" or "i yr ardal".
+    assert not re.findall(r"(?i)\bi yr? ", joined)
+    # After a word ending in a vowel the article is 'r: "i wella'r thema", "graddio'r".
+    vowel_then_article = re.findall(rf"(?i)\b\w*[{WELSH_VOWELS}] yr? \w+", joined)
+    assert vowel_then_article == []
+    assert "i wella'r thema" in joined
+    assert "i wella'r gymraeg" in joined
+    assert "graddio'r awyr agored" in joined
+    # Every word after "i" has the soft mutation (or is a number, as in "16 i 24").
+    after_i = {word.lower() for word in re.findall(r"(?i)\bi (\w+)", joined)}
+    words = {word for word in after_i if not word.isdigit()}
+    assert not words & UNMUTATED_AFTER_I
+    assert words <= set(AFTER_I), f"check the mutation after “i”: {sorted(words - set(AFTER_I))}"
