@@ -250,6 +250,16 @@ class _DtaWriter:
         self.missing.append(_DTA_MISSING_DOUBLE)
         self.formats.append("%tc" if column.kind == DATETIME else "%10.0g")
 
+    @staticmethod
+    def _note(column: Column) -> bytes:
+        """Return the characteristics that make the full label the variable's one note."""
+        name = _fixed(_truncate(column.name, 128), 129)
+        records = []
+        for characteristic, text in (("note1", column.label), ("note0", "1")):
+            content = name + _fixed(characteristic.encode(), 129) + _truncate(text, 67_000) + b"\0"
+            records.append(b"<ch>" + struct.pack("<I", len(content)) + content + b"</ch>")
+        return b"".join(records)
+
     def _mark(self, section: str) -> None:
         self.offsets[section] = self.stream.tell()
 
@@ -287,14 +297,18 @@ class _DtaWriter:
                 _fixed(_truncate(c.name, 128) if c.value_labels else b"", 129) for c in self.columns
             ),
         )
-        # Stata shows up to 80 characters of a variable label.
+        # Stata shows up to 80 characters of a variable label; a longer one is cut after a
+        # word and kept whole as the variable's note (`notes <variable>` shows it).
+        labels = [_shortened(c.label, characters=80, size=320) for c in self.columns]
+        self._tag("variable_labels", b"".join(_fixed(label, 321) for label in labels))
         self._tag(
-            "variable_labels",
+            "characteristics",
             b"".join(
-                _fixed(_shortened(c.label, characters=80, size=320), 321) for c in self.columns
+                self._note(column)
+                for column, label in zip(self.columns, labels, strict=True)
+                if label != column.label.encode("utf-8")
             ),
         )
-        self._tag("characteristics")
         self._mark("data")
         write(b"<data>")
         self._write_rows()

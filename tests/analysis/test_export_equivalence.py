@@ -421,11 +421,11 @@ WIDE_A1 = (
 )
 
 DIGESTS = {
-    ("all", "dta"): "1c8f41d23e8669d13407d14e34d525ad5a7c9f7aea14e43457c9e75dd1f0785d",
-    ("all", "dta-cy"): "402913d4e15c524cfca5e315d9ee0efe0e800665f1c7e5032d419bed3bc8e27f",
+    ("all", "dta"): "3e53ead901df7d6385abd8dde9508edbad5dd8ff209741bd6562819c53438378",
+    ("all", "dta-cy"): "42a6a59d73446a9636aed0df68dd0699d687f6b0cd2a77ae138345eb59666f07",
     ("all", "sav"): "3a2d1f16d7ed4e8faa76093a34a75e4f566a1105a9319fd2ce9d8585a63880e5",
-    ("a1", "dta"): "cd817d5e0df6e5dfeb1b41a237f7a19c93e0a20be5e8322c1266e906025d0540",
-    ("a1", "dta-cy"): "e986f4e12a7292fdbfad7557f663818172d7b9d6985ea9d9007e47161c396ed8",
+    ("a1", "dta"): "9a3123a800a72141538593c35035e178ed04de650ac80b0134417d75098fa7a7",
+    ("a1", "dta-cy"): "46f52a8d223b822cc27def258c2cbe61509806ee7b0b676d2402737dbfe424b0",
     ("a1", "sav"): "d3b8d05b1d2bc68bfc4d5ddcbbbb9fa685ef4dcb4bc7d98bb0cf9e6a0af5ac26",
 }
 

@@ -26,6 +26,7 @@ from exports.codebook import codebook_rows
 from exports.models import ExportFormat
 from exports.scope import load_scope
 from tests.analysis.test_exports import export_bytes
+from tests.analysis.test_labelled_files import stata_notes
 from tests.factories import (
     ActivityFactory,
     CouncilFactory,
@@ -292,6 +293,9 @@ def test_variable_labels_are_the_wording_the_wave_asked(db, tmp_path, format, la
         assert shown.endswith("…")
         assert collective.startswith(shown[:-1])
         assert collective[len(shown) - 1] == " "
+        # The whole question is the variable's note in Stata.
+        notes = stata_notes((tmp_path / f"data-{language}.dta").read_bytes())
+        assert notes["collective"] == collective
     assert labels["conditions"] == asked(ThemeKind.ENVIRONMENT, "conditions", language)
     assert labels["efficacy"] == (
         "Can people round here change things?" if language == "en" else "All pobl yma newid pethau?"

@@ -1,5 +1,6 @@
 """The streaming Stata and SPSS writers, read back with pyreadstat and pandas."""
 
+import struct
 from datetime import datetime
 
 import pandas as pd
@@ -82,6 +83,23 @@ def test_every_cell_and_label_reads_back_with_pyreadstat(tmp_path, writer, reade
     }
 
 
+def stata_notes(data: bytes) -> dict[str, str]:
+    """Return each variable's first note, read from the file's characteristics."""
+    start = data.index(b"<characteristics>") + len(b"<characteristics>")
+    end = data.index(b"</characteristics>")
+    section, notes = data[start:end], {}
+    while section:
+        assert section.startswith(b"<ch>")
+        (size,) = struct.unpack("<I", section[4:8])
+        content, section = section[8 : 8 + size], section[8 + size + len(b"</ch>") :]
+        variable, characteristic = content[:129].rstrip(b"\0"), content[129:258].rstrip(b"\0")
+        if characteristic == b"note1":
+            notes[variable.decode()] = content[258:].rstrip(b"\0").decode()
+        else:
+            assert (characteristic, content[258:]) == (b"note0", b"1\0")
+    return notes
+
+
 def test_stata_file_reads_back_with_pandas_and_cuts_labels_to_80_characters(tmp_path):
     path = tmp_path / "data.dta"
 
@@ -95,6 +113,8 @@ def test_stata_file_reads_back_with_pandas_and_cuts_labels_to_80_characters(tmp_
     assert list(frame["pseudonym"]) == list(expected["pseudonym"])
     assert list(frame["council"]) == list(expected["council"])
     assert labels["index"] == "Index " + "ŵ" * 73 + "…"
+    # The whole label is the variable's note, which Stata's `notes index` shows.
+    assert stata_notes(path.read_bytes()) == {"index": "Index " + "ŵ" * 120}
     assert value_labels["council"] == {70000: "Cyngor Sir Ynys Môn", 70001: "Powys"}
 
 
