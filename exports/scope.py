@@ -13,7 +13,7 @@ from exports.codebook import Scope, ThemeInfo
 from exports.models import Export
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "4"
+EXPORT_VERSION = "5"
 
 
 # --- Access -------------------------------------------------------------------------------
@@ -137,6 +137,8 @@ def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
                 assignments["n"],
                 assignments["last"],
                 run.pk if run else None,
+                # The derived cells follow the wave's analysis plan.
+                wave.analysis_plan,
             ]
         )
     payload = {
