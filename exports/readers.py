@@ -305,10 +305,11 @@ def _tidy_chunks(
     plans = wave_plans(wave_ids)
 
     def theme_tail(key) -> list:
-        """Return the activity and derived cells of one theme's answers under a plan."""
-        plan, theme_id, activities, collective, time_now = key
+        """Return the activity and derived cells of one theme's answers in a wave."""
+        wave_id, theme_id, activities, collective, time_now = key
         theme = themes[theme_id]
         answers = _theme_answers(theme_id, activities, collective, time_now)
+        plan = plans[wave_id]
         values = {
             f"act{position}": _done_code(answers.activities.get(activity_id))
             for position, (activity_id, _en, _cy) in enumerate(theme.activities, start=1)
@@ -343,7 +344,7 @@ def _tidy_chunks(
             for i, step in theme_steps:
                 cells[i] = step(cells[i])
             key = (
-                plans[row[3]],
+                row[3],
                 row[theme_in_row],
                 row[activities_in_row],
                 row[collective_in_row],
@@ -398,9 +399,10 @@ def _wide_chunks(
         ]
 
         def theme_tail(key, theme=theme, tail=tail) -> list:
-            """Return the activity and derived cells of one theme's answers under a plan."""
-            plan, *answered = key
+            """Return the activity and derived cells of one theme's answers in a wave."""
+            wave_id, *answered = key
             answers = _theme_answers(theme.id, *answered)
+            plan = plans[wave_id]
             values = {
                 f"a{activity_id}": _done_code(answers.activities.get(activity_id))
                 for activity_id, _en, _cy in theme.activities
@@ -450,12 +452,7 @@ def _wide_chunks(
             for i, step in item_steps:
                 cells[i] = step(cells[i])
             cells += tails[
-                (
-                    plans[row[3]],
-                    row[activities_in_row],
-                    row[collective_in_row],
-                    row[time_now_in_row],
-                )
+                (row[3], row[activities_in_row], row[collective_in_row], row[time_now_in_row])
             ]
             record[first : first + len(cells)] = cells
         if current is not None:
