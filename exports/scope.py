@@ -97,6 +97,8 @@ def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
                 assignments["n"],
                 assignments["last"],
                 run.pk if run else None,
+                # The derived cells follow the wave's analysis plan.
+                wave.analysis_plan,
             ]
         )
     payload = {

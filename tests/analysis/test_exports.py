@@ -1,6 +1,7 @@
 """Research exports read back with real clients (pandas, pyreadstat) against the database."""
 
 import csv
+import datetime as dt
 import hashlib
 import html
 import io
@@ -629,9 +630,43 @@ def test_a_running_export_of_a_killed_worker_is_not_downloadable(db, media, clie
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
 
 
-def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, media, monkeypatch):
-    # given an export whose job is delivered again (a sweeper resend) while it is writing,
-    # and the second delivery ends first
+def test_a_second_delivery_while_the_export_is_written_leaves_it_to_the_first(
+    db, media, monkeypatch
+):
+    # given an export whose job is delivered again (a sweeper resend) while it is writing
+    wave, *_ = build_closed_wave(wards=["Central"])
+    export = jobs.request_export(
+        UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
+    )
+    write = jobs.write_export
+    written, seen_by_second = [], []
+
+    def write_while_delivered_again(path, **kwargs):
+        written.append(1)
+        if len(written) == 1:
+            seen_by_second.append(jobs.execute_export(export.pk))
+        write(path, **kwargs)
+
+    monkeypatch.setattr(jobs, "write_export", write_while_delivered_again)
+
+    # when the first delivery ends
+    jobs.execute_export(export.pk)
+
+    # then the second found it held and wrote nothing; the first made it done once
+    assert seen_by_second[0].status == ExportStatus.RUNNING
+    assert len(written) == 1
+    export.refresh_from_db()
+    path = jobs.export_path(export)
+    assert (export.status, export.attempts) == (ExportStatus.DONE, 1)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
+    assert sorted(p.name for p in (media / "exports").iterdir()) == [path.name]
+
+
+def test_a_worker_that_lost_its_claim_leaves_the_file_of_the_one_that_took_over(
+    db, media, monkeypatch
+):
+    # given an export whose first worker stops renewing its claim while writing, and a
+    # sweeper resend that takes the export over and ends first
     wave, *_ = build_closed_wave(wards=["Central"])
     export = jobs.request_export(
         UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
@@ -639,19 +674,23 @@ def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, med
     write = jobs.write_export
     ended_first = []
 
-    def write_while_another_delivery_ends(path, **kwargs):
+    def write_then_lose_the_claim(path, **kwargs):
         if not ended_first:
+            Export.objects.filter(pk=export.pk).update(
+                lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+            )
             monkeypatch.setattr(jobs, "write_export", write)
             done = jobs.execute_export(export.pk)
             ended_first.append((done.finished_at, jobs.export_path(done).stat().st_ino))
         write(path, **kwargs)
 
-    monkeypatch.setattr(jobs, "write_export", write_while_another_delivery_ends)
+    monkeypatch.setattr(jobs, "write_export", write_then_lose_the_claim)
 
-    # when the first delivery ends
+    # when the first worker ends its file
     jobs.execute_export(export.pk)
 
-    # then the export became done once: the first file stays, and no partial file is left
+    # then the export became done once: the file of the one that took over stays, and no
+    # partial file is left
     export.refresh_from_db()
     path = jobs.export_path(export)
     assert (export.status, export.attempts) == (ExportStatus.DONE, 2)
