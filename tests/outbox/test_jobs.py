@@ -313,3 +313,18 @@ def test_work_that_returns_without_finishing_fails_the_job():
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "ended without finishing it" in job.error
+
+
+def test_a_job_that_no_longer_exists_fails_its_outbox_message_so_it_is_not_sent_again():
+    message = OutboxMessage.objects.create(
+        task_name="analysis.tasks.run_analysis", status=MessageStatus.SENT
+    )
+
+    with pytest.raises(AnalysisRun.DoesNotExist):
+        jobs.run(AnalysisRun, 987654321, _must_not_run, outbox_id=message.pk)
+
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (
+        MessageStatus.FAILED,
+        "analysis.AnalysisRun #987654321 does not exist.",
+    )
