@@ -4,7 +4,9 @@ The expected files were captured from the exporter before its reading and format
 rewritten for speed, and spot-checked against the data below. Every id is fixed, the
 pseudonym key is fixed and every time is set, so the files are the same on every run: any
 change in a value's formatting, a column's order, the guard against formulas, the labels
-or the pseudonyms fails here.
+or the pseudonyms fails here. The Stata and SPSS files were pinned again when they gained
+measure levels, declared missing codes and the wording each wave asked, whose content
+tests/analysis/test_labelled_exports.py reads back.
 """
 
 import hashlib
@@ -419,12 +421,12 @@ WIDE_A1 = (
 )
 
 DIGESTS = {
-    ("all", "dta"): "25ccb99012b5c5c46e53919a2d870226b4d9d518012e1bda25de55bfd53cfdc1",
-    ("all", "dta-cy"): "65a114fe4f8c9116ef2f7c0ad5cced98bdf360431696a88cf94d4cdd04cc7993",
-    ("all", "sav"): "cceba2157d04292ae354487acb8a1eec2defe5ff66d360f11ecbed3afa937436",
-    ("a1", "dta"): "b418e8d23f0009966d0bca0b2556738e6814934e9f9e8ef3e30eb09c5b43a1f7",
-    ("a1", "dta-cy"): "8c8e1dd1a78d8f9caca9d049f9a5584ccea4af9110537c0ecf08f2a41ac47dcd",
-    ("a1", "sav"): "088ee11999286408a1d88b9afe4ada0be310a71f7abcfe542667385116952680",
+    ("all", "dta"): "1c8f41d23e8669d13407d14e34d525ad5a7c9f7aea14e43457c9e75dd1f0785d",
+    ("all", "dta-cy"): "402913d4e15c524cfca5e315d9ee0efe0e800665f1c7e5032d419bed3bc8e27f",
+    ("all", "sav"): "3a2d1f16d7ed4e8faa76093a34a75e4f566a1105a9319fd2ce9d8585a63880e5",
+    ("a1", "dta"): "cd817d5e0df6e5dfeb1b41a237f7a19c93e0a20be5e8322c1266e906025d0540",
+    ("a1", "dta-cy"): "e986f4e12a7292fdbfad7557f663818172d7b9d6985ea9d9007e47161c396ed8",
+    ("a1", "sav"): "d3b8d05b1d2bc68bfc4d5ddcbbbb9fa685ef4dcb4bc7d98bb0cf9e6a0af5ac26",
 }
 
 

@@ -225,17 +225,19 @@ def test_stata_and_spss_files_carry_values_variable_labels_and_value_labels(
         [expected_index(i) for i in range(len(WARDS))]
     )
     labels = meta.column_names_to_labels
-    assert labels["ward"] == "Ward"
-    assert labels["collective"] == (
-        "How often do you work with other people in groups to improve the theme?"
+    assert labels["ward"] == "Which ward do you live in?"
+    # The wording the wave asked of its one theme, the local environment.
+    assert labels["collective"].startswith(
+        "How often do you work with other people in groups to improve the local"
     )
     values = meta.variable_value_labels
     assert values["collective"] == {1: "Often", 2: "Sometimes", 3: "Never"}
     assert values["arm"] == {1: "A and B", 2: "A only", 3: "B only", 4: "None"}
     assert values["language"] == {1: "English", 2: "Cymraeg"}
     assert values["theme"] == {theme.pk: theme.name_en}
-    assert values["act1"] == {0: "No", 1: "Yes"}
-    assert values["satisfaction_information"][9] == "Don't know"
+    stata = format == ExportFormat.STATA
+    assert values["act1"] == {0: "No", 1: "Yes", ("c" if stata else -1): "Not asked"}
+    assert values["satisfaction_information"]["a" if stata else 9] == "Don't know"
     coded = {"collective", "time_now", "time_more", "conditions", "efficacy", "status"}
     assert coded <= set(values)
     # Codes are stored as integers, which Stata's value labels need.
@@ -254,7 +256,7 @@ def test_welsh_labels_are_available_for_stata(db, tmp_path):
 
     assert meta.column_names_to_labels["council"] == "Cyngor"
     assert meta.variable_value_labels["theme"] == {theme.pk: theme.name_cy}
-    assert meta.variable_value_labels["act1"] == {0: "Na", 1: "Ie"}
+    assert meta.variable_value_labels["act1"] == {0: "Na", 1: "Ie", "c": "Heb ei ofyn"}
 
 
 def test_codebook_describes_every_variable_in_both_languages(db):
