@@ -178,7 +178,12 @@ def run(
     the error. The outbox message is marked done or failed with the job, and left
     unfinished while another delivery holds the job.
     """
-    held = claim(model, pk, lease=lease)
+    try:
+        held = claim(model, pk, lease=lease)
+    except model.DoesNotExist:
+        # Nothing to do, ever: the message must not be handed over again.
+        relay.mark_failed(outbox_id, f"{model._meta.label} #{pk} does not exist.")
+        raise
     if held is None:
         job = model.objects.get(pk=pk)
         if job.status == JobStatus.DONE:

@@ -3,12 +3,17 @@
 The concurrent cases run each worker in a thread of its own, on its own connection.
 """
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connections
+from django.conf import settings
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from analysis.models import AnalysisRun
@@ -156,6 +161,63 @@ def test_a_stale_claim_is_taken_over_and_its_late_worker_can_no_longer_write():
     )
 
 
+# A worker process that claims the job and works on it until it is killed.
+WORKER = """
+import sys, time
+from datetime import timedelta
+import django
+django.setup()
+from analysis.models import AnalysisRun
+from outbox import jobs
+jobs.run(AnalysisRun, int(sys.argv[1]), lambda held: time.sleep(600), lease=timedelta(seconds=1))
+"""
+
+
+def _wait_for(condition, *, timeout: float):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@concurrent
+def test_a_job_whose_worker_process_is_killed_is_taken_over_once_its_lease_runs_out():
+    # given a job being worked on by a worker process of its own
+    job = _job()
+    database = connection.settings_dict
+    login = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "surveyplatform.settings",
+        "DATABASE_URL": f"postgres://{login}@{database['HOST']}:{database['PORT']}"
+        f"/{database['NAME']}",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(job.pk)], cwd=settings.BASE_DIR, env=env
+    )
+    try:
+        _wait_for(lambda: AnalysisRun.objects.get(pk=job.pk).status == "running", timeout=120)
+        time.sleep(1.5)  # past the first lease: the heartbeat has renewed it
+        assert jobs.claim(AnalysisRun, job.pk, lease=timedelta(seconds=1)) is None
+
+        # when the worker is killed with SIGKILL
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+    killed_at = time.monotonic()
+
+    # then the next delivery after the lease takes the job over and finishes it
+    def taken_over() -> bool:
+        return jobs.run(AnalysisRun, job.pk, _finish).status == JobStatus.DONE
+
+    _wait_for(taken_over, timeout=10)
+    waited = time.monotonic() - killed_at
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.input_hash) == (JobStatus.DONE, 2, "f" * 64)
+    assert waited < 5
+
+
 def test_a_job_left_running_without_a_lease_is_taken_over():
     job = AnalysisRun.objects.create(wave_key="", status=JobStatus.RUNNING, attempts=1)
 
@@ -251,3 +313,18 @@ def test_work_that_returns_without_finishing_fails_the_job():
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "ended without finishing it" in job.error
+
+
+def test_a_job_that_no_longer_exists_fails_its_outbox_message_so_it_is_not_sent_again():
+    message = OutboxMessage.objects.create(
+        task_name="analysis.tasks.run_analysis", status=MessageStatus.SENT
+    )
+
+    with pytest.raises(AnalysisRun.DoesNotExist):
+        jobs.run(AnalysisRun, 987654321, _must_not_run, outbox_id=message.pk)
+
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (
+        MessageStatus.FAILED,
+        "analysis.AnalysisRun #987654321 does not exist.",
+    )
