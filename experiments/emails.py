@@ -231,7 +231,7 @@ def compose_debrief_email(delivery: EmailDelivery) -> EmailMessage:
         "cy": "Os nad ydych eisiau negeseuon e-bost gan y panel mwyach, dad-danysgrifiwch yma:",
     }[language]
     return EmailMessage(
-        subject=DEBRIEF_SUBJECTS[kind][language].format(title=delivery.wave.title_in(language)),
+        subject=DEBRIEF_SUBJECTS[kind][language].format(title=delivery.wave.title),
         body=f"{debrief.text_in(language)}\n\n{footer}\n{unsubscribe}\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[member.contact.email],
