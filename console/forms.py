@@ -37,6 +37,10 @@ class ThemeForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
             "name_cy": _("Name in Welsh"),
         }
         help_texts = {
+            "kind": _(
+                "It sets the default wording of the questions members answer about the theme: "
+                "see “The questions each kind of theme asks” below."
+            ),
             "name_en": _("As members will see it, for example “Local environment”."),
             "name_cy": _("Leave empty only if no member reads Welsh; English is shown instead."),
         }

@@ -57,6 +57,7 @@ from experiments.questionnaires import (
     theme_pages,
 )
 from experiments.responses import current_nudge_texts
+from experiments.themes import is_fixed
 from experiments.waves import (
     close_wave,
     copy_wave,
@@ -162,7 +163,13 @@ def step_link(wave: Wave, step) -> dict | None:
         links = {
             "council": ("console:council_welsh", wave_page, _("Write the council's Welsh texts")),
             "wave": ("console:wave_edit", wave_page, _("Write the Welsh title")),
-            "theme": ("console:theme_edit", {"theme_id": theme_id}, _("Write the theme's Welsh")),
+            "theme": (
+                "console:theme_edit",
+                {"theme_id": theme_id},
+                _("See the theme: it is fixed, so replace it with a new one")
+                if theme_id and is_fixed(Theme(pk=theme_id))
+                else _("Write the theme's Welsh"),
+            ),
             "wording": ("console:wording", theme_page, _("Write the Welsh wording")),
             "nudges": ("console:nudges", theme_page, _("Write the Welsh nudges")),
         }
@@ -310,6 +317,10 @@ def wave_power(request: HttpRequest, wave_id: int) -> HttpResponse:
             "wave": wave,
             "verdict": power_verdict(power),
             "power": power if may_see_power_plan(request.user, wave) else None,
+            "outcomes": [
+                ("individual", _("individual index")),
+                ("collective_any", _("collective participation (any)")),
+            ],
         },
     )
 

@@ -468,11 +468,11 @@ def test_the_dashboard_gives_shares_of_those_invited_and_of_the_panel(console_cl
 
     assert "3 members have completed the survey: 75% of the 4 invited." in page
     per_day = page.split('data-testid="per-day"')[1].split("</table>")[0]
-    assert "50%" in per_day
-    assert "75%" in per_day
-    funnel = page.split('data-testid="funnel"')[1].split("</table>")[0]
-    assert "% of panel" in funnel
-    assert "30%" in funnel
+    assert "50% of invited" in per_day
+    assert "75% of invited" in per_day
+    funnel = page.split('data-testid="funnel"')[1].split("</dl>")[0]
+    assert "75% of those invited" in funnel
+    assert "30% of the panel" in funnel
     assert not UNDEFINED.search(page.split("<main")[1])
 
 
