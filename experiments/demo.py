@@ -27,7 +27,7 @@ from analysis.runs import execute_run
 from analysis.summaries import draft_summary
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
 from experiments.assignment import assign_member
-from experiments.invitations import IssuedInvitation, issue_invitation
+from experiments.links import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
     ActivityAnswer,
