@@ -17,7 +17,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -383,7 +384,8 @@ def sender_of(wave: Wave, wording: Wording, *, language: str) -> str:
     """Return the From header: the council's sender name and the platform's address."""
     name = wording.sender_name or wave.council.name_in(language)
     _ignored, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((name, address or settings.DEFAULT_FROM_EMAIL))
+    # Quoted where the name holds a comma, quotes or brackets; encoded only when sent.
+    return str(Address(display_name=name, addr_spec=address or settings.DEFAULT_FROM_EMAIL))
 
 
 def render_message(
@@ -710,16 +712,15 @@ def mask_address(address: str) -> str:
     return f"{local[:1]}•••@{masked_domain}"
 
 
+def _copies():
+    return EmailCopy.objects.select_related(
+        "wave", "wave__council", "delivery", "delivery__member", "delivery__member__contact"
+    )
+
+
 def sent_emails(actor, *, wave: Wave | None = None):
     """Return the kept e-mails of the councils where the actor runs the fieldwork."""
-    copies = scoped(
-        EmailCopy.objects.select_related(
-            "wave", "wave__council", "delivery", "delivery__member", "delivery__member__contact"
-        ),
-        actor,
-        Right.FIELDWORK,
-        council_field="wave__council",
-    )
+    copies = scoped(_copies(), actor, Right.FIELDWORK, council_field="wave__council")
     return copies.filter(wave=wave) if wave is not None else copies
 
 
@@ -755,8 +756,7 @@ def shown_to(copy: EmailCopy, actor) -> SentEmail:
 
 def read_sent_email(actor, copy_id) -> SentEmail:
     """Return one kept e-mail of the actor's councils (NotFound otherwise)."""
-    copy = get_scoped(sent_emails(actor), actor, Right.FIELDWORK, council_field="wave__council",
-                      pk=copy_id)  # fmt: skip
+    copy = get_scoped(_copies(), actor, Right.FIELDWORK, council_field="wave__council", pk=copy_id)
     return shown_to(copy, actor)
 
 
