@@ -590,7 +590,7 @@ def compose_debrief_message(delivery: EmailDelivery, *, hidden: bool = False) ->
         from_header=settings.DEFAULT_FROM_EMAIL,
         reply_to="",
         to=member.contact.email,
-        subject=DEBRIEF_SUBJECTS[kind][language].format(title=delivery.wave.title),
+        subject=DEBRIEF_SUBJECTS[kind][language].format(title=delivery.wave.title_in(language)),
         body=f"{debrief.text_in(language)}\n\n{footer}\n{shown}\n",
         unsubscribe="" if hidden else unsubscribe,
         language_first=language,
