@@ -66,6 +66,12 @@ def describe_batch(batch: InvitationBatch) -> str:
     return _("Everyone not yet invited")
 
 
+def _closing_date_missing(wave: Wave, wording) -> bool:
+    """Whether the e-mail names a closing date that the wave does not have."""
+    texts = [*wording.subject.values(), *wording.body.values()]
+    return wave.closes_at is None and any("{closing_date}" in text for text in texts)
+
+
 def _status_of(batch: InvitationBatch) -> str:
     return _("Sent") if batch.sent_at else _("Not sent: waiting for you to check and send")
 
@@ -146,6 +152,7 @@ def invitation_batch(request: HttpRequest, wave_id: int, batch_id: int) -> HttpR
             "description": describe_batch(batch),
             "previews": invitations.preview_emails(wave, EmailKind.INVITATION, wording=wording),
             "wording": wording,
+            "closing_date_missing": _closing_date_missing(wave, wording),
             "test_form": TestEmailForm(),
             "kind": EmailKind.INVITATION,
             "delivery_counts": [
@@ -266,6 +273,7 @@ def email_wording(request: HttpRequest, wave_id: int, kind: str) -> HttpResponse
             "previewing": preview_wording is not saved,
             "previews": invitations.preview_emails(wave, kind, wording=preview_wording),
             "wording": preview_wording,
+            "closing_date_missing": _closing_date_missing(wave, preview_wording),
             "placeholders": invitations.placeholder_help(),
             "test_form": TestEmailForm(),
         },

@@ -33,7 +33,7 @@ def add_members(wave, count, **fields):
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
+    return re.sub(r"\s+", " ", response.content.decode().replace("<wbr>", ""))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -232,3 +232,27 @@ def test_a_researcher_cannot_open_the_invitation_pages(client, wave):
         reverse("console:sent_emails"),
     ):
         assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_check_page_warns_when_the_e_mail_names_a_closing_date_the_wave_lacks(
+    console_client, wave
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    add_members(wave, 2)
+    console_client.post(reverse("console:invitations", args=[wave.pk]), {"rule": "not_invited"})
+    url = reverse("console:invitation_batch", args=[wave.pk, InvitationBatch.objects.get().pk])
+    warning = "This wave has no closing time"
+
+    without = text(console_client.get(url))
+    wave.closes_at = timezone.now() + dt.timedelta(days=14)
+    wave.save(update_fields=["closes_at"])
+    with_date = text(console_client.get(url))
+
+    assert warning in without
+    assert "(no closing date set)" in without
+    assert warning not in with_date
+    assert timezone.localtime(wave.closes_at).strftime("%-d") in with_date
