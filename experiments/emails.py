@@ -460,7 +460,7 @@ def preview_message(wave: Wave, wording: Wording, *, first: str, to: str = "") -
 # --- Recipients and queueing ----------------------------------------------------------------
 
 
-def _recipients(wave: Wave):
+def members_with_address(wave: Wave):
     """Active members of the wave's council with an e-mail address."""
     return PanelMember.objects.filter(
         council_id=wave.council_id,
@@ -477,7 +477,7 @@ def not_yet_invited(wave: Wave):
     already = EmailDelivery.objects.filter(
         wave=wave, kind=EmailKind.INVITATION, member=OuterRef("pk")
     ).exclude(status=DeliveryStatus.FAILED)
-    return _recipients(wave).filter(~Exists(already))
+    return members_with_address(wave).filter(~Exists(already))
 
 
 def queue_invitations(wave: Wave, *, members=None, batch: InvitationBatch | None = None) -> int:
@@ -498,7 +498,7 @@ def queue_reminders(wave: Wave) -> int:
     if wave.status != WaveStatus.OPEN:
         return 0
     members = (
-        _recipients(wave)
+        members_with_address(wave)
         .filter(Exists(Invitation.objects.filter(wave=wave, member=OuterRef("pk"))))
         .exclude(
             Exists(

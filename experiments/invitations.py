@@ -30,6 +30,7 @@ from experiments.emails import (
     SUBJECT_PLACEHOLDERS,
     Message,
     Wording,
+    members_with_address,
     not_yet_invited,
     preview_message,
     queue_invitations,
@@ -162,16 +163,13 @@ class InvitationOverview:
 
 
 def invitation_overview(wave: Wave) -> InvitationOverview:
-    waiting = not_yet_invited(wave).count()
     deliveries = EmailDelivery.objects.filter(wave=wave, kind=EmailKind.INVITATION)
     invited = deliveries.exclude(status=DeliveryStatus.FAILED).values("member_id").distinct()
-    failed = deliveries.filter(status=DeliveryStatus.FAILED).count()
-    invited_count = invited.count()
     return InvitationOverview(
-        with_address=waiting + invited_count,
-        invited=invited_count,
-        not_yet_invited=waiting,
-        failed=failed,
+        with_address=members_with_address(wave).count(),
+        invited=invited.count(),
+        not_yet_invited=not_yet_invited(wave).count(),
+        failed=deliveries.filter(status=DeliveryStatus.FAILED).count(),
         batches=list(
             InvitationBatch.objects.filter(wave=wave).select_related("created_by", "sent_by")[:20]
         ),

@@ -548,3 +548,26 @@ def test_kept_e_mails_are_read_only_within_the_readers_councils(admin, wave, set
 )
 def test_an_address_is_masked(address, masked):
     assert mask_address(address) == masked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_erased_members_kept_e_mail_names_them_nowhere(admin, wave, settings):
+    from panel.erasure import erase_member
+    from tests.security.test_erasure import occurrences
+
+    # Given a member e-mailed, whose copy was kept
+    settings.KEEP_SENT_EMAILS = True
+    (member,) = members(wave, 1)
+    member.contact.name = "Gwenllian ap Rhys"
+    member.contact.save()
+    email = member.contact.email
+    queue_invitations(wave)
+    copy = EmailCopy.objects.get()
+
+    # When the member is erased
+    erase_member(admin.user, member, keep_answers=False)
+
+    # Then neither their address nor their name is stored anywhere, and the copy says so
+    assert occurrences(email) == []
+    assert occurrences("Gwenllian") == []
+    assert read_sent_email(admin.user, copy.pk).recipient == "—"
