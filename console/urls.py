@@ -31,8 +31,44 @@ urlpatterns = [
     path("waves/<int:wave_id>/themes/<int:theme_id>/nudges/", waves.nudges_edit, name="nudges"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", waves.preview, name="preview"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/wording/", waves.wording_edit, name="wording"),
-    path("waves/<int:wave_id>/invitations/", invitations.send_invitations, name="send_invitations"),
+    path("waves/<int:wave_id>/invitations/", invitations.invitations_page, name="invitations"),
+    # The invitations page under its earlier name.
+    path("waves/<int:wave_id>/invitations/", invitations.invitations_page, name="send_invitations"),
+    path(
+        "waves/<int:wave_id>/invitations/<int:batch_id>/",
+        invitations.invitation_batch,
+        name="invitation_batch",
+    ),
+    path(
+        "waves/<int:wave_id>/invitations/<int:batch_id>/send/",
+        invitations.invitation_batch_send,
+        name="invitation_batch_send",
+    ),
+    path(
+        "waves/<int:wave_id>/invitations/wording/",
+        invitations.email_wording,
+        {"kind": "invitation"},
+        name="invitation_wording",
+    ),
+    path(
+        "waves/<int:wave_id>/invitations/test/",
+        invitations.test_email,
+        {"kind": "invitation"},
+        name="invitation_test",
+    ),
     path("waves/<int:wave_id>/reminders/", invitations.schedule_reminder, name="schedule_reminder"),
+    path(
+        "waves/<int:wave_id>/reminders/wording/",
+        invitations.email_wording,
+        {"kind": "reminder"},
+        name="reminder_wording",
+    ),
+    path(
+        "waves/<int:wave_id>/reminders/test/",
+        invitations.test_email,
+        {"kind": "reminder"},
+        name="reminder_test",
+    ),
     path("waves/<int:wave_id>/links.csv", invitations.links_csv, name="links_csv"),
     path("waves/<int:wave_id>/paper/", paper.print_paper, name="print_paper"),
     path("waves/<int:wave_id>/responses/import/", paper.response_import, name="response_import"),
@@ -50,4 +86,6 @@ urlpatterns = [
     path("panel/members/<int:member_id>/", panel.member_detail, name="member"),
     path("panel/members/<int:member_id>/erase/", panel.member_erase, name="member_erase"),
     path("audit/", audit.audit_log, name="audit"),
+    path("emails/", invitations.sent_email_list, name="sent_emails"),
+    path("emails/<int:email_id>/", invitations.sent_email, name="sent_email"),
 ]

@@ -106,7 +106,7 @@ def test_the_approved_debrief_goes_once_to_each_member_who_took_part_in_their_la
     assert sorted(by_address) == sorted([english.email, welsh.email])
     to_english, to_welsh = by_address[english.email], by_address[welsh.email]
     assert to_english.subject == f"About the survey: {open_wave.title}"
-    assert to_welsh.subject == f"Am yr arolwg: {open_wave.title}"
+    assert to_welsh.subject == f"Am yr arolwg: {open_wave.title_cy}"
     assert "decided at random" in to_english.body
     assert "ar hap" not in to_english.body
     assert "ar hap" in to_welsh.body
