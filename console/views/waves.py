@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -145,12 +145,8 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
     return render(request, "console/wave_detail.html", context)
 
 
-def _invitations_url(wave: Wave) -> str | None:
-    """Return the wave's invitations page, where the console has one."""
-    try:
-        return reverse("console:invitations", kwargs={"wave_id": wave.pk})
-    except NoReverseMatch:
-        return None
+def _invitations_url(wave: Wave) -> str:
+    return reverse("console:invitations", kwargs={"wave_id": wave.pk})
 
 
 def step_link(wave: Wave, step) -> dict | None:
@@ -176,7 +172,7 @@ def step_link(wave: Wave, step) -> dict | None:
         name, kwargs, label = links[place]
     elif action == "invite":
         url = _invitations_url(wave)
-        return {"url": url or "#invitations", "label": _("Send the invitations")}
+        return {"url": url, "label": _("Send the invitations")}
     else:
         links = {
             "themes": ("console:wave_edit", wave_page, _("Choose the themes")),
