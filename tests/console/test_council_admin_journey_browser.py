@@ -223,6 +223,9 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     page.get_by_role("link", name="Read the e-mails sent for this wave").click()
     expect(page.get_by_role("heading", name="Sent e-mails")).to_be_visible()
     step(page, "sent-emails")
+    page.get_by_role("link", name="Show only the test e-mails").click()
+    expect(page.get_by_role("heading", name="Test e-mails sent")).to_be_visible()
+    step(page, "test-emails")
     test_link = page.get_by_role("link", name="[Test]").first
     subject = test_link.inner_text()
     assert "Spring 2027" in subject or "Gwanwyn 2027" in subject, subject
@@ -250,7 +253,7 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     # Then every step passed at both widths, nothing was refused, and the nudge changed
     # in the copy only
     assert refused == []
-    assert len(step.seen) == 20
+    assert len(step.seen) == 21
     copy.refresh_from_db()
     assert copy.status == WaveStatus.CLOSED
     assert NudgeText.objects.filter(
