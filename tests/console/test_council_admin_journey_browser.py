@@ -235,7 +235,7 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     step(page, "test-email")
 
     # back to the wave, which counts the 100 invited, and close it
-    page.get_by_role("link", name="Spring 2027").first.click()
+    page.get_by_role("link", name="Spring 2027", exact=True).click()
     expect(page.get_by_test_id("invitations-summary")).to_contain_text("100 members invited.")
     step(page, "wave-open")
     page.get_by_role("link", name="Close the wave").click()
