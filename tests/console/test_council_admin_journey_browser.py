@@ -240,6 +240,7 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     step(page, "wave-open")
     page.get_by_role("link", name="Close the wave").click()
     step(page, "close-confirm")
+    page.get_by_label("I understand this cannot be undone").check()
     page.get_by_role("button", name="Close the wave and start the analysis").click()
     expect(page.get_by_test_id("wave-summary")).to_contain_text("Closed")
     step(page, "closed")
