@@ -254,7 +254,7 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     # Then every step passed at both widths, nothing was refused, and the nudge changed
     # in the copy only
     assert refused == []
-    assert len(step.seen) == 21
+    assert len(step.seen) == 22
     copy.refresh_from_db()
     assert copy.status == WaveStatus.CLOSED
     assert NudgeText.objects.filter(
