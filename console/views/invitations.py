@@ -300,7 +300,8 @@ def schedule_reminder(request: HttpRequest, wave_id: int) -> HttpResponse:
 @console_view
 def sent_email_list(request: HttpRequest) -> HttpResponse:
     """List the e-mails sent and kept, newest first, in the user's councils."""
-    copies = sent_emails(request.user)
+    tests_only = request.GET.get("shown") == "tests"
+    copies = sent_emails(request.user, tests_only=tests_only)
     wave = None
     wave_id = request.GET.get("wave", "")
     if wave_id.isdigit():
@@ -312,6 +313,7 @@ def sent_email_list(request: HttpRequest) -> HttpResponse:
         "console/emails/sent_emails.html",
         {
             "wave": wave,
+            "tests_only": tests_only,
             "page": page,
             "emails": [shown_to(copy, request.user) for copy in page.object_list],
             "keeping": settings.KEEP_SENT_EMAILS,

@@ -221,6 +221,33 @@ def test_sent_emails_hide_members_addresses_and_other_councils(console_client, w
     assert foreign.status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_test_e_mail_sent_before_many_invitations_is_one_click_away(
+    console_client, wave, settings
+):
+    # Given a test sent first, then 60 invitations (more than a page of sent e-mails)
+    settings.KEEP_SENT_EMAILS = True
+    add_members(wave, 60)
+    console_client.post(reverse("console:invitation_test", args=[wave.pk]), {"first": "en"})
+    console_client.post(reverse("console:invitations", args=[wave.pk]), {"rule": "not_invited"})
+    console_client.post(
+        reverse("console:invitation_batch_send", args=[wave.pk, InvitationBatch.objects.get().pk])
+    )
+    listing_url = f"{reverse('console:sent_emails')}?wave={wave.pk}"
+    test_copy = EmailCopy.objects.get(delivery__isnull=True)
+
+    # When the wave's sent e-mails are listed, then only the tests
+    listing = text(console_client.get(listing_url))
+    tests_url = f"{listing_url}&amp;shown=tests"
+    tests = text(console_client.get(f"{listing_url}&shown=tests"))
+
+    # Then the test is not on the first page, but the page links the tests, which list it alone
+    assert reverse("console:sent_email", args=[test_copy.pk]) not in listing
+    assert f'href="{tests_url}"' in listing
+    assert reverse("console:sent_email", args=[test_copy.pk]) in tests
+    assert len(re.findall(r'href="/console/emails/\d+/"', tests)) == 1
+
+
 @pytest.mark.django_db
 def test_a_researcher_cannot_open_the_invitation_pages(client, wave):
     researcher = CouncilMembershipFactory(council=wave.council, role=CouncilRole.RESEARCHER)
