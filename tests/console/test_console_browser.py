@@ -1,6 +1,7 @@
 """An admin runs the console in headless Chromium: theme, nudges, preview, opening."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -163,7 +164,9 @@ def test_an_admin_sees_the_problems_of_a_panel_file_then_imports_a_clean_one(
     shots(page, "09-panel")
     assert PanelMember.objects.count() == 2
 
-    # The two-step sign-in page shows a QR code
-    page.get_by_role("link", name="Two-step sign-in").click()
+    # The two-step sign-in page, from the account page, shows a QR code and its key as text
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Turn on two-step sign-in").click()
     expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible()
+    expect(page.get_by_test_id("secret")).to_have_text(re.compile(r"^([A-Z2-7]{4} ?)+$"))
     shots(page, "10-two-factor")

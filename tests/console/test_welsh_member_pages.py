@@ -32,7 +32,7 @@ def _heading(response) -> str:
 
 
 def _lang(response) -> str:
-    return re.search(r'<html lang="([^"]+)">', response.content.decode()).group(1)
+    return re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
 
 
 @pytest.mark.django_db(transaction=True)
