@@ -21,12 +21,6 @@ urlpatterns = [
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", waves.preview, name="preview"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/wording/", waves.wording_edit, name="wording"),
     path("waves/<int:wave_id>/invitations/", invitations.invitations_page, name="invitations"),
-    # Where the one-click "send invitations" button posted: now it leads to the page above.
-    path(
-        "waves/<int:wave_id>/invitations/send/",
-        invitations.send_invitations_moved,
-        name="send_invitations",
-    ),
     path(
         "waves/<int:wave_id>/invitations/<int:batch_id>/",
         invitations.invitation_batch,

@@ -134,13 +134,6 @@ def invitations_page(request: HttpRequest, wave_id: int) -> HttpResponse:
 
 
 @console_view
-def send_invitations_moved(request: HttpRequest, wave_id: int) -> HttpResponse:
-    """Send nothing: invitations are chosen and checked on the invitations page first."""
-    wave = _fieldwork_wave(request, wave_id)
-    return redirect("console:invitations", wave_id=wave.pk)
-
-
-@console_view
 def invitation_batch(request: HttpRequest, wave_id: int, batch_id: int) -> HttpResponse:
     """Show the count, the e-mail in both languages and the test, before sending."""
     wave = _fieldwork_wave(request, wave_id)

@@ -259,16 +259,3 @@ def test_the_check_page_warns_when_the_e_mail_names_a_closing_date_the_wave_lack
     assert warning not in with_date
     assert timezone.localtime(wave.closes_at).strftime("%-d") in with_date
 
-
-@pytest.mark.django_db
-def test_the_old_one_click_send_leads_to_the_invitations_page_and_sends_nothing(
-    console_client, wave
-):
-    add_members(wave, 3)
-
-    response = console_client.post(reverse("console:send_invitations", args=[wave.pk]))
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("console:invitations", args=[wave.pk])
-    assert EmailDelivery.objects.count() == 0
-    assert InvitationBatch.objects.count() == 0
