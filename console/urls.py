@@ -1,6 +1,17 @@
 from django.urls import path
 
-from console.views import access, audit, debriefs, home, invitations, panel, paper, themes, waves
+from console.views import (
+    access,
+    account,
+    audit,
+    debriefs,
+    home,
+    invitations,
+    panel,
+    paper,
+    themes,
+    waves,
+)
 
 app_name = "console"
 
@@ -10,6 +21,10 @@ urlpatterns = [
     path("logout/", access.logout_view, name="logout"),
     path("verify/", access.verify, name="verify"),
     path("two-factor/", access.two_factor, name="two_factor"),
+    path("account/", account.account, name="account"),
+    path("account/tokens/", account.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    path("account/recovery-codes/", account.recovery_codes, name="recovery_codes"),
     path("themes/new/", themes.theme_create, name="theme_create"),
     path("themes/<int:theme_id>/", themes.theme_edit, name="theme_edit"),
     path("waves/new/", waves.wave_create, name="wave_create"),
@@ -17,6 +32,17 @@ urlpatterns = [
     path("waves/<int:wave_id>/edit/", waves.wave_edit, name="wave_edit"),
     path("waves/<int:wave_id>/open/", waves.wave_open, name="wave_open"),
     path("waves/<int:wave_id>/close/", waves.wave_close, name="wave_close"),
+    path("waves/<int:wave_id>/copy/", waves.wave_copy, name="wave_copy"),
+    path("waves/<int:wave_id>/settings/", waves.wave_settings, name="wave_settings"),
+    path("waves/<int:wave_id>/power/", waves.wave_power, name="wave_power"),
+    path("waves/<int:wave_id>/welsh/", waves.council_welsh, name="council_welsh"),
+    path("waves/<int:wave_id>/dashboard/", waves.dashboard, name="wave_dashboard"),
+    path("waves/<int:wave_id>/dashboard/groups/", waves.balance_details, name="wave_balance"),
+    path(
+        "waves/<int:wave_id>/themes/<int:theme_id>/move/",
+        waves.wave_theme_move,
+        name="wave_theme_move",
+    ),
     path("waves/<int:wave_id>/themes/<int:theme_id>/nudges/", waves.nudges_edit, name="nudges"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", waves.preview, name="preview"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/wording/", waves.wording_edit, name="wording"),

@@ -53,7 +53,10 @@ def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wav
     assert debrief.sent_at is None
     assert debrief.text_en.startswith(f"Thank you for taking part in “{open_wave.title}”.")
     assert "decided at random" in debrief.text_en
-    assert debrief.text_cy.startswith(f"Diolch am gymryd rhan yn “{open_wave.title}”.")
+    # The Welsh text names the wave and the council by their Welsh names
+    assert debrief.text_cy.startswith(f"Diolch am gymryd rhan yn “{open_wave.title_cy}”.")
+    assert f"Bydd {open_wave.council.name_cy} yn cyhoeddi" in debrief.text_cy
+    assert open_wave.council.name not in debrief.text_cy
     assert "ar hap" in debrief.text_cy
     assert EmailDelivery.objects.count() == 0
 

@@ -166,7 +166,9 @@ def test_no_console_page_names_an_arm_to_a_council_admin(
     # The pages were really shown (a refusal would hide nothing).
     assert answers["console:wave"].status_code == 200
     assert answers["console:audit"].status_code == 200
-    assert "Group 1" in answers["console:wave"].content.decode()
+    assert answers["console:wave_balance"].status_code == 200
+    for page in ("console:wave_dashboard", "console:wave_balance"):
+        assert "Group 1" in answers[page].content.decode()
 
 
 def test_no_api_answer_names_an_arm_to_a_council_admin(client, council_admin_of_a_running_study):

@@ -12,7 +12,7 @@ import pytest
 from django import forms
 from rest_framework.test import APIClient
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 from experiments.forms import AboutYouForm
 from experiments.models import CouncilRole, Theme
 from panel.imports import check_panel_file, import_panel_file
@@ -150,9 +150,6 @@ def _project_form_classes():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, forms.BaseForm) and cls.__module__ == name:
                 yield cls
-    from console.forms import ActivityFormSet
-
-    yield ActivityFormSet.form
 
 
 def test_every_form_that_takes_text_cleans_it():
