@@ -258,4 +258,3 @@ def test_the_check_page_warns_when_the_e_mail_names_a_closing_date_the_wave_lack
     assert "(no closing date set)" in without
     assert warning not in with_date
     assert timezone.localtime(wave.closes_at).strftime("%-d") in with_date
-
