@@ -47,8 +47,6 @@ urlpatterns = [
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", waves.preview, name="preview"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/wording/", waves.wording_edit, name="wording"),
     path("waves/<int:wave_id>/invitations/", invitations.invitations_page, name="invitations"),
-    # The invitations page under its earlier name.
-    path("waves/<int:wave_id>/invitations/", invitations.invitations_page, name="send_invitations"),
     path(
         "waves/<int:wave_id>/invitations/<int:batch_id>/",
         invitations.invitation_batch,

@@ -56,6 +56,7 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.policy import Right, staff_action
+from panel.models import PanelMember
 from surveyplatform.domain import InvalidInput, InvalidState
 
 __all__ = [
@@ -174,6 +175,15 @@ def invitation_overview(wave: Wave) -> InvitationOverview:
             InvitationBatch.objects.filter(wave=wave).select_related("created_by", "sent_by")[:20]
         ),
         reminders=list(ReminderSchedule.objects.filter(wave=wave)),
+    )
+
+
+def drawn_members(batch: InvitationBatch) -> list[str]:
+    """Return the panel ids of the members a sending chose, in order."""
+    return list(
+        PanelMember.objects.filter(pk__in=batch.member_ids)
+        .order_by("external_id")
+        .values_list("external_id", flat=True)
     )
 
 

@@ -150,6 +150,7 @@ def invitation_batch(request: HttpRequest, wave_id: int, batch_id: int) -> HttpR
             "wave": wave,
             "batch": batch,
             "description": describe_batch(batch),
+            "drawn": invitations.drawn_members(batch),
             "previews": invitations.preview_emails(wave, EmailKind.INVITATION, wording=wording),
             "wording": wording,
             "closing_date_missing": _closing_date_missing(wave, wording),

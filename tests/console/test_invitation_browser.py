@@ -109,3 +109,14 @@ def test_an_admin_invites_a_sample_after_a_preview_and_a_test_and_reads_the_test
     page.get_by_role("button", name="Preview without saving").click()
     expect(page.get_by_text("{titel} is not a placeholder.").first).to_be_visible()
     check(page, "09-wording-error")
+
+    # The same pages in Welsh
+    page.get_by_role("button", name="Cymraeg").click()
+    expect(page.get_by_role("heading", name="Geiriad yr e-bost gwahodd")).to_be_visible()
+    check(page, "10-wording-cy")
+    page.get_by_role("link", name="Yn ôl i wahoddiadau a nodiadau atgoffa").click()
+    expect(page.get_by_role("heading", name="Gwahoddiadau a nodiadau atgoffa")).to_be_visible()
+    check(page, "11-invitations-cy")
+    page.get_by_role("link", name="Sampl ar hap").first.click()
+    expect(page.get_by_role("heading", name="Gwahoddiadau wedi'u hanfon")).to_be_visible()
+    check(page, "12-sent-cy")

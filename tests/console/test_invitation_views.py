@@ -60,6 +60,8 @@ def test_an_admin_draws_a_sample_checks_the_emails_tests_and_sends(console_clien
     assert f"Eich barn: {wave.title_cy} / Your views: {wave.title}" in check
     assert "Dear Alex Morgan," in check
     assert "Annwyl Alex Morgan," in check
+    drawn_ids = sorted(c.member.external_id for c in contacts if c.member_id in batch.member_ids)
+    assert ", ".join(drawn_ids) in check
     assert mail.outbox == []
 
     # When a test is sent, then the invitations

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.urls import get_resolver, reverse
 
+from accounts.models import ApiToken
 from experiments.assignment import assign_member
 from experiments.models import (
     Arm,
@@ -126,6 +127,9 @@ def council_admin_of_a_running_study(db, client):
             subject="[Test] Your views",
             body="Dear Alex Morgan,",
         ),
+        "token": ApiToken.objects.create(
+            user=membership.user, prefix="sp_blinding", key_hash="0" * 64
+        ),
     }
 
 
@@ -138,6 +142,7 @@ PARAMETERS = {
     "debrief_id": "debrief",
     "batch_id": "batch",
     "email_id": "email",
+    "token_id": "token",
 }
 
 
