@@ -1,6 +1,17 @@
 from django.urls import path
 
-from console.views import access, audit, debriefs, home, invitations, panel, paper, themes, waves
+from console.views import (
+    access,
+    audit,
+    debriefs,
+    home,
+    invitations,
+    panel,
+    paper,
+    randomisation,
+    themes,
+    waves,
+)
 
 app_name = "console"
 
@@ -16,6 +27,11 @@ urlpatterns = [
     path("waves/<int:wave_id>/", waves.wave_detail, name="wave"),
     path("waves/<int:wave_id>/edit/", waves.wave_edit, name="wave_edit"),
     path("waves/<int:wave_id>/open/", waves.wave_open, name="wave_open"),
+    path(
+        "waves/<int:wave_id>/randomised-elsewhere/",
+        randomisation.randomised_elsewhere,
+        name="randomised_elsewhere",
+    ),
     path("waves/<int:wave_id>/close/", waves.wave_close, name="wave_close"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/nudges/", waves.nudges_edit, name="nudges"),
     path("waves/<int:wave_id>/themes/<int:theme_id>/preview/", waves.preview, name="preview"),
