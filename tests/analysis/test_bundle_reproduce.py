@@ -10,6 +10,7 @@ import ast
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -28,9 +29,20 @@ from analysis.models import AnalysisRun
 from analysis.runs import execute_run
 from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
 from experiments.demo import write_synthetic_wave
+from experiments.policy import SYSTEM
+from experiments.randomised_elsewhere import declare_randomised_elsewhere
+from experiments.response_imports import import_response_file
+from experiments.waves import close_wave, open_wave
 from exports import jobs
 from exports.bundle_readme import REPRODUCE_CODES, REPRODUCE_SCRIPT
-from tests.factories import ActivityFactory, CouncilFactory, ThemeFactory, WaveFactory
+from tests.factories import (
+    ActivityFactory,
+    CouncilFactory,
+    PanelMemberFactory,
+    ThemeFactory,
+    WaveFactory,
+    make_openable,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +188,49 @@ def test_the_script_fails_when_a_file_no_longer_matches_the_manifest(tmp_path):
     # Then it says the file is not the one the manifest lists, and the numbers that moved
     assert result.returncode == 1
     assert "data/tidy.csv: its SHA-256 is not the one in manifest.json" in result.stdout
+
+
+def test_an_externally_randomised_wave_imported_and_analysed_reproduces_and_says_so(tmp_path):
+    # Given a partner's trial: a wave declared randomised elsewhere, its answers imported
+    # with each member's group, closed and analysed
+    council = CouncilFactory(name="Partnershire")
+    wave = WaveFactory(council=council, status="draft")
+    theme = ThemeFactory(council=council, name_en="Local environment")
+    for number in range(3):
+        ActivityFactory(theme=theme, position=number)
+    wave.wave_themes.create(theme=theme)
+    make_openable(wave)
+    declare_randomised_elsewhere(
+        SYSTEM, wave, randomised_by="Partner unit", declared_scheme="1:1:1:1, blocks of 8"
+    )
+    open_wave(SYSTEM, wave)
+    activities = list(theme.activities.order_by("pk"))
+    lines = [f"external_id,mode,arm,t{theme.pk}_collective,t{theme.pk}_time_more,"]
+    lines[0] += ",".join(f"t{theme.pk}_a{a.pk}" for a in activities)
+    rng = random.Random(8)
+    for i in range(60):
+        PanelMemberFactory(council=council, external_id=f"P{i:03d}")
+        answers = [rng.choice(["0", "1", "1", ""]) for _ in activities]
+        collective, time_more = rng.choice("123"), rng.choice("1234")
+        lines.append(f"P{i:03d},2,{i % 4 + 1},{collective},{time_more}," + ",".join(answers))
+    import_response_file(wave, content="\n".join(lines).encode(), filename="partner.csv")
+    close_wave(SYSTEM, wave)
+    execute_run(AnalysisRun.objects.create(wave=wave).pk)
+    folder = unzipped_bundle(tmp_path, [wave.pk])
+
+    # When the bundle's script runs
+    result = run_script(folder)
+
+    # Then Tables 1, 2 and 5 of the imported groups reproduce, and the README and the
+    # report say who randomised and that the platform cannot verify it
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert compared(result.stdout) > 100
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "Randomised elsewhere, by Partner unit (scheme as declared: 1:1:1:1, blocks of 8)" in (
+        readme
+    )
+    report = (folder / f"report/wave-{wave.pk}.html").read_text(encoding="utf-8")
+    assert "The platform cannot verify this allocation" in report
 
 
 def test_the_script_imports_nothing_of_the_platform():
