@@ -292,12 +292,15 @@ def fit_ols(y: pd.Series, X: pd.DataFrame, plan: dict, *, clusters: pd.Series | 
     if n <= matrix.shape[1]:
         raise NotEstimable("no residual degrees of freedom")
     model = sm.OLS(outcome, regressors)
+    # QR rather than statsmodels' default pseudo-inverse: the same estimates, and in a
+    # case that fits its groups perfectly (every answer in a group alike) the same
+    # leverages, so that HC2 errors near zero are computed alike too.
     if clusters is None:
-        result = model.fit(cov_type="HC2", use_t=True)
+        result = model.fit(method="qr", cov_type="HC2", use_t=True)
         df = float(result.df_resid)
     else:
         groups = pd.factorize(data["__cluster"])[0]
-        result = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        result = model.fit(method="qr", cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         df = float(len(np.unique(groups)) - 1)
     if not np.all(np.isfinite(result.bse)):
         raise NotEstimable("standard errors not finite")
