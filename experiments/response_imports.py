@@ -33,6 +33,7 @@ later file must give the same group. Nothing was printed, so no exposure is reco
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -710,7 +711,14 @@ def _check_row(
     )
 
 
-def _check_given_group(layout, members, member, raw, values, problem) -> None:
+def _check_given_group(
+    layout: Layout,
+    members: _Members,
+    member: PanelMember | None,
+    raw: dict[str, str],
+    values: dict[str, object],
+    problem: Callable[[str, str], None],
+) -> None:
     """Check the group a file gives for a wave randomised elsewhere, and report why not."""
     codes = _code_list(layout.variables["arm"])
     group = values.get("arm")

@@ -65,6 +65,22 @@ CONTRASTS = {
 # The questionnaire's codes of "how often do you work with others in groups".
 OFTEN, SOMETIMES, NEVER = 1, 2, 3
 COLLECTIVE_COLUMNS = {"any": "collective_any", "frequency": "collective_frequency"}
+# The paper's definitions: what a plan stored before an option existed means by it.
+PAPER_DEFAULTS = {
+    "index_missing_rule": "defined",
+    "index_min_answered_share": 0.5,
+    "collective_coding": "any",
+    "time_threshold_code": 3,
+    "min_respondents": 10,
+    "alpha": 0.05,
+    "ci_level": 0.95,
+    "star_levels": [0.01, 0.05],
+    "power": 0.80,
+    "confirmatory_outcomes": ["collective"],
+    "family_scope": "case",
+    "confirmatory_adjustment": "holm",
+    "exploratory_adjustment": "fdr_bh",
+}
 
 
 class NotEstimable(Exception):
@@ -595,7 +611,7 @@ def plan_to_use(folder: Path, wave_id: int, results: dict) -> dict:
         )
     else:
         say("  Plan: no plan was frozen for this wave; the run's own plan is used.")
-    return run_plan
+    return {**PAPER_DEFAULTS, **run_plan}
 
 
 def reproduce_wave(check: Comparison, data: pd.DataFrame, wave: dict, folder: Path) -> None:
