@@ -1,6 +1,7 @@
 """Waves randomised elsewhere: declared on a draft, frozen at opening, groups from the import."""
 
 import csv
+import html
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import translation
 
 from analysis.models import AnalysisRun
 from analysis.report import build_report
-from analysis.report_html import render_results_html
+from analysis.report_html import render_preregistration_html, render_results_html
 from analysis.runs import execute_run
 from audit.models import AuditEntry
 from experiments.assignment import AllocationError, assign_member
@@ -229,6 +230,17 @@ def test_no_other_path_changes_the_declaration_after_opening():
         withdraw_randomised_elsewhere(SYSTEM, wave)
     with pytest.raises(InvalidInput):
         update_wave(SYSTEM, wave, randomised_elsewhere=False)
+
+
+def test_the_pre_registration_states_who_randomised_and_claims_no_generator():
+    wave, _people = external_wave()
+
+    document = html.unescape(render_preregistration_html(wave, language="en", standalone=True))
+
+    assert PARTNER in document
+    assert SCHEME in document
+    assert "the platform cannot verify this allocation" in document
+    assert "hmac-sha256" not in document
 
 
 # --- The platform draws, prints and links nothing -----------------------------------------------
