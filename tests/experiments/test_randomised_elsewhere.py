@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from analysis.models import AnalysisRun
-from analysis.report import build_report
+from analysis.plan import AnalysisPlan
+from analysis.report import build_report, definitions
 from analysis.report_html import render_preregistration_html, render_results_html
 from analysis.runs import execute_run
 from audit.models import AuditEntry
@@ -481,3 +482,19 @@ def test_the_console_import_page_of_an_externally_randomised_wave_explains_the_a
     assert reverse("console:send_invitations", args=[wave.pk]) not in detail
     assert reverse("console:print_paper", args=[wave.pk]) not in detail
     assert reverse("console:wave_close", args=[wave.pk]) in detail
+
+
+def test_a_run_over_several_waves_names_each_wave_randomised_elsewhere():
+    declared = [{"wave": "Partner trial 2025", "by": PARTNER, "scheme": SCHEME}]
+
+    pooled = definitions(AnalysisPlan(), several_waves=True, randomised_elsewhere=declared)
+    own = definitions(AnalysisPlan(), randomised_elsewhere=declared)
+    ordinary = definitions(AnalysisPlan())
+
+    assert pooled[0]["term"] == own[0]["term"] == "Randomised elsewhere"
+    assert pooled[0]["text"].startswith(
+        f"Partner trial 2025: The groups were allocated elsewhere, by {PARTNER}"
+    )
+    assert own[0]["text"].startswith(f"The groups were allocated elsewhere, by {PARTNER}")
+    assert SCHEME in own[0]["text"]
+    assert len(own) == len(ordinary) + 1
