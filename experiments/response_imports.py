@@ -53,16 +53,17 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.responses import THEME_ANSWER_FIELDS
-from experiments.waves import ANALYSE_CLOSED_WAVE
-from exports.codebook import (
+from experiments.variables import (
     CODED,
     DATETIME,
     INTEGER,
     STRING,
     Variable,
+    load_scope,
     tidy_variables,
     wide_variables,
 )
+from experiments.waves import ANALYSE_CLOSED_WAVE
 from outbox.relay import enqueue
 from panel.imports import Problem, _read_table
 from panel.models import MemberStatus, PanelMember
@@ -172,8 +173,6 @@ class Layout:
 
 
 def wave_layout(wave: Wave) -> Layout:
-    from exports.scope import load_scope
-
     scope = load_scope([wave.pk])
     variables = {variable.name: variable for variable in wide_variables(scope)}
     return Layout(

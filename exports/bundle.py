@@ -29,9 +29,9 @@ from django.utils import timezone
 from analysis.plan import AnalysisPlan
 from analysis.report_html import render_results_html
 from experiments.models import Assignment, Wave
+from experiments.variables import Scope, tidy_variables
 from exports.bundle_readme import REPRODUCE_CODES, REPRODUCE_SCRIPT, render_readme
 from exports.cells import CHUNK_SIZE, guard_text
-from exports.codebook import Scope, tidy_variables
 from exports.models import ExportFormat
 from exports.readers import Pseudonymiser
 from exports.scope import EXPORT_VERSION, latest_runs

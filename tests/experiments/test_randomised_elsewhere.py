@@ -17,7 +17,8 @@ from analysis.report_html import render_preregistration_html, render_results_htm
 from analysis.runs import execute_run
 from audit.models import AuditEntry
 from experiments.assignment import AllocationError, assign_member
-from experiments.fieldwork import send_invitations
+from experiments.fieldwork import issue_letter_links
+from experiments.invitations import RecipientChoice, plan_invitations
 from experiments.models import (
     Assignment,
     CouncilRole,
@@ -255,7 +256,9 @@ def test_the_platform_draws_no_group_prints_no_copy_and_sends_no_link():
     with pytest.raises(InvalidState, match="randomised elsewhere"):
         print_paper_copies(SYSTEM, wave, external_ids=["EXT-000"], kind="paper")
     with pytest.raises(InvalidState, match="randomised elsewhere"):
-        send_invitations(SYSTEM, wave)
+        plan_invitations(SYSTEM, wave, RecipientChoice(rule="not_invited"))
+    with pytest.raises(InvalidState, match="randomised elsewhere"):
+        issue_letter_links(SYSTEM, wave)
 
     assert not Assignment.objects.filter(wave=wave).exists()
 

@@ -110,7 +110,7 @@ def thaw_randomised_elsewhere(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('experiments', '0018_welsh_names_are_one_line_too'),
+        ('experiments', '0019_invitation_templates'),
     ]
 
     operations = [
