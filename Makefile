@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/surveyplatform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-slow serve lint format install services browser pdf clean messages gettext java
+.PHONY: run test test-slow serve lint format install services browser pdf clean messages gettext java vendor
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ browser:
 ## Pango and a font for the PDF report (WeasyPrint), installed with apt when missing.
 pdf:
 	@bin/ensure-pango
+
+## make vendor: fetch the pinned GOV.UK Frontend from the npm registry, check its integrity and
+## copy its compiled CSS and JavaScript into static/govuk/ (committed: running and testing need
+## no network). Without the GDS Transport font and the crown, which are reserved to GOV.UK.
+GOVUK_FRONTEND_VERSION := 6.6.0
+GOVUK_FRONTEND_INTEGRITY := sha512-xctkWrQvLnvQt7fyjQ3MGX9S0wz0x0RQuLxCeoXF+s8EjGICG81/DYQGKN5qgO+0KVT12UAaRwUsGY6fulRcRg==
+vendor:
+	$(PYTHON) bin/vendor-govuk $(GOVUK_FRONTEND_VERSION) $(GOVUK_FRONTEND_INTEGRITY)
 
 ## Start Postgres and Redis if this machine has them installed but stopped.
 services:

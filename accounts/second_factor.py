@@ -1,5 +1,7 @@
 """Two-step sign-in: a staff user sets up an authenticator app and confirms it with a code."""
 
+import base64
+
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,3 +30,9 @@ def confirm_device(user, device: TOTPDevice, *, token: str) -> bool:
         device.save(update_fields=["confirmed"])
         record_action(user, action="enrol_second_factor", target=device)
     return True
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """Return the device's key as an authenticator app asks for it when typed: base32, in fours."""
+    key = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from api.tokens import resolve_token
+from accounts.tokens import resolve_token
 from experiments.policy import Access, staff_access
 
 KEYWORDS = ("token", "bearer")
@@ -42,7 +42,7 @@ class HashedTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>`; issue a key with `manage.py create_api_token`.",
+            "description": "`Token <key>`; make a key on your staff account page.",
         }
 
 

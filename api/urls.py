@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from api import views
 from api.exports import ExportViewSet
+from api.root import ApiRoot
 
 app_name = "api"
 
@@ -19,6 +20,7 @@ router.register("response-imports", views.ResponseImportViewSet, basename="respo
 router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
+    path("v1/", ApiRoot.as_view(), name="root"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -39,3 +39,5 @@ def sign_in_through_the_console(request, extra_context=None):
 
 admin.site.has_permission = superusers_only
 admin.site.login = sign_in_through_the_console
+# "View site" leads back to the staff site, not to the public page.
+admin.site.site_url = "/console/"

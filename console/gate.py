@@ -42,6 +42,8 @@ def staff_view(view=None, *, right: Right | None = None, enrolling: bool = False
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             access = staff_access(request.user)
+            # Kept for the page's navigation, which would otherwise ask the same questions again.
+            request.staff_access = access
             if access == Access.ENROL and enrolling:
                 access = Access.ALLOWED
             if access in GATE_PAGES:

@@ -5,6 +5,7 @@ from console.views import results as views
 app_name = "analysis"
 
 urlpatterns = [
+    path("results/", views.results_list, name="results"),
     path("results/<int:wave_id>/", views.wave_results, name="wave_results"),
     path(
         "results/<int:wave_id>/preregistration/",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from console.views import (
     access,
+    account,
     audit,
     debriefs,
     home,
@@ -21,6 +22,10 @@ urlpatterns = [
     path("logout/", access.logout_view, name="logout"),
     path("verify/", access.verify, name="verify"),
     path("two-factor/", access.two_factor, name="two_factor"),
+    path("account/", account.account, name="account"),
+    path("account/tokens/", account.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    path("account/recovery-codes/", account.recovery_codes, name="recovery_codes"),
     path("themes/new/", themes.theme_create, name="theme_create"),
     path("themes/<int:theme_id>/", themes.theme_edit, name="theme_edit"),
     path("waves/new/", waves.wave_create, name="wave_create"),

@@ -164,12 +164,7 @@ YES_NO = ((0, "No", "Na"), (1, "Yes", "Ie"))
 
 # Questions a wave may leave out, and the item whose asking decides each derived variable.
 OPTIONAL_ITEMS = ("time_now", "time_more", "recalled_nudge")
-ASKED_WITH = {
-    "time_now": "time_now",
-    "time_more": "time_more",
-    "recalled_nudge": "recalled_nudge",
-    "gives_time": "time_now",
-}
+ASKED_WITH = {**{item: item for item in OPTIONAL_ITEMS}, "gives_time": "time_now"}
 
 # A theme named inside a question when the file's column holds every theme's answers.
 ANY_THEME = ("the theme", "y thema")
@@ -238,7 +233,8 @@ class Scope:
 
 
 def asked_wording(kind: str, item: str, *, name_en: str, name_cy: str) -> tuple[str, str]:
-    """Return the platform's wording of an item for a theme, as a member reads it."""
+    """Return the platform's wording of an item for a theme, as a member reads it (in Welsh
+    with the article joined to the theme's name as the grammar wants)."""
     template = DEFAULT_WORDING.get(kind, DEFAULT_WORDING[ThemeKind.CUSTOM])[item]
     with translation.override("en"):
         english = fill_theme(str(template), name_en.lower())

@@ -391,7 +391,8 @@ def write_sav(path: Path, columns: list[Column], rows: Iterable[tuple], *, label
 
 _SAV_SYSMIS = -1.7976931348623157e308
 _SAV_HIGHEST = 1.7976931348623157e308
-_SAV_LOWEST = -1.797693134862315e308
+# The double next to -DBL_MAX, which SPSS calls LOWEST (-0x1.ffffffffffffep+1023).
+_SAV_LOWEST = -1.7976931348623155e308
 _SPSS_EPOCH = datetime(1582, 10, 14)  # noqa: DTZ001 - SPSS times carry no zone
 _SAV_VARIABLE = struct.Struct("<iiiiii8s")
 # Print and write formats: (type << 16) | (width << 8) | decimals.

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "outbox",
     "ratelimits",
     "audit",
+    "accounts",
     "console",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -157,6 +158,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# UK dates and times in both languages (surveyplatform/formats/): "17 November 2026, 23:32".
+FORMAT_MODULE_PATH = ["surveyplatform.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -286,8 +289,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Councils, themes, waves, panel imports, invitation links, monitoring and analysis "
         "runs and research exports of the councils you hold a role in. Authenticate with "
-        "`Authorization: Token <key>` (keys from `manage.py create_api_token`) or a console "
-        "session."
+        "`Authorization: Token <key>` (make a key on your account page of the staff site, "
+        "or with `manage.py create_api_token`) or a staff site session."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.second_factor import confirm_device, confirmed_device, pending_device
-from console.forms import (
-    TokenForm,
-)
+from accounts.recovery import make_recovery_codes, use_recovery_code
+from accounts.second_factor import confirm_device, confirmed_device, pending_device, secret_text
+from console.account_forms import SecondFactorForm
+from console.forms import TokenForm
 from console.gate import staff_view
 
 
@@ -41,20 +41,35 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def verify(request: HttpRequest) -> HttpResponse:
-    """Ask a user who enrolled an authenticator for a current code."""
+    """Ask a user who enrolled an authenticator for a current code, or a recovery code."""
     from django_otp import devices_for_user
     from django_otp import login as otp_login
 
     if not request.user.is_authenticated:
         return redirect("console:login")
-    form = TokenForm(request.POST or None)
+    form = SecondFactorForm(request.POST or None)
     next_url = _next_url(request)
     if request.method == "POST" and form.is_valid():
-        for device in devices_for_user(request.user, confirmed=True):
-            if device.verify_token(form.cleaned_data["token"]):
+        code = form.cleaned_data["token"]
+        devices = list(devices_for_user(request.user, confirmed=True))
+        for device in devices:
+            if device.verify_token(code):
                 otp_login(request, device)
                 return redirect(next_url)
-        form.add_error("token", _("That code is not right or has expired; try the current one."))
+        if devices and use_recovery_code(request.user, code):
+            otp_login(request, devices[0])
+            messages.warning(
+                request,
+                _(
+                    "You signed in with a recovery code, which cannot be used again. If your "
+                    "phone is lost, make new recovery codes on your account page."
+                ),
+            )
+            return redirect(next_url)
+        form.add_error(
+            "token",
+            _("That code is not right or has expired; try the current one, or a recovery code."),
+        )
     return render(
         request, "console/verify.html", {"form": form}, status=400 if form.errors else 200
     )
@@ -62,7 +77,10 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @staff_view(enrolling=True)
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: show a QR code, confirm with a first code."""
+    """Enrol an authenticator app: a QR code and its key as text, confirmed with a first code.
+
+    Once confirmed, the page shows the user's recovery codes, this once.
+    """
     import qrcode
     import qrcode.image.svg
     from django_otp import login as otp_login
@@ -76,7 +94,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             device.refresh_from_db()
             otp_login(request, device)
             messages.success(request, _("Two-step sign-in is on for your account."))
-            return redirect(_next_url(request))
+            return render(
+                request,
+                "console/recovery_codes.html",
+                {"codes": make_recovery_codes(request.user), "next_url": _next_url(request)},
+            )
         form.add_error(
             "token", _("That code is not right; check the time on your phone and try again.")
         )
@@ -85,6 +107,6 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/two_factor.html",
-        {"form": form, "qr_svg": svg},
+        {"form": form, "qr_svg": svg, "secret": secret_text(device)},
         status=400 if form.errors else 200,
     )

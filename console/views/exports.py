@@ -45,11 +45,14 @@ class ExportRequestForm(forms.Form):
             "invalid_choice": _("No such waves among yours."),
         },
     )
-    format = forms.ChoiceField(choices=ExportFormat.choices, label=_("Format"))
+    format = forms.ChoiceField(
+        choices=ExportFormat.choices, label=_("Format"), widget=forms.RadioSelect
+    )
     labels = forms.ChoiceField(
         choices=LabelLanguage.choices,
         label=_("Language of the labels in Stata and SPSS files"),
         initial=LabelLanguage.ENGLISH,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -73,7 +76,9 @@ def _visible_export(request: HttpRequest, export_id: int) -> Export:
 @staff_view(right=Right.EXPORT)
 @require_http_methods(["GET", "POST"])
 def export_list(request: HttpRequest) -> HttpResponse:
-    form = ExportRequestForm(request.POST or None, user=request.user)
+    # `?wave=<id>` (from a wave's results) ticks that wave; an id not among the user's is ignored.
+    initial = {"waves": [v for v in request.GET.getlist("wave") if v.isdigit()]}
+    form = ExportRequestForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             export = jobs.request_export(

@@ -1,6 +1,7 @@
 """The results page of a wave: the five tables, charts and summaries, as HTML or PDF."""
 
 from django import forms
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,12 +14,41 @@ from analysis.models import AnalysisRun, RunStatus
 from analysis.report_html import render_preregistration_html, render_results_html
 from analysis.report_pdf import PdfUnavailable, kept_pdf, render_results_pdf
 from console.gate import staff_view
-from experiments.models import Wave
-from experiments.policy import Right
+from experiments.models import Wave, WaveStatus
+from experiments.policy import Right, councils_with
 
 PDF_UNAVAILABLE = gettext_lazy(
     "The PDF report cannot be made on this server; download the HTML report."
 )
+
+
+@staff_view(right=Right.RESULTS)
+def results_list(request: HttpRequest) -> HttpResponse:
+    """List the closed waves whose results the user may read, by council, with their reports."""
+    waves = list(
+        visible_waves(request.user)
+        .filter(status=WaveStatus.CLOSED)
+        .annotate(
+            analysed_at=Max(
+                "analysis_runs__finished_at",
+                filter=Q(analysis_runs__status=RunStatus.DONE),
+            )
+        )
+        .order_by("council__name", "council_id", "-closed_at", "-pk")
+    )
+    exporting = set(councils_with(request.user, Right.EXPORT).values_list("pk", flat=True))
+    councils: dict[int, dict] = {}
+    for wave in waves:
+        entry = councils.setdefault(
+            wave.council_id,
+            {"council": wave.council, "waves": [], "exports": wave.council_id in exporting},
+        )
+        entry["waves"].append(wave)
+    return render(
+        request,
+        "analysis/results_list.html",
+        {"councils": list(councils.values()), "may_export": bool(exporting)},
+    )
 
 
 @staff_view(right=Right.RESULTS)

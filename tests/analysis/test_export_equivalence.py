@@ -423,10 +423,10 @@ WIDE_A1 = (
 DIGESTS = {
     ("all", "dta"): "3e53ead901df7d6385abd8dde9508edbad5dd8ff209741bd6562819c53438378",
     ("all", "dta-cy"): "42a6a59d73446a9636aed0df68dd0699d687f6b0cd2a77ae138345eb59666f07",
-    ("all", "sav"): "3a2d1f16d7ed4e8faa76093a34a75e4f566a1105a9319fd2ce9d8585a63880e5",
+    ("all", "sav"): "2f231f05b358e8fb3c9c103ee761aa928340846d672b02f6bc2a947dd93f6354",
     ("a1", "dta"): "9a3123a800a72141538593c35035e178ed04de650ac80b0134417d75098fa7a7",
     ("a1", "dta-cy"): "46f52a8d223b822cc27def258c2cbe61509806ee7b0b676d2402737dbfe424b0",
-    ("a1", "sav"): "d3b8d05b1d2bc68bfc4d5ddcbbbb9fa685ef4dcb4bc7d98bb0cf9e6a0af5ac26",
+    ("a1", "sav"): "d5ccdb71aaf3281da08fa4e7f6208a6ac709d2f8246e7152d7e071c0caedfb6f",
 }
 
 

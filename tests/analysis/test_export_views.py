@@ -61,7 +61,7 @@ def test_the_page_offers_the_closed_waves_of_the_researchers_councils_grouped_by
         ("Bridgend", [(summer.pk, "Summer")]),
     ]
     page = response.content.decode()
-    assert page.count('type="checkbox" name="waves"') == 3
+    assert page.count('name="waves"') == 3
     assert "Not yours" not in page
     assert "Still open" not in page
 

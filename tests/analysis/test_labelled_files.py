@@ -251,3 +251,14 @@ def test_declarations_the_formats_cannot_hold_are_refused_before_writing(tmp_pat
         with pytest.raises(labelled_files.LabelledFileError, match=message):
             writer(path, [column], iter([(1,)]))
         assert not path.exists()
+
+
+def test_spss_file_names_its_special_values_as_spss_defines_them(tmp_path):
+    path = tmp_path / "data.sav"
+
+    labelled_files.write_sav(path, COLUMNS, planted_rows(3))
+
+    # System-missing is -DBL_MAX, HIGHEST is DBL_MAX, LOWEST the double next to -DBL_MAX.
+    highest = float.fromhex("0x1.fffffffffffffp+1023")
+    lowest = float.fromhex("-0x1.ffffffffffffep+1023")
+    assert struct.pack("<iiii3d", 7, 4, 8, 3, -highest, highest, lowest) in path.read_bytes()

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from accounts.tokens import issue_token
 from analysis.models import AnalysisRun, RunStatus
 from analysis.runs import AnalysisRequestError, execute_run, request_analysis_over
 from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
-from api.tokens import issue_token
 from experiments.demo import write_synthetic_wave
 from experiments.models import CouncilRole, Response, ThemeAnswer
 from outbox.models import OutboxMessage

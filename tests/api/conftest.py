@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 from experiments.models import CouncilRole
 from tests.factories import CouncilMembershipFactory
 

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
+from accounts.tokens import issue_token, revoke_token
 from analysis.models import AnalysisRun
-from api.models import ApiToken
-from api.tokens import issue_token, revoke_token
 from experiments.invitations import issue_invitation
 from experiments.models import Assignment, CouncilRole, Invitation, Theme, Wave, WaveStatus
 from panel.models import MemberContact, PanelMember, PanelUpload

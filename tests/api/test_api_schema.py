@@ -22,8 +22,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from accounts.tokens import issue_token
 from analysis.models import AnalysisRun
-from api.tokens import issue_token
 from experiments.models import (
     Activity,
     CouncilMembership,

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.tokens import issue_token
 from analysis.models import AnalysisRun
-from api.tokens import issue_token
 from audit.models import AuditEntry
 from experiments.models import (
     Activity,

@@ -1,3 +1,4 @@
+import base64
 import time
 
 from django.urls import reverse
@@ -67,7 +68,7 @@ def test_an_enrolled_admin_must_enter_a_code_after_the_password(client, db, sett
     assert client.get("/console/").status_code == 200
 
 
-def test_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, db):
+def test_enrolment_shows_a_qr_code_and_its_key_and_confirms_with_a_code(client, db):
     user = CouncilMembershipFactory(role=CouncilRole.ADMIN).user
     client.force_login(user)
 
@@ -75,7 +76,13 @@ def test_enrolment_shows_a_qr_code_and_confirms_with_a_code(client, db):
     device = TOTPDevice.objects.get(user=user)
     confirmed = client.post(reverse("console:two_factor"), {"token": current_code(device)})
 
-    assert "<svg" in page.content.decode()
-    assert confirmed.status_code == 302
+    # The key is written out beside the QR code, for those who cannot scan it
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    shown = page.content.decode()
+    assert "<svg" in shown
+    assert " ".join(key[i : i + 4] for i in range(0, len(key), 4)) in shown
+    # Confirming turns it on and shows the recovery codes, this once
+    assert confirmed.status_code == 200
+    assert confirmed.content.decode().count('<code class="app-secret">') == 10
     device.refresh_from_db()
     assert device.confirmed is True

@@ -7,6 +7,7 @@ whose parameters this test cannot fill fails loudly and must be added to `OBJECT
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import ApiToken
 from audit.log import staff_actions
 from experiments.models import (
     CouncilRole,
@@ -94,6 +95,12 @@ def other_council_objects(db):
             subject="[Test] Your views",
             body="Dear Alex Morgan,",
         ),
+        # A token is its user's own: another user's token is not found, as any object is.
+        "token": ApiToken.objects.create(
+            user=CouncilMembershipFactory(council=wave.council).user,
+            prefix="sp_tenancy",
+            key_hash="0" * 64,
+        ),
     }
 
 
@@ -109,6 +116,7 @@ OBJECT_FOR = {
     "debrief_id": "debrief",
     "batch_id": "batch",
     "email_id": "email",
+    "token_id": "token",
 }
 
 

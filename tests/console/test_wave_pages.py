@@ -568,3 +568,28 @@ def test_the_statistician_s_view_never_shows_an_infinite_difference(console_clie
     assert not UNDEFINED.search(main)
     assert "d not defined" in main
     assert "Group 1" in main
+
+
+def test_the_wave_pages_speak_welsh_to_an_admin_who_reads_welsh(console_client):
+    # Given a running wave and an admin who chose Welsh
+    from django.conf import settings
+
+    wave = draft(console_client.council, "Parks", "Litter")
+    open_wave(SYSTEM, wave)
+    console_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    pages = {
+        "console:wave": "Y cam nesaf",
+        "console:wave_dashboard": "Dangosfwrdd",
+        "console:wave_balance": "Golwg yr ystadegydd ar y grwpiau",
+        "console:wave_copy": "Gwneud y copi",
+        "console:wave_settings": "Gosodiadau'r arbrawf",
+        "console:wave_power": "Cynllun pŵer",
+    }
+
+    # Then each page answers in Welsh
+    for name, welsh in pages.items():
+        page = console_client.get(reverse(name, args=[wave.pk]))
+        assert page.status_code == 200, name
+        assert welsh in body(page), name
+    theme = body(console_client.get(reverse("console:theme_create")))
+    assert "Ychwanegu gweithgaredd arall" in theme

@@ -156,7 +156,7 @@ def create_researcher(*, waves: int) -> dict:
     """Create a council with closed waves and a researcher of it holding an API token."""
     import secrets
 
-    from api.tokens import issue_token
+    from accounts.tokens import issue_token
     from experiments.models import CouncilRole, WaveStatus
     from tests.factories import CouncilMembershipFactory, UserFactory
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.tokens import issue_token
 from analysis.models import AnalysisRun, RunStatus
-from api.tokens import issue_token
 from audit.log import record_action
 from experiments.models import EmailDelivery, ItemWording, WaveStatus
 from outbox.models import OutboxMessage

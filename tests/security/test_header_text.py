@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 from experiments.models import Council, CouncilRole, Wave, WaveStatus
 from tests.factories import (
     CouncilFactory,

@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 from experiments.models import CouncilRole, ResponseUpload, WaveStatus
 from experiments.response_imports import check_response_file
 from panel.imports import check_panel_file

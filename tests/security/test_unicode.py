@@ -12,7 +12,7 @@ import pytest
 from django import forms
 from rest_framework.test import APIClient
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 from experiments.forms import AboutYouForm
 from experiments.models import CouncilRole, Theme
 from panel.imports import check_panel_file, import_panel_file

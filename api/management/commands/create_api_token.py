@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from api.tokens import issue_token
+from accounts.tokens import issue_token
 
 
 class Command(BaseCommand):
