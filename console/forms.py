@@ -414,3 +414,23 @@ class PrintCopiesForm(NormalisedFormMixin, forms.Form):
             self.add_error("external_ids", _("Enter the external ids of the members to print for."))
         data["ids_text"] = text
         return data
+
+
+class RandomisedElsewhereForm(NormalisedFormMixin, forms.Form):
+    """Who allocated a wave's groups outside the platform, and how they say they did."""
+
+    randomised_by = forms.CharField(
+        label=_("Who randomised"),
+        max_length=200,
+        help_text=_("The team or organisation that allocated the groups, for example a partner."),
+    )
+    declared_scheme = forms.CharField(
+        label=_("The allocation scheme as declared"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "How members were randomised, as the study says: the ratio of the groups, any "
+            "strata or blocks, and when. It is recorded as declared; the platform cannot "
+            "check it."
+        ),
+    )

@@ -9,6 +9,7 @@ from console.views import (
     invitations,
     panel,
     paper,
+    randomisation,
     themes,
     waves,
 )
@@ -31,6 +32,11 @@ urlpatterns = [
     path("waves/<int:wave_id>/", waves.wave_detail, name="wave"),
     path("waves/<int:wave_id>/edit/", waves.wave_edit, name="wave_edit"),
     path("waves/<int:wave_id>/open/", waves.wave_open, name="wave_open"),
+    path(
+        "waves/<int:wave_id>/randomised-elsewhere/",
+        randomisation.randomised_elsewhere,
+        name="randomised_elsewhere",
+    ),
     path("waves/<int:wave_id>/close/", waves.wave_close, name="wave_close"),
     path("waves/<int:wave_id>/copy/", waves.wave_copy, name="wave_copy"),
     path("waves/<int:wave_id>/settings/", waves.wave_settings, name="wave_settings"),

@@ -12,13 +12,22 @@ from django.utils.translation import gettext as _
 from experiments.links import IssuedInvitation, issue_invitation
 from experiments.models import Wave, WaveStatus
 from experiments.policy import Right, staff_action
+from experiments.randomised_elsewhere import is_randomised_elsewhere
 from panel.models import MemberStatus, PanelMember
 from surveyplatform.domain import InvalidInput, InvalidState
 
 
 def _refuse_unless_open(wave: Wave, message: str) -> None:
+    """Refuse unless the wave is open and collects answers through personal links."""
     if wave.status != WaveStatus.OPEN:
         raise InvalidState(message)
+    if is_randomised_elsewhere(wave):
+        raise InvalidState(
+            _(
+                "This wave was randomised elsewhere: its answers are imported with each "
+                "member's group, so it sends no links."
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -188,8 +188,17 @@ def drawn_members(batch: InvitationBatch) -> list[str]:
 
 
 def _refuse_unless_open(wave: Wave) -> None:
+    from experiments.randomised_elsewhere import is_randomised_elsewhere
+
     if wave.status != WaveStatus.OPEN:
         raise InvalidState(_("Invitations can only be sent while the wave is open."))
+    if is_randomised_elsewhere(wave):
+        raise InvalidState(
+            _(
+                "This wave was randomised elsewhere: its answers are imported with each "
+                "member's group, so it sends no links."
+            )
+        )
 
 
 def _chosen_members(wave: Wave, choice: RecipientChoice):

@@ -344,6 +344,16 @@ def next_step(wave: Wave, problems: list[OpeningProblem] | None = None) -> NextS
             _("Everything needed is in place. Preview each theme, then open the wave."),
         )
     if wave.status == WaveStatus.OPEN:
+        from experiments.randomised_elsewhere import is_randomised_elsewhere
+
+        if is_randomised_elsewhere(wave):
+            return NextStep(
+                "import",
+                _(
+                    "The wave was randomised elsewhere: import its answers with each member's "
+                    "group, then close it."
+                ),
+            )
         if not Invitation.objects.filter(wave=wave).exists():
             return NextStep(
                 "invite",

@@ -180,6 +180,7 @@ def step_link(wave: Wave, step) -> dict | None:
             "nudges": ("console:nudges", theme_page, _("Write the nudges")),
             "open": ("console:wave_open", wave_page, _("Open the wave")),
             "monitor": ("console:wave_dashboard", wave_page, _("See the progress")),
+            "import": ("console:response_import", wave_page, _("Import the answers")),
             "results": ("analysis:wave_results", wave_page, _("Read the results")),
         }
         if action not in links:

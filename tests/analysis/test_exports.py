@@ -412,6 +412,9 @@ def test_bundle_manifest_hashes_match_its_files(db):
             "design/allocation.csv",
             f"report/wave-{wave.pk}.html",
             f"plan/wave-{wave.pk}.json",
+            "README.md",
+            "reproduce/reproduce_tables.py",
+            "reproduce/codes.json",
         }
     )
     for name, data in files.items():
