@@ -1,7 +1,8 @@
 """Co-production indices and the recodes of the analysis plan: pure functions over the case frame.
 
-Each index has one definition here, under the plan; the tables, the per-arm summaries and
-the power planner all read the columns `prepare` adds.
+Each index has one definition here, under the plan: the tables, the per-arm summaries and
+the power planner read the columns `prepare` adds, and the exports compute each row's
+derived cells with the same functions (`individual_share`, `joins_groups`, `gives_time`).
 """
 
 import hashlib
@@ -22,24 +23,57 @@ NOT_SAID = {"", "not_said", "prefer_not_to_say", "prefer not to say"}
 DEGREE = {"level_4", "degree"}
 
 
-def individual_index(frame: pd.DataFrame, plan) -> pd.Series:
+def individual_share(yes, answered, total, *, plan) -> np.ndarray:
     """Return the share of the theme's activities answered yes, under the plan's rule.
 
     "defined": yes among those answered, when at least the plan's share of the theme's
     activities was answered (otherwise missing, so that a member who skipped most items
     does not count as doing nothing); "missing_as_no": yes among all the activities.
+    Takes counts as numbers or aligned arrays (the case frame's columns, one exported row's
+    counts) and returns NaN where the index is missing.
     """
-    total = frame["activities_total"].astype(float)
+    yes, answered, total = (np.asarray(value, dtype=float) for value in (yes, answered, total))
     if plan.index_missing_rule == "missing_as_no":
-        return (frame["activities_yes"] / total).where(total > 0)
-    answered = frame["activities_answered"].astype(float)
-    enough = (answered > 0) & (answered >= total * plan.index_min_answered_share)
-    return (frame["activities_yes"] / answered).where(enough)
+        denominator, defined = total, total > 0
+    else:
+        denominator = answered
+        defined = (answered > 0) & (answered >= total * plan.index_min_answered_share)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(defined, yes / denominator, np.nan)
+
+
+def individual_index(frame: pd.DataFrame, plan) -> pd.Series:
+    """Return the individual index of each row of the case frame (`individual_share`)."""
+    share = individual_share(
+        frame["activities_yes"], frame["activities_answered"], frame["activities_total"], plan=plan
+    )
+    return pd.Series(share, index=frame.index)
+
+
+def frequency_score(codes) -> np.ndarray:
+    """Return the frequency score of collective codes: often 2, sometimes 1, never 0, else NaN."""
+    codes = np.asarray(codes, dtype=float)
+    score = np.full(codes.shape, np.nan)
+    for code, value in COLLECTIVE_SCORE.items():
+        score = np.where(codes == code, value, score)
+    return score
 
 
 def collective_score(codes: pd.Series) -> pd.Series:
-    """Return the frequency score: often 2, sometimes 1, never 0, unanswered missing."""
-    return codes.map(COLLECTIVE_SCORE).astype(float)
+    """Return the frequency score of a column of collective codes (`frequency_score`)."""
+    return pd.Series(frequency_score(codes), index=codes.index)
+
+
+def joins_groups(score) -> np.ndarray:
+    """Return the collective index "any": 1 often or sometimes (score ≥ 1), 0 never, else NaN."""
+    score = np.asarray(score, dtype=float)
+    return np.where(np.isnan(score), np.nan, (score >= 1).astype(float))
+
+
+def gives_time(codes, *, plan) -> np.ndarray:
+    """Return 1 when the time given is at least the plan's threshold, 0 when less, else NaN."""
+    codes = np.asarray(codes, dtype=float)
+    return np.where(np.isnan(codes), np.nan, (codes >= plan.time_threshold_code).astype(float))
 
 
 def reverse_five_point(series: pd.Series) -> pd.Series:
@@ -81,21 +115,16 @@ def prepare(frame: pd.DataFrame, plan) -> pd.DataFrame:
     the robustness row. A frame without `wave_id` is one wave.
     """
     score = collective_score(frame["collective"])
-    threshold = plan.time_threshold_code
     out = frame.assign(
         case=frame["council"].astype(str) + " — " + frame["theme"].astype(str),
         individual=individual_index(frame, plan),
         collective_score=score,
-        collective_any=(score >= 1).astype(float).where(score.notna()),
+        collective_any=joins_groups(score),
         collective_frequency=score / 2,
         collective_often=(score == 2).astype(float).where(score.notna()),
         collective_sometimes=(score == 1).astype(float).where(score.notna()),
-        gives_time_now=(frame["time_now"] >= threshold)
-        .astype(float)
-        .where(frame["time_now"].notna()),
-        gives_time_more=(frame["time_more"] >= threshold)
-        .astype(float)
-        .where(frame["time_more"].notna()),
+        gives_time_now=gives_time(frame["time_now"], plan=plan),
+        gives_time_more=gives_time(frame["time_more"], plan=plan),
         efficacy_score=reverse_five_point(frame["efficacy"]),
         conditions_score=reverse_five_point(frame["conditions"]),
         sat_information=reverse_five_point(frame["satisfaction_information"]),

@@ -1,16 +1,13 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+
+from outbox.models import Job, JobStatus
+
+# A run's status is a job's (outbox.jobs moves it).
+RunStatus = JobStatus
 
 
-class RunStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-class AnalysisRun(models.Model):
+class AnalysisRun(Job):
     """One computation of the results of a wave, or of a set of waves; the Celery task fills it in.
 
     A wave's own run (made when it closes) has `wave` set; a run a researcher asks for
@@ -37,11 +34,6 @@ class AnalysisRun(models.Model):
     # Cheap facts about the inputs (answer counts, last change, plan), known before the
     # frames are loaded: a request with the same facts reuses the run instead of queuing one.
     request_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     input_hash = models.CharField(max_length=64, blank=True)
     plan_hash = models.CharField(max_length=64, blank=True)
     design_hash = models.CharField(max_length=64, blank=True)
@@ -51,7 +43,6 @@ class AnalysisRun(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reused_by"
     )
     results = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -244,6 +244,22 @@ def arms(design: dict, facts: dict, language: str) -> list[dict]:
 
 def allocation(design: dict) -> list[dict]:
     alloc = design.get("allocation", {})
+    if alloc.get("scheme") == "external":
+        return [
+            {
+                "term": _("Scheme"),
+                "text": _("randomised elsewhere; groups imported with the answers"),
+            },
+            {"term": _("Randomised by"), "text": alloc.get("randomised_by", "")},
+            {"term": _("Scheme as declared"), "text": alloc.get("declared_scheme", "")},
+            {
+                "term": _("Verification"),
+                "text": _(
+                    "the platform cannot verify this allocation: it drew no group and "
+                    "holds no seed that would re-derive them."
+                ),
+            },
+        ]
     strata = [stratum_labels().get(s, s) for s in alloc.get("strata", [])]
     scheme = scheme_labels().get(alloc.get("scheme", ""), alloc.get("scheme", ""))
     return [

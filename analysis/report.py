@@ -305,10 +305,26 @@ def outcome_words(plan: AnalysisPlan, keys) -> str:
     return _("the individual index") if keys == {"individual"} else _("the collective index")
 
 
-def definitions(plan: AnalysisPlan, *, several_waves: bool = False) -> list[dict]:
-    """Return the "Definitions used" box: each definition of the plan in plain words."""
+def definitions(
+    plan: AnalysisPlan, *, several_waves: bool = False, randomised_elsewhere=()
+) -> list[dict]:
+    """Return the "Definitions used" box: each definition of the plan in plain words.
+
+    `randomised_elsewhere` lists the waves whose groups were allocated outside the platform
+    (each a dict of `wave`, `by` and `scheme`): the box says so first, since every group
+    comparison rests on an allocation the platform cannot verify.
+    """
     adjustments = adjustment_labels()
     rows = []
+    for declared in randomised_elsewhere:
+        text = _(
+            "The groups were allocated elsewhere, by %(by)s, and imported with the answers; "
+            "the allocation scheme as declared: %(scheme)s. The platform cannot verify this "
+            "allocation, and every comparison between groups rests on it."
+        ) % {"by": declared["by"], "scheme": declared["scheme"]}
+        if several_waves:
+            text = _("%(wave)s: %(text)s") % {"wave": declared["wave"], "text": text}
+        rows.append({"term": _("Randomised elsewhere"), "text": text})
     if plan.index_missing_rule == "missing_as_no":
         individual = _(
             "The share of the theme's activities a respondent does; an activity left "
@@ -1244,10 +1260,12 @@ def computed_before_families(results: dict) -> bool:
     )
 
 
-def build_report(results: dict, *, several_waves: bool = False) -> dict:
+def build_report(results: dict, *, several_waves: bool = False, randomised_elsewhere=()) -> dict:
     """Return everything the results template shows, in the active language."""
     plan = plan_of(results)
-    terms = definitions(plan, several_waves=several_waves)
+    terms = definitions(
+        plan, several_waves=several_waves, randomised_elsewhere=randomised_elsewhere
+    )
     if computed_before_families(results):
         terms.insert(
             0,

@@ -62,6 +62,18 @@ def report_waves(wave, scope) -> list:
     return list(scope.waves.select_related("council").order_by("council__name", "pk"))
 
 
+def randomised_elsewhere(waves) -> list[dict]:
+    """Return, for the definitions box, each wave whose groups were allocated elsewhere."""
+    from experiments.randomised_elsewhere import declared_allocation
+
+    declared = [(wave, declared_allocation(wave)) for wave in waves]
+    return [
+        {"wave": wave.title, "by": each.randomised_by, "scheme": each.declared_scheme}
+        for wave, each in declared
+        if each is not None
+    ]
+
+
 def render_results_html(
     wave,
     run,
@@ -85,7 +97,15 @@ def render_results_html(
     waves = report_waves(wave, scope)
     with translation.override(language):
         several = wave is None and len(waves) > 1
-        report = build_report(run.results, several_waves=several) if run else None
+        report = (
+            build_report(
+                run.results,
+                several_waves=several,
+                randomised_elsewhere=randomised_elsewhere(waves),
+            )
+            if run
+            else None
+        )
         if report:
             for key in ("levels_svg", "forest_svg", "consort_svg"):
                 report[key] = mark_safe(report[key])  # built from escaped text only

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from analysis import datasets, indices
@@ -20,6 +19,7 @@ from analysis.plan import AnalysisPlan
 from analysis.results import compute_results
 from experiments.models import Wave, WaveStatus
 from experiments.policy import Right, staff_action
+from outbox import jobs
 from outbox.relay import enqueue
 from surveyplatform.domain import InvalidInput, NotFound
 
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 SOFTWARE = ("numpy", "pandas", "scipy", "statsmodels", "django")
 # A run over more waves than this is refused (its sorted ids must fit `wave_key`).
 MAX_WAVES = 100
+# Errors after which the task is delivered again (its autoretry), the run given back.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 class AnalysisRequestError(InvalidInput):
@@ -214,27 +216,25 @@ def english_deviation(deviation: dict) -> str:
     return deviation.get("text", deviation["kind"])
 
 
-def execute_run(run_id: int) -> AnalysisRun:
-    """Compute the run's results; a run that is already done is left as it is.
+def execute_run(run_id: int, *, outbox_id: int | None = None) -> AnalysisRun:
+    """Compute the run's results once; return the run as it stands.
 
-    A redelivered task (after a worker crash, with acks_late) finds the run still
-    pending or running and simply computes it again: the results depend only on the
-    stored answers. When two deliveries compute at once (a sweeper resend of a job still
-    running), the first to end makes the run done and the later one leaves it as it is.
-    A done run of the same waves with the same input and plan hashes is reused instead of
-    recomputed.
+    The job lifecycle (`outbox.jobs`) lets one delivery at a time compute it: a run
+    already done, failed, or being computed by a live worker is left as it is, and a run
+    whose worker died is computed again by the next delivery (the results depend only on
+    the stored answers). A done run of the same waves with the same input and plan hashes
+    is reused instead of recomputed.
     """
-    with transaction.atomic():
-        run = AnalysisRun.objects.select_for_update().get(pk=run_id)
-        if run.status == RunStatus.DONE:
-            return run
-        run.status = RunStatus.RUNNING
-        run.started_at = timezone.now()
-        run.attempts += 1
-        if not run.wave_key:  # a run created with only its wave covers that wave
-            run.wave_key = wave_key([run.wave_id])
-            run.waves.set([run.wave_id])
-        run.save(update_fields=["status", "started_at", "attempts", "wave_key"])
+    return jobs.run(AnalysisRun, run_id, _compute, outbox_id=outbox_id, transient=TRANSIENT_ERRORS)
+
+
+def _compute(held: jobs.Claim[AnalysisRun]) -> None:
+    """Compute the claimed run's results and store them as the job finishes."""
+    run = held.job
+    if not run.wave_key:  # a run created with only its wave covers that wave
+        run.wave_key = wave_key([run.wave_id])
+        run.save(update_fields=["wave_key"])
+        run.waves.set([run.wave_id])
 
     wave_ids = run.wave_ids
     context = plan_for_waves(wave_ids)
@@ -281,13 +281,8 @@ def execute_run(run_id: int) -> AnalysisRun:
         reused_from = None
         results["timings_seconds"]["load"] = round(loaded - started, 4)
 
-    with transaction.atomic():
-        # Another delivery of the same job (a sweeper resend) may have computed it
-        # meanwhile: the first to end makes the run done, a later one keeps its results.
-        current = AnalysisRun.objects.select_for_update().get(pk=run.pk)
-        if current.status == RunStatus.DONE:
-            return current
-        run.results = {
+    finished = held.finish(
+        results={
             **results,
             # Paper and telephone answers are imported (experiments.response_imports).
             "modes": modes,
@@ -296,30 +291,15 @@ def execute_run(run_id: int) -> AnalysisRun:
                 "frozen_plan_hash": context.frozen_plan_hash,
                 "deviations": context.deviations,
             },
-        }
-        run.input_hash = input_hash
-        run.plan_hash = plan.plan_hash
-        run.design_hash = design_hash
-        run.software = software_versions()
-        run.reused_from = reused_from
-        run.status = RunStatus.DONE
-        run.finished_at = timezone.now()
-        run.error = ""
-        run.save(
-            update_fields=[
-                "results",
-                "input_hash",
-                "plan_hash",
-                "design_hash",
-                "software",
-                "reused_from",
-                "status",
-                "finished_at",
-                "error",
-            ]
-        )
-    logger.info("Analysis run %s done: %s rows", run.pk, len(frame))
-    return run
+        },
+        input_hash=input_hash,
+        plan_hash=plan.plan_hash,
+        design_hash=design_hash,
+        software=software_versions(),
+        reused_from=reused_from,
+    )
+    if finished:
+        logger.info("Analysis run %s done: %s rows", run.pk, len(frame))
 
 
 def latest_done_run(wave_id: int) -> AnalysisRun | None:
@@ -327,12 +307,6 @@ def latest_done_run(wave_id: int) -> AnalysisRun | None:
         AnalysisRun.objects.filter(wave_id=wave_id, status=RunStatus.DONE)
         .order_by("-finished_at")
         .first()
-    )
-
-
-def mark_failed(run_id: int, error: str) -> None:
-    AnalysisRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
-        status=RunStatus.FAILED, error=error[:5000], finished_at=timezone.now()
     )
 
 

@@ -83,7 +83,7 @@ def draft_summary(wave: Wave) -> Debrief | None:
     texts = {
         language: summary_text(
             run.results,
-            title=wave.title,
+            title=wave.title_in(language),
             theme_names={en: (cy or en) for en, cy in welsh.items()} if language == "cy" else {},
             language=language,
         )

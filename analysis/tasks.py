@@ -1,11 +1,7 @@
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils.dateparse import parse_datetime
 
-from analysis.runs import execute_run, mark_failed, run_for_closed_wave
-from outbox import relay as outbox
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+from analysis.runs import TRANSIENT_ERRORS, execute_run, run_for_closed_wave
 
 
 @shared_task(
@@ -21,12 +17,7 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 )
 def run_analysis(self, run_id: int, outbox_id: int | None = None) -> None:
     """Compute an analysis run; safe to run twice, retried on database hiccups."""
-    outbox.run_job(
-        outbox_id,
-        lambda: execute_run(run_id),
-        on_failure=lambda message: mark_failed(run_id, message),
-        transient=TRANSIENT_ERRORS,
-    )
+    execute_run(run_id, outbox_id=outbox_id)
 
 
 @shared_task(
@@ -46,9 +37,4 @@ def analyse_closed_wave(
     """Compute the analysis of a wave that closed (or took new answers after closing)."""
     after = parse_datetime(requested_after) if requested_after else None
     run = run_for_closed_wave(wave_id, requested_after=after)
-    outbox.run_job(
-        outbox_id,
-        lambda: execute_run(run.pk),
-        on_failure=lambda message: mark_failed(run.pk, message),
-        transient=TRANSIENT_ERRORS,
-    )
+    execute_run(run.pk, outbox_id=outbox_id)

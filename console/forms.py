@@ -1,9 +1,8 @@
 from django import forms
-from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from experiments.models import Activity, Theme, Wave
-from surveyplatform.text import NormalisedFormMixin
+from experiments.models import Council, Theme, Wave
+from surveyplatform.text import NormalisedFormMixin, validate_one_line
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -38,6 +37,10 @@ class ThemeForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
             "name_cy": _("Name in Welsh"),
         }
         help_texts = {
+            "kind": _(
+                "It sets the default wording of the questions members answer about the theme: "
+                "see “The questions each kind of theme asks” below."
+            ),
             "name_en": _("As members will see it, for example “Local environment”."),
             "name_cy": _("Leave empty only if no member reads Welsh; English is shown instead."),
         }
@@ -49,58 +52,70 @@ class ThemeForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
             self.fields["council"].disabled = True
 
 
-class ActivityForm(NormalisedFormMixin, forms.ModelForm):
-    pass
+class ActivityRowForm(NormalisedFormMixin, forms.Form):
+    """One activity of a theme: a row of the theme editor, kept, reworded or removed."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    text_en = forms.CharField(label=_("Activity in English"), max_length=500, required=False)
+    text_cy = forms.CharField(label=_("Activity in Welsh"), max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("text_cy") or "").strip() and not (data.get("text_en") or "").strip():
+            self.add_error("text_en", _("Give the activity in English too, or empty both."))
+        return data
 
 
-ActivityFormSet = inlineformset_factory(
-    Theme,
-    Activity,
-    form=ActivityForm,
-    fields=["text_en", "text_cy", "position"],
-    labels={
-        "text_en": _("Activity in English"),
-        "text_cy": _("Activity in Welsh"),
-        "position": _("Order"),
-    },
-    extra=3,
-    can_delete=True,
+class BaseActivityRows(forms.BaseFormSet):
+    """The rows of the theme editor; empty rows are left out when the theme is saved."""
+
+    def rows(self) -> list[dict]:
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if (form.cleaned_data.get("text_en") or "").strip()
+        ]
+
+
+ActivityRows = forms.formset_factory(
+    ActivityRowForm, formset=BaseActivityRows, extra=0, max_num=200, absolute_max=200
 )
 
 
 class WaveForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
+    """What a wave is called, when it runs and what it asks about.
+
+    The statistical settings have their own page (`ExperimentSettingsForm`), with
+    defaults that suit a first wave.
+    """
+
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        label=_("Themes asked about, in this order"),
+        label=_("Themes asked about"),
+        help_text=_(
+            "Put them in order on the wave's page once it is saved; themes you add come last."
+        ),
         error_messages={"required": _("Choose at least one theme.")},
     )
 
     class Meta:
         model = Wave
-        fields = [
-            "council",
-            "title",
-            "opens_at",
-            "closes_at",
-            "experiment_on",
-            "expected_response_rate",
-            "hoped_for_effect",
-            "expected_sd_individual",
-            "expected_sd_collective",
-            "intra_cluster_correlation",
-            "manipulation_check",
-        ]
+        fields = ["council", "title", "title_cy", "opens_at", "closes_at", "experiment_on"]
         labels = {
             "title": _("Title"),
+            "title_cy": _("Title in Welsh"),
             "opens_at": _("Planned opening (for your records)"),
             "closes_at": _("Closing time (the wave closes by itself then)"),
             "experiment_on": _("Run the nudge experiment"),
         }
         help_texts = {
             "title": _("Members see this in their invitation, for example “Spring 2027 survey”."),
+            "title_cy": _(
+                "Members reading Welsh see this instead, for example “Arolwg gwanwyn 2027”."
+            ),
             "experiment_on": _(
-                "Untick to show no information box to anyone (everyone is in the no-nudge arm)."
+                "Untick to show no information box to anyone (everyone is in the no-nudge group)."
             ),
         }
         widgets = {"opens_at": DateTimeInput(), "closes_at": DateTimeInput()}
@@ -111,9 +126,21 @@ class WaveForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
         self.fields["themes"].queryset = themes
         self.fields["opens_at"].required = False
         self.fields["closes_at"].required = False
+        self.current_order: list[int] = []
         if self.instance.pk:
             self.fields["council"].disabled = True
-            self.initial["themes"] = list(self.instance.themes.values_list("pk", flat=True))
+            self.current_order = list(
+                self.instance.wave_themes.order_by("position", "pk").values_list(
+                    "theme_id", flat=True
+                )
+            )
+            self.initial["themes"] = self.current_order
+
+    def clean_themes(self):
+        """Keep the order the wave already has; newly ticked themes come after it."""
+        chosen = list(self.cleaned_data["themes"])
+        rank = {theme_id: index for index, theme_id in enumerate(self.current_order)}
+        return sorted(chosen, key=lambda theme: rank.get(theme.pk, len(rank)))
 
     def clean(self):
         cleaned = super().clean()
@@ -127,6 +154,102 @@ class WaveForm(NormalisedFormMixin, CouncilChoiceMixin, forms.ModelForm):
         if opens_at and closes_at and closes_at <= opens_at:
             self.add_error("closes_at", _("The closing time must be after the opening."))
         return cleaned
+
+
+class ExperimentSettingsForm(NormalisedFormMixin, forms.ModelForm):
+    """The experiment's statistical settings; every one has a default that suits most waves."""
+
+    class Meta:
+        model = Wave
+        fields = [
+            "allocation_scheme",
+            "strata",
+            "time_questions",
+            "questions_per_page",
+            "manipulation_check",
+            "expected_response_rate",
+            "hoped_for_effect",
+            "expected_sd_individual",
+            "expected_sd_collective",
+            "intra_cluster_correlation",
+        ]
+        labels = {
+            "allocation_scheme": _("How members are put into groups"),
+            "strata": _("Keep the groups balanced by"),
+            "time_questions": _("Questions about time given"),
+            "questions_per_page": _("Questions per page"),
+            "manipulation_check": _("Ask what the information box said"),
+            "expected_response_rate": _("Expected response rate"),
+            "hoped_for_effect": _("Smallest effect worth finding"),
+            "expected_sd_individual": _("Expected spread (SD) of individual co-production"),
+            "expected_sd_collective": _("Expected spread (SD) of collective co-production"),
+            "intra_cluster_correlation": _("Correlation within households"),
+        }
+        help_texts = {
+            "allocation_scheme": _(
+                "The default, stratified permuted blocks, keeps the four groups the same size."
+            ),
+            "time_questions": _(
+                "Ask the time members give now, the time they would give more, or both."
+            ),
+            "manipulation_check": _(
+                "After each theme page, ask members what the information box said (a check "
+                "that they noticed it)."
+            ),
+        }
+
+
+class CopyWaveForm(NormalisedFormMixin, forms.Form):
+    title = forms.CharField(
+        label=_("Title of the new wave"),
+        max_length=200,
+        validators=[validate_one_line],
+        error_messages={"required": _("Give the new wave a title.")},
+    )
+    title_cy = forms.CharField(
+        label=_("Title in Welsh"),
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+    )
+
+
+class CouncilWelshForm(NormalisedFormMixin, forms.ModelForm):
+    """The Welsh versions of what members read about the council."""
+
+    class Meta:
+        model = Council
+        fields = ["name_cy", "lawful_basis_cy", "privacy_notice_cy"]
+        labels = {
+            "name_cy": _("Name of the council in Welsh"),
+            "lawful_basis_cy": _("Lawful basis, in Welsh"),
+            "privacy_notice_cy": _("More about privacy, in Welsh"),
+        }
+        help_texts = {
+            "name_cy": _(
+                "Shown on Welsh pages and in Welsh e-mails, for example “Cyngor Sir Powys”."
+            ),
+            "lawful_basis_cy": "",
+            "privacy_notice_cy": "",
+        }
+        widgets = {
+            "lawful_basis_cy": forms.Textarea(attrs={"rows": 4}),
+            "privacy_notice_cy": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        council = self.instance
+        self.fields["name_cy"].required = True
+        self.fields["name_cy"].error_messages["required"] = _("Give the council's name in Welsh.")
+        for name, english in (
+            ("lawful_basis_cy", council.lawful_basis_en),
+            ("privacy_notice_cy", council.privacy_notice_en),
+        ):
+            if english.strip():
+                self.fields[name].help_text = _("In English: %(text)s") % {"text": english}
+            else:
+                del self.fields[name]
 
 
 class NudgeForm(NormalisedFormMixin, forms.Form):
@@ -291,3 +414,23 @@ class PrintCopiesForm(NormalisedFormMixin, forms.Form):
             self.add_error("external_ids", _("Enter the external ids of the members to print for."))
         data["ids_text"] = text
         return data
+
+
+class RandomisedElsewhereForm(NormalisedFormMixin, forms.Form):
+    """Who allocated a wave's groups outside the platform, and how they say they did."""
+
+    randomised_by = forms.CharField(
+        label=_("Who randomised"),
+        max_length=200,
+        help_text=_("The team or organisation that allocated the groups, for example a partner."),
+    )
+    declared_scheme = forms.CharField(
+        label=_("The allocation scheme as declared"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "How members were randomised, as the study says: the ratio of the groups, any "
+            "strata or blocks, and when. It is recorded as declared; the platform cannot "
+            "check it."
+        ),
+    )

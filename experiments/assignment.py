@@ -190,6 +190,9 @@ def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
     if not design_hash:
         design_hash, design = ensure_design_frozen(wave)
     allocation = design["allocation"]
+    if allocation["scheme"] == AllocationScheme.EXTERNAL:
+        # Its groups were allocated elsewhere and arrive with the imported answers.
+        raise AllocationError("A wave randomised elsewhere takes its groups from the import.")
     fields = {"design_hash": design_hash}
     if not design["experiment_on"]:
         return _store(wave, member, arm=Arm.NONE, scheme=AllocationScheme.OFF, **fields)
@@ -322,8 +325,18 @@ class Mismatch:
     problem: str
 
 
+def allocation_verifiable(wave: Wave) -> bool:
+    """Return whether the platform drew the wave's groups and so can re-derive them."""
+    from experiments.randomised_elsewhere import is_randomised_elsewhere
+
+    return not is_randomised_elsewhere(wave)
+
+
 def verify_wave_allocation(wave: Wave) -> list[Mismatch]:
     """Re-derive every allocation of the wave from its seed and log; return disagreements.
+
+    A wave randomised elsewhere has nothing to re-derive (`allocation_verifiable`): only
+    its design's hash and that every assignment was imported under it are checked.
 
     Check the recorded design against its hash and the seed against the design's
     commitment, then every assignment against the frozen scheme: the keyed hash for the
@@ -346,6 +359,16 @@ def verify_wave_allocation(wave: Wave) -> list[Mismatch]:
     if design_hash(wave.design) != wave.design_hash:
         report("wave", "the recorded design does not match its hash")
     allocation = wave.design["allocation"]
+    if allocation["scheme"] == AllocationScheme.EXTERNAL:
+        # Nothing here drew these groups, so there is nothing to re-derive: only that every
+        # assignment was imported under this design.
+        for a in assignments:
+            subject = f"assignment #{a.pk} (member #{a.member_id})"
+            if a.design_hash != wave.design_hash:
+                report(subject, f"design hash {a.design_hash!r} is not the wave's")
+            if a.scheme != AllocationScheme.EXTERNAL:
+                report(subject, f"scheme {a.scheme!r}, the design says 'external'")
+        return problems
     if hashlib.sha256(wave.seed.encode()).hexdigest() != allocation["seed_sha256"]:
         report("wave", "the seed does not match the design's commitment")
     experiment_on = wave.design["experiment_on"]

@@ -76,13 +76,16 @@ class DebriefError(InvalidState):
 
 def draft_debrief(wave: Wave) -> Debrief:
     """Return the wave's debrief, drafting the default bilingual text the first time."""
-    fields = {"title": wave.title, "council": wave.council.name}
+
+    def fields(language: str) -> dict[str, str]:
+        return {"title": wave.title_in(language), "council": wave.council.name_in(language)}
+
     debrief, _ = Debrief.objects.get_or_create(
         wave=wave,
         kind=DebriefKind.DEBRIEF,
         defaults={
-            "text_en": DEBRIEF_TEXT["en"].format(**fields),
-            "text_cy": DEBRIEF_TEXT["cy"].format(**fields),
+            "text_en": DEBRIEF_TEXT["en"].format(**fields("en")),
+            "text_cy": DEBRIEF_TEXT["cy"].format(**fields("cy")),
         },
     )
     return debrief

@@ -27,7 +27,13 @@ from analysis.runs import execute_run
 from analysis.summaries import draft_summary
 from analysis.synthetic import STUDY_COUNCILS, CouncilSpec, SyntheticWave, generate_council
 from experiments.assignment import assign_member
-from experiments.invitations import IssuedInvitation, issue_invitation
+from experiments.invitations import (
+    RecipientChoice,
+    plan_invitations,
+    send_invitation_batch,
+    send_test_email,
+)
+from experiments.links import IssuedInvitation, issue_invitation
 from experiments.models import (
     Activity,
     ActivityAnswer,
@@ -36,11 +42,14 @@ from experiments.models import (
     Council,
     CouncilMembership,
     CouncilRole,
+    EmailKind,
     Exposure,
     Invitation,
+    InvitationBatch,
     Nation,
     NudgeText,
     PageVisit,
+    RecipientRule,
     Response,
     ResponseStatus,
     Theme,
@@ -211,6 +220,9 @@ NUDGE_TEXTS = {
 OPEN_WAVE_MEMBERS = 30
 LINKS_PRINTED = 3
 EXTRA_INVITED_SHARE = 0.2  # invited beyond the respondents: half open and stop, half never open
+# Invitations e-mailed to a sample of each open wave's members, so that the console's sent
+# e-mails page has something to read.
+EMAILED_SAMPLE = 5
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,8 @@ def seed_demo(
             "City and County of Swansea", prefix="SWA", language="cy", members=members
         )
         admin = _seed_users([c for c, _, _ in councils])
+        for wave in (open_wave, welsh_wave):
+            _seed_sent_emails(wave, seed=seed)
     demo_councils = []
     for council, wave, _created in councils:
         run = None
@@ -383,6 +397,11 @@ def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave
     # The panel's records (ward, age band, gender) come first: strata are drawn from them.
     profile = generate_council(spec, seed=seed, wave_year=opened.year)
     members = write_synthetic_members(wave, profile, seed=seed)
+    # Addresses, so that a copy of this wave can invite these members by e-mail.
+    MemberContact.objects.bulk_create(
+        [MemberContact(member=m, email=f"{m.external_id.lower()}@example.org") for m in members],
+        batch_size=5000,
+    )
     _open(wave)
     n = spec.respondents
     # Respondents, then the invitees who opened their link and stopped (half the extra).
@@ -651,6 +670,23 @@ def _seed_open_wave(
         )
         issued.append(issue_invitation(wave, member=member))
     return wave, issued
+
+
+def _seed_sent_emails(wave: Wave, *, seed: int) -> None:
+    """E-mail a sample of the open wave's members as its council admin would, with a test first.
+
+    Through the console's own steps: the sample is drawn from a recorded seed, the admin
+    sends themselves a test, then the invitations. Left alone when the wave has had a
+    sending already, so that loading the demo again e-mails no one twice.
+    """
+    if InvitationBatch.objects.filter(wave=wave).exists():
+        return
+    admin = get_user_model().objects.get(username=f"{wave.council.slug}-admin")
+    choice = RecipientChoice(rule=RecipientRule.SAMPLE, sample_size=EMAILED_SAMPLE)
+    batch = plan_invitations(admin, wave, choice, seed=f"demo-{seed}")
+    first = "cy" if wave.council.nation == Nation.WALES else "en"
+    send_test_email(admin, wave, kind=EmailKind.INVITATION, first=first)
+    send_invitation_batch(admin, batch)
 
 
 def _seed_users(councils: list[Council]) -> str:

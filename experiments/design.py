@@ -6,6 +6,10 @@ on the wave together with its content hash. Every assignment records that hash, 
 analysis can show that all members were allocated under one design, and any later change
 (a nudge edit after opening) stands out as a deviation.
 
+A wave randomised elsewhere records that instead of a scheme of the platform's: who
+allocated the groups and the scheme as they declared it, and that the platform cannot
+verify the allocation (its groups arrive with the imported answers).
+
 The design holds a commitment to the secret seed (its SHA-256), never the seed itself:
 publishing the design does not reveal the allocation sequence, yet a seed disclosed after
 the study can be checked against it.
@@ -23,7 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
-from experiments.models import NudgeText, Wave
+from experiments.models import AllocationScheme, NudgeText, Wave
 from experiments.models.allocation import ARM_ORDER, BLOCK_SIZES, GENERATOR
 
 DESIGN_VERSION = 1
@@ -43,15 +47,26 @@ def frozen_design(wave: Wave) -> dict[str, Any]:
     for text in NudgeText.objects.filter(wave=wave).order_by("theme_id", "nudge", "-version"):
         latest.setdefault((text.theme_id, text.nudge), text)
     arms = ARM_ORDER if wave.experiment_on else (ARM_ORDER[-1],)
+    allocation = {
+        "block_sizes": list(BLOCK_SIZES),
+        "generator": GENERATOR,
+        "ratio": [1] * len(arms),
+        "scheme": wave.allocation_scheme,
+        "seed_sha256": hashlib.sha256(wave.seed.encode()).hexdigest(),
+        "strata": [name for name in wave.strata.split(",") if name],
+    }
+    if wave.randomised_elsewhere:
+        # The platform's generator drew nothing: the design says who did, and how.
+        del allocation["block_sizes"], allocation["generator"]
+        allocation.update(
+            scheme=AllocationScheme.EXTERNAL.value,
+            strata=[],
+            randomised_by=wave.randomised_by,
+            declared_scheme=wave.declared_scheme,
+            verifiable=False,
+        )
     design = {
-        "allocation": {
-            "block_sizes": list(BLOCK_SIZES),
-            "generator": GENERATOR,
-            "ratio": [1] * len(arms),
-            "scheme": wave.allocation_scheme,
-            "seed_sha256": hashlib.sha256(wave.seed.encode()).hexdigest(),
-            "strata": [name for name in wave.strata.split(",") if name],
-        },
+        "allocation": allocation,
         "arms": [{"code": arm.value, "nudges": list(arm.nudges)} for arm in arms],
         "council": wave.council_id,
         "experiment_on": wave.experiment_on,

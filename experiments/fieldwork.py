@@ -1,58 +1,33 @@
-"""Fieldwork as staff actions: invite members, plan reminders, issue links for letters.
+"""Fieldwork as staff actions: personal links for letters and for one member.
 
-The e-mails themselves are composed and sent by `experiments.emails`, one outbox job each;
-a personal link is issued by `experiments.invitations` and exists only in the answer that
-issues it (it is stored as a hash).
+Invitation e-mails and reminders are staff actions of `experiments.invitations`; a
+personal link is issued by `experiments.links` and exists only in the answer that issues
+it (it is stored as a hash).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from experiments.emails import queue_invitations
-from experiments.invitations import IssuedInvitation, issue_invitation
-from experiments.models import ReminderSchedule, Wave, WaveStatus
+from experiments.links import IssuedInvitation, issue_invitation
+from experiments.models import Wave, WaveStatus
 from experiments.policy import Right, staff_action
+from experiments.randomised_elsewhere import is_randomised_elsewhere
 from panel.models import MemberStatus, PanelMember
 from surveyplatform.domain import InvalidInput, InvalidState
 
 
 def _refuse_unless_open(wave: Wave, message: str) -> None:
+    """Refuse unless the wave is open and collects answers through personal links."""
     if wave.status != WaveStatus.OPEN:
         raise InvalidState(message)
-
-
-def send_invitations(actor, wave: Wave) -> int:
-    """Queue an invitation e-mail to every active member not yet sent one; return how many."""
-    with staff_action(actor, Right.FIELDWORK, wave.council_id, action="send_invitations") as note:
-        wave = Wave.objects.select_for_update().get(pk=wave.pk)
-        _refuse_unless_open(wave, _("Invitations can only be sent for an open wave."))
-        count = queue_invitations(wave)
-        note.target, note.summary = wave, f"{count} invitation e-mails queued"
-        note.details = {"emails": count}
-    return count
-
-
-def schedule_reminder(actor, wave: Wave, *, send_at: datetime) -> ReminderSchedule:
-    """Plan one reminder, in the future and before the wave closes."""
-    with staff_action(actor, Right.FIELDWORK, wave.council_id, action="schedule_reminder") as note:
-        wave = Wave.objects.select_for_update().get(pk=wave.pk)
-        if wave.status == WaveStatus.CLOSED:
-            raise InvalidState(_("The wave is closed; no reminder can be planned."))
-        if send_at <= timezone.now():
-            message = _("Choose a time in the future for the reminder.")
-            raise InvalidInput(message, fields={"send_at": [message]})
-        if wave.closes_at is not None and send_at >= wave.closes_at:
-            message = _("Choose a time before the wave closes (%(closes)s).") % {
-                "closes": timezone.localtime(wave.closes_at).strftime("%d/%m/%Y %H:%M")
-            }
-            raise InvalidInput(message, fields={"send_at": [message]})
-        schedule = ReminderSchedule.objects.create(wave=wave, send_at=send_at)
-        note.target = schedule
-        note.summary = f"Reminder at {timezone.localtime(send_at):%Y-%m-%d %H:%M}"
-    return schedule
+    if is_randomised_elsewhere(wave):
+        raise InvalidState(
+            _(
+                "This wave was randomised elsewhere: its answers are imported with each "
+                "member's group, so it sends no links."
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from experiments.models import (
 )
 from experiments.policy import Right, staff_action
 from experiments.questionnaires import ThemePage, theme_pages
+from experiments.randomised_elsewhere import is_randomised_elsewhere
 from experiments.responses import current_nudge_texts
 from panel.models import MemberStatus, PanelMember
 from surveyplatform.domain import InvalidInput, InvalidState
@@ -141,6 +142,13 @@ def print_copies(wave: Wave, *, members: list[PanelMember], kind: str) -> list[P
         if locked.status != WaveStatus.OPEN:
             raise PrintRefused(
                 _("Paper questionnaires can only be printed while the wave is open.")
+            )
+        if is_randomised_elsewhere(locked):
+            raise PrintRefused(
+                _(
+                    "This wave was randomised elsewhere: its answers and groups are imported "
+                    "from a file, and the platform prints no copies for it."
+                )
             )
         if not members:
             raise PrintRefused(_("There is nobody to print for."))

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from django.db import connection, models
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from experiments.models import (
@@ -524,7 +525,24 @@ def _lacks_welsh_translation(text) -> bool:
         return str(text) == english
 
 
-def welsh_gaps(wave: Wave) -> list[str]:
+class WelshGap(str):
+    """A text members reading Welsh would see in English, said in plain words.
+
+    A string, so that lists of gaps read and join as text; `place` says where the Welsh is
+    written ("council", "wave", "theme", "wording" or "nudges") and `theme_id` for which
+    theme, so that a checklist can link to the right page.
+    """
+
+    place: str
+    theme_id: int | None
+
+    def __new__(cls, text: str, *, place: str, theme_id: int | None = None) -> "WelshGap":
+        gap = super().__new__(cls, text)
+        gap.place, gap.theme_id = place, theme_id
+        return gap
+
+
+def welsh_gaps(wave: Wave) -> list[WelshGap]:
     """List every respondent-facing text of the wave that has no Welsh version.
 
     Covers the council's name and privacy texts, the wave's title, theme names, activities,
@@ -533,39 +551,79 @@ def welsh_gaps(wave: Wave) -> list[str]:
     """
     gaps = []
     council = wave.council
+    about_council = {"council": council.name}
     if not council.name_cy.strip():
-        gaps.append(f"Council “{council.name}”: name")
+        gaps.append(
+            WelshGap(gettext("Council “%(council)s”: name") % about_council, place="council")
+        )
     for english, welsh, what in (
-        (council.lawful_basis_en, council.lawful_basis_cy, "lawful basis"),
-        (council.privacy_notice_en, council.privacy_notice_cy, "privacy notice"),
+        (council.lawful_basis_en, council.lawful_basis_cy, gettext("lawful basis")),
+        (council.privacy_notice_en, council.privacy_notice_cy, gettext("privacy notice")),
     ):
         if english.strip() and not welsh.strip():
-            gaps.append(f"Council “{council.name}”: {what}")
+            gaps.append(
+                WelshGap(
+                    gettext("Council “%(council)s”: %(what)s") % {**about_council, "what": what},
+                    place="council",
+                )
+            )
     if not wave.title_cy.strip():
-        gaps.append(f"Wave “{wave.title}”: title")
+        gaps.append(
+            WelshGap(gettext("Wave “%(wave)s”: title") % {"wave": wave.title}, place="wave")
+        )
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     overrides = _overrides(wave)
     for theme in themes:
+        about = {"theme": theme.name_en}
+
+        def gap(text: str, place: str, theme=theme) -> WelshGap:
+            return WelshGap(text, place=place, theme_id=theme.pk)
+
         if not theme.name_cy.strip():
-            gaps.append(f"Theme “{theme.name_en}”: name")
+            gaps.append(gap(gettext("Theme “%(theme)s”: name") % about, "theme"))
         for activity in theme.activities.all():
             if not activity.text_cy.strip():
-                gaps.append(f"Theme “{theme.name_en}”: activity “{activity.text_en}”")
+                gaps.append(
+                    gap(
+                        gettext("Theme “%(theme)s”: activity “%(activity)s”")
+                        % {**about, "activity": activity.text_en},
+                        "theme",
+                    )
+                )
         for item in Item:
             override = overrides.get((theme.pk, item.value))
             if override is not None:
                 if not override.text_cy.strip():
-                    gaps.append(f"Theme “{theme.name_en}”: wording of “{item.label}”")
+                    gaps.append(
+                        gap(
+                            gettext("Theme “%(theme)s”: wording of “%(item)s”")
+                            % {**about, "item": item.label},
+                            "wording",
+                        )
+                    )
             else:
                 kind_wording = DEFAULT_WORDING.get(theme.kind, DEFAULT_WORDING[ThemeKind.CUSTOM])
                 if _lacks_welsh_translation(kind_wording[item.value]):
-                    gaps.append(f"Theme “{theme.name_en}”: default wording of “{item.label}”")
+                    gaps.append(
+                        gap(
+                            gettext("Theme “%(theme)s”: default wording of “%(item)s”")
+                            % {**about, "item": item.label},
+                            "wording",
+                        )
+                    )
     for theme_id, texts in current_nudge_texts(wave.pk, ("a", "b")).items():
         theme = next((t for t in themes if t.pk == theme_id), None)
         for text in texts:
             if not text.text_cy.strip():
                 name = theme.name_en if theme else text.theme.name_en
-                gaps.append(f"Theme “{name}”: nudge {text.nudge.upper()} (version {text.version})")
+                gaps.append(
+                    WelshGap(
+                        gettext("Theme “%(theme)s”: nudge %(nudge)s (version %(version)s)")
+                        % {"theme": name, "nudge": text.nudge.upper(), "version": text.version},
+                        place="nudges",
+                        theme_id=theme_id,
+                    )
+                )
     return gaps
 
 

@@ -24,9 +24,16 @@ code printed on the copy in its `arm` column, and any filled `arm` cell must agr
 the allocation, which catches a row keyed from the wrong version of the questionnaire.
 The nudge versions printed on the member's latest copy are recorded as the response's
 exposures, as the online theme page records what it shows.
+
+A wave randomised elsewhere (`experiments.randomised_elsewhere`: an earlier study, a
+partner's trial) is the one exception: its groups were allocated before the answers came
+to the platform, so its file must give every member's group in the `arm` column (the
+export's codes), and the import records that group as the member's allocation, once: a
+later file must give the same group. Nothing was printed, so no exposure is recorded.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -46,16 +53,17 @@ from experiments.models import (
     WaveStatus,
 )
 from experiments.responses import THEME_ANSWER_FIELDS
-from experiments.waves import ANALYSE_CLOSED_WAVE
-from exports.codebook import (
+from experiments.variables import (
     CODED,
     DATETIME,
     INTEGER,
     STRING,
     Variable,
+    load_scope,
     tidy_variables,
     wide_variables,
 )
+from experiments.waves import ANALYSE_CLOSED_WAVE
 from outbox.relay import enqueue
 from panel.imports import Problem, _read_table
 from panel.models import MemberStatus, PanelMember
@@ -90,7 +98,10 @@ class ThemeRow:
 
 @dataclass(frozen=True)
 class OfflineResponse:
-    """One checked row: whose response it is and everything it stores."""
+    """One checked row: whose response it is and everything it stores.
+
+    `arm` is the group the file gives, kept only for a wave randomised elsewhere.
+    """
 
     row: int
     member_id: int
@@ -101,6 +112,7 @@ class OfflineResponse:
     submitted_at: datetime | None
     profile: dict[str, object]
     themes: dict[int, ThemeRow]
+    arm: str | None = None
 
 
 @dataclass
@@ -161,8 +173,6 @@ class Layout:
 
 
 def wave_layout(wave: Wave) -> Layout:
-    from exports.scope import load_scope
-
     scope = load_scope([wave.pk])
     variables = {variable.name: variable for variable in wide_variables(scope)}
     return Layout(
@@ -289,6 +299,8 @@ class _Members:
     by_external_id: dict[str, PanelMember]
     arms: dict[int, str]
     responses: dict[int, tuple[int, str, str]]  # member → (response id, mode, status)
+    # For a wave randomised elsewhere: the groups its design allows (else None).
+    given_groups: tuple[str, ...] | None = None
 
 
 def _load_members(wave: Wave, external_ids: list[str]) -> _Members:
@@ -358,7 +370,9 @@ def check_response_file(wave: Wave, *, content, filename: str) -> ResponseFileRe
             message = _header_problem(name, layout)
         if message:
             report.problems.append(Problem(header_row, name, message))
-    for column in REQUIRED_COLUMNS:
+    given_groups = _groups_given_by_file(wave)
+    required = REQUIRED_COLUMNS + (("arm",) if given_groups is not None else ())
+    for column in required:
         if column not in seen:
             report.problems.append(
                 Problem(
@@ -383,6 +397,7 @@ def check_response_file(wave: Wave, *, content, filename: str) -> ResponseFileRe
     members = _load_members(
         wave, sorted({raw["external_id"].strip() for _n, raw in rows if raw["external_id"].strip()})
     )
+    members.given_groups = given_groups
     stored = _stored_offline_answers(
         [pk for pk, mode, _s in members.responses.values() if mode != ResponseMode.WEB]
     )
@@ -406,6 +421,15 @@ def check_response_file(wave: Wave, *, content, filename: str) -> ResponseFileRe
         else:
             report.updated += 1
     return report
+
+
+def _groups_given_by_file(wave: Wave) -> tuple[str, ...] | None:
+    """Return the groups a file may give for a wave randomised elsewhere; None otherwise."""
+    from experiments.randomised_elsewhere import is_randomised_elsewhere
+
+    if not is_randomised_elsewhere(wave):
+        return None
+    return tuple(arm["code"] for arm in (wave.design or {}).get("arms", []))
 
 
 def _is_tidy(header: list[str]) -> bool:
@@ -565,7 +589,7 @@ def _check_row(
         elif member.status == MemberStatus.WITHDRAWN:
             problem("external_id", _("The member has withdrawn from the panel."))
             member = None
-        elif member.pk not in members.arms:
+        elif member.pk not in members.arms and members.given_groups is None:
             problem(
                 "external_id",
                 _(
@@ -621,7 +645,9 @@ def _check_row(
     if started_at and submitted_at and started_at > submitted_at:
         problem("started_at", _("The response starts after it was submitted."))
 
-    if mode == ResponseMode.PAPER and not raw.get("arm", "").strip():
+    if members.given_groups is not None:
+        _check_given_group(layout, members, member, raw, values, problem)
+    elif mode == ResponseMode.PAPER and not raw.get("arm", "").strip():
         problem(
             "arm",
             _(
@@ -680,7 +706,45 @@ def _check_row(
         submitted_at=submitted_at,
         profile={name: values.get(name) for name in PROFILE_FIELDS},
         themes=themes,
+        arm=values.get("arm") if members.given_groups is not None else None,
     )
+
+
+def _check_given_group(
+    layout: Layout,
+    members: _Members,
+    member: PanelMember | None,
+    raw: dict[str, str],
+    values: dict[str, object],
+    problem: Callable[[str, str], None],
+) -> None:
+    """Check the group a file gives for a wave randomised elsewhere, and report why not."""
+    codes = _code_list(layout.variables["arm"])
+    group = values.get("arm")
+    if not raw.get("arm", "").strip():
+        problem(
+            "arm",
+            _(
+                "The group is missing: this wave was randomised elsewhere, so each row gives "
+                "the member's group in the arm column (%(codes)s)."
+            )
+            % {"codes": codes},
+        )
+    elif group is None:
+        return  # not a code at all: the cell's own problem says so
+    elif group not in members.given_groups:
+        problem(
+            "arm",
+            _("The group is not one of this wave's groups (%(codes)s).") % {"codes": codes},
+        )
+    elif member is not None and members.arms.get(member.pk, group) != group:
+        problem(
+            "arm",
+            _(
+                "The group differs from the one imported for this member before; a "
+                "member's group never changes once recorded."
+            ),
+        )
 
 
 # --- Comparing with what is stored ----------------------------------------------------------
@@ -837,8 +901,40 @@ def _store(wave: Wave, report: ResponseFileReport) -> ResponseImportResult:
         ],
         batch_size=2000,
     )
-    _record_printed_exposures(wave, [response for _row, response in to_write])
+    if any(row.arm for row in report.rows):
+        _record_given_groups(wave, report.rows)
+    else:
+        _record_printed_exposures(wave, [response for _row, response in to_write])
     return ResponseImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _record_given_groups(wave: Wave, rows: list[OfflineResponse]) -> None:
+    """Record the group each row gives as its member's allocation, for those without one.
+
+    Runs under the import's lock on the wave; the unique constraint on (wave, member)
+    stops anything else from allocating the same member meanwhile.
+    """
+    from experiments.models import AllocationScheme
+
+    allocated = set(
+        Assignment.objects.filter(
+            wave=wave, member_id__in=[row.member_id for row in rows]
+        ).values_list("member_id", flat=True)
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                wave=wave,
+                member_id=row.member_id,
+                arm=row.arm,
+                scheme=AllocationScheme.EXTERNAL,
+                design_hash=wave.design_hash,
+            )
+            for row in rows
+            if row.member_id not in allocated
+        ],
+        batch_size=2000,
+    )
 
 
 def _record_printed_exposures(wave: Wave, responses: list[Response]) -> None:

@@ -24,6 +24,22 @@ def send_email(delivery_id: int, outbox_id: int | None = None) -> None:
     mark_done(outbox_id)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_test_email(copy_id: int, outbox_id: int | None = None) -> None:
+    from experiments.emails import deliver_test_email
+    from outbox.relay import mark_done
+
+    deliver_test_email(copy_id)
+    mark_done(outbox_id)
+
+
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3)
 def send_due_reminders() -> int:
     from experiments.emails import send_due_reminders as send

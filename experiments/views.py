@@ -28,7 +28,7 @@ from experiments.forms import (
     LeavingForm,
     ThemePageForm,
 )
-from experiments.invitations import find_invitation
+from experiments.links import find_invitation
 from experiments.models import (
     Arm,
     Council,

@@ -12,6 +12,7 @@ Closing a wave queues its analysis through the outbox, by task name, so that thi
 needs nothing of the analysis.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count
@@ -23,6 +24,8 @@ from experiments.models import (
     Council,
     Deviation,
     DeviationKind,
+    Invitation,
+    ItemWording,
     NudgeText,
     Theme,
     Wave,
@@ -30,6 +33,7 @@ from experiments.models import (
     WaveTheme,
 )
 from experiments.policy import SYSTEM, Right, staff_action
+from experiments.responses import current_nudge_texts
 from outbox.relay import enqueue
 from surveyplatform.domain import InvalidInput, InvalidState, NotFound
 
@@ -51,7 +55,7 @@ DESIGN_SETTINGS = (
     "intra_cluster_correlation",
 )
 # What a wave is called and when it runs: free to change while it is a draft.
-DESCRIPTION = ("title", "opens_at", "closes_at")
+DESCRIPTION = ("title", "title_cy", "opens_at", "closes_at")
 EDITABLE = DESCRIPTION + DESIGN_SETTINGS
 
 
@@ -130,7 +134,7 @@ def update_wave(actor, wave: Wave, *, themes: list[Theme] | None = None, **chang
         )
         themes_change = themes is not None and [t.pk for t in themes] != current_themes
         if wave.status == WaveStatus.OPEN:
-            fixed = sorted(changed - {"title"}) + (["themes"] if themes_change else [])
+            fixed = sorted(changed - {"title", "title_cy"}) + (["themes"] if themes_change else [])
             if fixed:
                 message = _("Fixed once the wave has opened.")
                 raise InvalidInput(
@@ -150,6 +154,96 @@ def update_wave(actor, wave: Wave, *, themes: list[Theme] | None = None, **chang
     return wave
 
 
+def move_wave_theme(actor, wave: Wave, *, theme: Theme, offset: int) -> Wave:
+    """Move a theme of a draft wave one place up (-1) or down (+1) its ordered list.
+
+    The order is part of the design: members meet the themes in it, and it is frozen when
+    the wave opens.
+    """
+    if offset not in (-1, 1):
+        raise InvalidInput(_("A theme moves one place up or down at a time."))
+    with staff_action(actor, Right.DESIGN, wave.council_id, action="reorder_wave_themes") as note:
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status != WaveStatus.DRAFT:
+            raise WaveStateError(_("The order of the themes is fixed once the wave has opened."))
+        order = list(wave.wave_themes.order_by("position", "pk").values_list("theme_id", flat=True))
+        if theme.pk not in order:
+            raise NotFound(_("The wave does not ask about this theme."))
+        here = order.index(theme.pk)
+        there = here + offset
+        if not 0 <= there < len(order):
+            raise InvalidInput(
+                _("The theme is already first.") if offset < 0 else _("The theme is already last.")
+            )
+        order[here], order[there] = order[there], order[here]
+        for position, theme_id in enumerate(order):
+            WaveTheme.objects.filter(wave=wave, theme_id=theme_id).update(position=position)
+        note.target, note.summary = wave, wave.title
+        note.details = {"themes": order}
+    return wave
+
+
+def copy_wave(actor, source: Wave, *, title: str, title_cy: str = "") -> Wave:
+    """Create a draft wave from an earlier wave of the same council.
+
+    The copy asks about the same themes (with their activities) in the same order, with the
+    latest version of each nudge text as its first version, the council's own wording of
+    the questions and the experiment's settings. It is a design of its own: it changes
+    freely while a draft and is frozen again when it opens. Dates are not copied.
+    """
+    title, title_cy = title.strip(), title_cy.strip()
+    if not title:
+        message = _("Give the new wave a title.")
+        raise InvalidInput(message, fields={"title": [message]})
+    with staff_action(actor, Right.DESIGN, source.council_id, action="copy_wave") as note:
+        source = Wave.objects.get(pk=source.pk)
+        settings = {name: getattr(source, name) for name in DESIGN_SETTINGS}
+        settings["analysis_plan"] = dict(source.analysis_plan or {})
+        wave = Wave(council_id=source.council_id, title=title, title_cy=title_cy, **settings)
+        wave.full_clean(exclude=["council", "seed", "design", "design_hash"])
+        wave.save()
+        themes = list(
+            source.wave_themes.order_by("position", "pk").values_list("theme_id", flat=True)
+        )
+        WaveTheme.objects.bulk_create(
+            WaveTheme(wave=wave, theme_id=theme_id, position=position)
+            for position, theme_id in enumerate(themes)
+        )
+        texts = [
+            NudgeText(
+                wave=wave,
+                theme_id=text.theme_id,
+                nudge=text.nudge,
+                version=1,
+                text_en=text.text_en,
+                text_cy=text.text_cy,
+            )
+            for by_theme in current_nudge_texts(source.pk, ("a", "b")).values()
+            for text in by_theme
+            if text.theme_id in themes
+        ]
+        NudgeText.objects.bulk_create(texts)
+        wordings = [
+            ItemWording(
+                wave=wave,
+                theme_id=wording.theme_id,
+                item=wording.item,
+                text_en=wording.text_en,
+                text_cy=wording.text_cy,
+            )
+            for wording in ItemWording.objects.filter(wave=source, theme_id__in=themes)
+        ]
+        ItemWording.objects.bulk_create(wordings)
+        note.target, note.summary = wave, wave.title
+        note.details = {
+            "copied_from": source.pk,
+            "themes": themes,
+            "nudge_texts": len(texts),
+            "wordings": len(wordings),
+        }
+    return wave
+
+
 def delete_wave(actor, wave: Wave) -> None:
     """Delete a draft wave (an opened wave is part of the study's record)."""
     with staff_action(actor, Right.DESIGN, wave.council_id, action="delete_wave") as note:
@@ -160,14 +254,41 @@ def delete_wave(actor, wave: Wave) -> None:
         wave.delete()
 
 
-def opening_problems(wave: Wave) -> list[str]:
-    """Return what stops a draft wave from opening, in plain words (empty: it can open)."""
+@dataclass(frozen=True)
+class OpeningProblem:
+    """One thing that stops a draft wave from opening, in plain words.
+
+    `kind` says what to do about it ("themes", "activities", "nudges" or "welsh"),
+    `place` where a missing Welsh text is written, and `theme_id` which theme it concerns.
+    """
+
+    kind: str
+    message: str
+    theme_id: int | None = None
+    place: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def opening_checks(wave: Wave) -> list[OpeningProblem]:
+    """Return what stops a draft wave from opening, one problem each (empty: it can open)."""
     from experiments.questionnaires import needs_welsh, welsh_gaps
 
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     problems = []
     if not themes:
-        problems.append(_("Choose at least one theme for the wave."))
+        problems.append(OpeningProblem("themes", _("Choose at least one theme for the wave.")))
+    for theme in Theme.objects.filter(
+        pk__in=[t.pk for t in themes], activities__isnull=True
+    ).order_by("wave_themes__position", "pk"):
+        problems.append(
+            OpeningProblem(
+                "activities",
+                _("Add at least one activity to the theme “%s”.") % theme.name_en,
+                theme_id=theme.pk,
+            )
+        )
     if wave.experiment_on:
         nudges = dict(
             NudgeText.objects.filter(wave=wave)
@@ -176,19 +297,85 @@ def opening_problems(wave: Wave) -> list[str]:
         )
         for theme in themes:
             if nudges.get(theme.pk, 0) < 2:
-                problems.append(_("Write nudges A and B for the theme “%s”.") % theme.name_en)
-    for name in Theme.objects.filter(
-        pk__in=[t.pk for t in themes], activities__isnull=True
-    ).values_list("name_en", flat=True):
-        problems.append(_("Add at least one activity to the theme “%s”.") % name)
+                problems.append(
+                    OpeningProblem(
+                        "nudges",
+                        _("Write nudges A and B for the theme “%s”.") % theme.name_en,
+                        theme_id=theme.pk,
+                    )
+                )
     if needs_welsh(wave):
-        gaps = welsh_gaps(wave)
-        if gaps:
+        for gap in welsh_gaps(wave):
             problems.append(
-                _("Every text needs its Welsh version before the wave opens. Missing: %s.")
-                % "; ".join(gaps)
+                OpeningProblem(
+                    "welsh",
+                    _("Missing Welsh text: %(text)s.") % {"text": gap},
+                    theme_id=gap.theme_id,
+                    place=gap.place,
+                )
             )
     return problems
+
+
+def opening_problems(wave: Wave) -> list[str]:
+    """Return what stops a draft wave from opening, in plain words (empty: it can open)."""
+    return [problem.message for problem in opening_checks(wave)]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the wave needs next, in plain words; `action` names the page that does it."""
+
+    action: str
+    message: str
+    theme_id: int | None = None
+    place: str = ""
+
+
+def next_step(wave: Wave, problems: list[OpeningProblem] | None = None) -> NextStep:
+    """Return the one thing to do next with the wave, whatever its state."""
+    if wave.status == WaveStatus.DRAFT:
+        problems = opening_checks(wave) if problems is None else problems
+        if problems:
+            first = problems[0]
+            return NextStep(first.kind, first.message, first.theme_id, first.place)
+        return NextStep(
+            "open",
+            _("Everything needed is in place. Preview each theme, then open the wave."),
+        )
+    if wave.status == WaveStatus.OPEN:
+        from experiments.randomised_elsewhere import is_randomised_elsewhere
+
+        if is_randomised_elsewhere(wave):
+            return NextStep(
+                "import",
+                _(
+                    "The wave was randomised elsewhere: import its answers with each member's "
+                    "group, then close it."
+                ),
+            )
+        if not Invitation.objects.filter(wave=wave).exists():
+            return NextStep(
+                "invite",
+                _("The wave is open. Send the invitations, or download the links for letters."),
+            )
+        if wave.closes_at:
+            return NextStep(
+                "monitor",
+                _(
+                    "Members are answering. Watch the progress and plan a reminder; the wave "
+                    "closes by itself on %(when)s."
+                )
+                % {"when": _when(wave.closes_at)},
+            )
+        return NextStep(
+            "monitor",
+            _(
+                "Members are answering. Watch the progress, plan a reminder, and close the "
+                "wave when enough members have answered."
+            ),
+        )
+    return NextStep("results", _("The wave is closed. Read its results."))
 
 
 def open_wave(actor, wave: Wave) -> Wave:
@@ -204,7 +391,7 @@ def open_wave(actor, wave: Wave) -> Wave:
             )
         problems = opening_problems(wave)
         if problems:
-            raise WaveStateError(" ".join(str(problem) for problem in problems))
+            raise WaveStateError(" ".join(problems))
         wave.status = WaveStatus.OPEN
         wave.opened_at = timezone.now()
         wave.save(update_fields=["status", "opened_at"])

@@ -5,6 +5,11 @@ the design frozen when each wave opened (with its hash), the analysis plan froze
 it, the report of each wave's analysis, the allocation log with members only by
 pseudonym, and a manifest giving the SHA-256 of every file and the versions of the
 software that wrote them.
+
+The bundle reproduces itself: a README names every file and hash and says how to re-run,
+and `reproduce/reproduce_tables.py` (the text of `exports/reproduce_tables.py`, which
+imports nothing of the platform) recomputes Tables 1, 2 and 5 from the tidy CSV with
+pandas and statsmodels alone and compares them with results.json.
 """
 
 import csv
@@ -24,8 +29,9 @@ from django.utils import timezone
 from analysis.plan import AnalysisPlan
 from analysis.report_html import render_results_html
 from experiments.models import Assignment, Wave
+from experiments.variables import Scope, tidy_variables
+from exports.bundle_readme import REPRODUCE_CODES, REPRODUCE_SCRIPT, render_readme
 from exports.cells import CHUNK_SIZE, guard_text
-from exports.codebook import Scope
 from exports.models import ExportFormat
 from exports.readers import Pseudonymiser
 from exports.scope import EXPORT_VERSION, latest_runs
@@ -165,6 +171,52 @@ def write_reports_and_plans(work_dir: Path, *, wave_ids: list[int], labels: str)
     return written
 
 
+def reproduction_codes(scope: Scope) -> dict[str, dict[str, str]]:
+    """Return, per coded text column of the tidy file, the value each code stands for.
+
+    The script reads the arm and status columns through these (1 → "ab", 2 → "complete").
+    """
+    return {
+        variable.name: {str(code): value for value, code in variable.text_codes.items()}
+        for variable in tidy_variables(scope)
+        if variable.text_codes
+    }
+
+
+def write_reproduction(work_dir: Path, *, scope: Scope) -> dict[str, Path]:
+    """Write the reproduction script and the codes it reads; return them by zip name."""
+    script = work_dir / "reproduce_tables.py"
+    script.write_text(
+        (Path(__file__).parent / "reproduce_tables.py").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    codes = work_dir / "codes.json"
+    codes.write_text(json.dumps(reproduction_codes(scope), indent=2), encoding="utf-8")
+    return {REPRODUCE_SCRIPT: script, REPRODUCE_CODES: codes}
+
+
+def write_readme(
+    work_dir: Path, *, wave_ids: list[int], labels: str, designs: dict, files: list[str]
+) -> Path:
+    """Write README.md: what each file is, each wave's hashes, how to re-run the tables."""
+    waves = list(Wave.objects.filter(pk__in=wave_ids).select_related("council").order_by("pk"))
+    readme = work_dir / "README.md"
+    readme.write_text(
+        render_readme(
+            labels=labels,
+            waves=waves,
+            runs=latest_runs(wave_ids),
+            designs=designs,
+            frozen_plan_hashes={wave.pk: frozen_analysis_plan(wave)["plan_hash"] for wave in waves},
+            files=files,
+            versions=library_versions(),
+            export_version=EXPORT_VERSION,
+        ),
+        encoding="utf-8",
+    )
+    return readme
+
+
 def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) -> None:
     """Write the zip: data in every format, codebook, design, plan, log, results, reports."""
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".partial-bundle-") as work:
@@ -193,6 +245,10 @@ def write_bundle(path: Path, *, scope: Scope, wave_ids: list[int], labels: str) 
         write_allocation_log(target, wave_ids)
         written["design/allocation.csv"] = target
         written.update(write_reports_and_plans(work_dir, wave_ids=wave_ids, labels=labels))
+        written.update(write_reproduction(work_dir, scope=scope))
+        written["README.md"] = write_readme(
+            work_dir, wave_ids=wave_ids, labels=labels, designs=design, files=list(written)
+        )
 
         manifest = {
             "export_version": EXPORT_VERSION,

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from experiments.models import Wave, WaveStatus
@@ -26,10 +25,13 @@ from exports.cells import ExportError
 from exports.models import Export, ExportFormat, ExportStatus
 from exports.scope import can_export, compute_input_hash, load_scope
 from exports.writers import CONTENT_TYPES, EXTENSIONS, file_digest, write_file
+from outbox import jobs
 from outbox.relay import enqueue
 from surveyplatform.domain import InvalidState, NotFound
 
 EXPORT_DIR = "exports"
+# Errors after which the task is delivered again (its autoretry), the job given back.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def request_export(actor, *, wave_ids: list[int], format: str, labels: str = "en") -> Export:
@@ -148,17 +150,18 @@ def download_name(export: Export) -> str:
     return f"waves-{waves}-{suffix}.{EXTENSIONS[export.format]}"
 
 
-def execute_export(export_id: int) -> Export:
-    """Produce the export's file; an export already done is left as it is."""
-    with transaction.atomic():
-        export = Export.objects.select_for_update().get(pk=export_id)
-        if export.status == ExportStatus.DONE:
-            return export
-        export.status = ExportStatus.RUNNING
-        export.started_at = timezone.now()
-        export.attempts += 1
-        export.save(update_fields=["status", "started_at", "attempts"])
+def execute_export(export_id: int, *, outbox_id: int | None = None) -> Export:
+    """Produce the export's file once; return the export as it stands.
 
+    The job lifecycle (`outbox.jobs`) lets one delivery at a time write it: an export
+    already done, failed, or being written by a live worker is left as it is.
+    """
+    return jobs.run(Export, export_id, _produce, outbox_id=outbox_id, transient=TRANSIENT_ERRORS)
+
+
+def _produce(held: jobs.Claim[Export]) -> None:
+    """Write the claimed export's file and put it in place as the job finishes."""
+    export = held.job
     directory = Path(settings.MEDIA_ROOT) / EXPORT_DIR
     directory.mkdir(parents=True, exist_ok=True)
     sweep_partial_files(directory)
@@ -171,27 +174,15 @@ def execute_export(export_id: int) -> Export:
             Path(temporary), wave_ids=export.wave_ids, format=export.format, labels=export.labels
         )
         digest, size = file_digest(Path(temporary))
-        with transaction.atomic():
-            # Another delivery of the same job (a sweeper resend) may have written it
-            # meanwhile: the first to end puts its file in place, a later one drops its own.
-            current = Export.objects.select_for_update().get(pk=export_id)
-            if current.status == ExportStatus.DONE:
-                Path(temporary).unlink()
-                return current
-            os.replace(temporary, Path(settings.MEDIA_ROOT) / relative)
-            export.file_path = relative
-            export.size = size
-            export.sha256 = digest
-            export.status = ExportStatus.DONE
-            export.finished_at = timezone.now()
-            export.error = ""
-            export.save(
-                update_fields=["file_path", "size", "sha256", "status", "finished_at", "error"]
-            )
-    except BaseException:
+        # Only the delivery that finishes the job puts its file in place.
+        held.finish(
+            file_path=relative,
+            size=size,
+            sha256=digest,
+            before_commit=lambda: os.replace(temporary, Path(settings.MEDIA_ROOT) / relative),
+        )
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
-    return export
 
 
 def sweep_partial_files(directory: Path, *, older_than: float = 6 * 3600) -> None:
@@ -204,12 +195,6 @@ def sweep_partial_files(directory: Path, *, older_than: float = 6 * 3600) -> Non
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
                     leftover.unlink()
-
-
-def mark_failed(export_id: int, error: str) -> None:
-    Export.objects.filter(pk=export_id).exclude(status=ExportStatus.DONE).update(
-        status=ExportStatus.FAILED, error=error[:5000], finished_at=timezone.now()
-    )
 
 
 def write_export(path: Path, *, wave_ids: list[int], format: str, labels: str = "en") -> None:

@@ -8,7 +8,9 @@ file in chunks while measuring them, and a second pass writes the file from the 
 Memory holds one chunk of rows, however many rows there are.
 
 Only what the exports need is written: numbers, times and UTF-8 strings, variable
-labels, integer value labels. The layouts follow the published descriptions of Stata's
+labels, integer value labels, SPSS measure levels, and codes that stand for an answer
+missing for a known reason (declared missing in SPSS, Stata's extended missing values
+.a, .b, … in Stata, each with its label). The layouts follow the published descriptions of Stata's
 format 118 (Stata 14 and later) and of the SPSS system file (uncompressed, UTF-8); the
 tests read the files back with pyreadstat and pandas.
 """
@@ -23,7 +25,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 INTEGER, FLOAT, STRING, DATETIME = "integer", "float", "string", "datetime"
+NOMINAL, ORDINAL, SCALE = "nominal", "ordinal", "scale"
 SPOOL_CHUNK = 2000
+# SPSS declares at most three discrete missing values per variable.
+MAX_MISSING_CODES = 3
 
 
 class LabelledFileError(ValueError):
@@ -36,6 +41,39 @@ class Column:
     label: str
     kind: str  # INTEGER, FLOAT, STRING or DATETIME
     value_labels: dict[int, str] = field(default_factory=dict)
+    measure: str = ""  # NOMINAL, ORDINAL or SCALE, for SPSS; empty leaves it unknown
+    # Codes that stand for an answer missing for a known reason, each with the letter of
+    # the Stata extended missing value written in its place (.a to .z). SPSS keeps the
+    # code and declares it missing. Their labels are in `value_labels`.
+    missing: dict[int, str] = field(default_factory=dict)
+
+
+def _check_columns(columns: list[Column]) -> None:
+    """Refuse what neither format can hold, before anything is written."""
+    for column in columns:
+        if column.measure not in ("", NOMINAL, ORDINAL, SCALE):
+            raise LabelledFileError(f"The variable {column.name} has no measure {column.measure}.")
+        if not column.missing:
+            continue
+        if column.kind not in (INTEGER, FLOAT):
+            raise LabelledFileError(f"The variable {column.name} cannot declare missing codes.")
+        if len(column.missing) > MAX_MISSING_CODES:
+            raise LabelledFileError(
+                f"The variable {column.name} declares more than {MAX_MISSING_CODES} missing "
+                "codes, which SPSS does not take."
+            )
+        letters = list(column.missing.values())
+        if len(set(letters)) != len(letters) or not all(
+            len(letter) == 1 and "a" <= letter <= "z" for letter in letters
+        ):
+            raise LabelledFileError(
+                f"The variable {column.name} needs one distinct letter a to z per missing code."
+            )
+
+
+def _missing_number(letter: str) -> int:
+    """Return 1 for .a, 2 for .b, …: the offset of an extended missing value from `.`."""
+    return ord(letter) - ord("a") + 1
 
 
 class _Spool:
@@ -94,12 +132,33 @@ def _truncate(text: str, limit: int) -> bytes:
     return data[:limit].decode("utf-8", errors="ignore").encode("utf-8")
 
 
+def _shortened(text: str, *, characters: int, size: int) -> bytes:
+    """Return a label in UTF-8 within both limits, cut after a word and marked with "…".
+
+    Labels are questions: a cut in mid-word reads as a different question, so a long one
+    ends at the last whole word that fits (the codebook holds every wording in full).
+    """
+    data = text.encode("utf-8")
+    if len(text) <= characters and len(data) <= size:
+        return data
+    ellipsis = "…"
+    keep = min(len(text), characters - 1)
+    while len(text[:keep].encode("utf-8")) > size - len(ellipsis.encode("utf-8")):
+        keep -= 1
+    cut = text[:keep]
+    space = cut.rfind(" ")
+    if space > keep // 2:
+        cut = cut[:space]
+    return (cut.rstrip(" ,;:") + ellipsis).encode("utf-8")
+
+
 def _fixed(data: bytes, size: int, fill: bytes = b"\0") -> bytes:
     return data[:size].ljust(size, fill)
 
 
 def write_dta(path: Path, columns: list[Column], rows: Iterable[tuple], *, label: str = "") -> None:
     """Write a Stata format 118 file, row by row."""
+    _check_columns(columns)
     with tempfile.TemporaryFile(dir=path.parent, prefix=".partial-spool-") as file:
         spool = _Spool(columns, rows, file)
         with path.open("wb") as stream:
@@ -114,6 +173,9 @@ _DTA_INTEGERS = (
 )
 _DTA_DOUBLE = 65526
 _DTA_MISSING_DOUBLE = 2.0**1023
+# Value labels of extended missing values use the long type's encoding whatever the
+# variable's type: `.` is 2147483621, .a 2147483622, and so on.
+_DTA_MISSING_LABEL = 2147483621
 _STATA_EPOCH = datetime(1960, 1, 1)  # noqa: DTZ001 - Stata times are naive, read as UTC
 _DTA_SECTIONS = (
     "stata_data",
@@ -144,6 +206,19 @@ class _DtaWriter:
         for i, column in enumerate(columns):
             self._choose_type(i, column)
         self.row = struct.Struct("<" + "".join(self.codes))
+        # Each missing code becomes its extended missing value in the column's type.
+        self.extended = {
+            i: {code: self._extended(i, letter) for code, letter in column.missing.items()}
+            for i, column in enumerate(columns)
+            if column.missing
+        }
+
+    def _extended(self, i: int, letter: str) -> int | float:
+        """Return how the column's type stores the extended missing value `.letter`."""
+        if self.codes[i] == "d":
+            # A double's `.a` adds 1 to the 12 bits after the exponent of `.`, and so on.
+            return _DTA_MISSING_DOUBLE * (1 + _missing_number(letter) / 4096)
+        return self.missing[i] + _missing_number(letter)
 
     def _choose_type(self, i: int, column: Column) -> None:
         if column.kind == STRING:
@@ -174,6 +249,16 @@ class _DtaWriter:
         self.codes.append("d")
         self.missing.append(_DTA_MISSING_DOUBLE)
         self.formats.append("%tc" if column.kind == DATETIME else "%10.0g")
+
+    @staticmethod
+    def _note(column: Column) -> bytes:
+        """Return the characteristics that make the full label the variable's one note."""
+        name = _fixed(_truncate(column.name, 128), 129)
+        records = []
+        for characteristic, text in (("note1", column.label), ("note0", "1")):
+            content = name + _fixed(characteristic.encode(), 129) + _truncate(text, 67_000) + b"\0"
+            records.append(b"<ch>" + struct.pack("<I", len(content)) + content + b"</ch>")
+        return b"".join(records)
 
     def _mark(self, section: str) -> None:
         self.offsets[section] = self.stream.tell()
@@ -212,12 +297,18 @@ class _DtaWriter:
                 _fixed(_truncate(c.name, 128) if c.value_labels else b"", 129) for c in self.columns
             ),
         )
-        # Stata shows up to 80 characters of a variable label.
+        # Stata shows up to 80 characters of a variable label; a longer one is cut after a
+        # word and kept whole as the variable's note (`notes <variable>` shows it).
+        labels = [_shortened(c.label, characters=80, size=320) for c in self.columns]
+        self._tag("variable_labels", b"".join(_fixed(label, 321) for label in labels))
         self._tag(
-            "variable_labels",
-            b"".join(_fixed(_truncate(c.label[:80], 320), 321) for c in self.columns),
+            "characteristics",
+            b"".join(
+                self._note(column)
+                for column, label in zip(self.columns, labels, strict=True)
+                if label != column.label.encode("utf-8")
+            ),
         )
-        self._tag("characteristics")
         self._mark("data")
         write(b"<data>")
         self._write_rows()
@@ -239,6 +330,7 @@ class _DtaWriter:
         missing = self.missing
         strings = [i for i, column in enumerate(self.columns) if column.kind == STRING]
         times = [i for i, column in enumerate(self.columns) if column.kind == DATETIME]
+        extended = list(self.extended.items())
         pack = self.row.pack
         buffer = []
         for row in self.spool:
@@ -246,6 +338,9 @@ class _DtaWriter:
             cells = [
                 empty if value is None else value for value, empty in zip(row, missing, strict=True)
             ]
+            for i, stored in extended:
+                if row[i] in stored:
+                    cells[i] = stored[row[i]]
             for i in strings:
                 if row[i] is not None:
                     cells[i] = row[i].encode("utf-8")
@@ -260,7 +355,16 @@ class _DtaWriter:
 
     @staticmethod
     def _value_label_table(column: Column) -> bytes:
-        entries = sorted(column.value_labels.items())
+        # A missing code's label goes to its extended missing value, which replaces the code.
+        entries = sorted(
+            (
+                _DTA_MISSING_LABEL + _missing_number(column.missing[value])
+                if value in column.missing
+                else value,
+                text,
+            )
+            for value, text in column.value_labels.items()
+        )
         texts = [_truncate(text, 32000) + b"\0" for _value, text in entries]
         offsets, position = [], 0
         for text in texts:
@@ -278,6 +382,7 @@ class _DtaWriter:
 
 def write_sav(path: Path, columns: list[Column], rows: Iterable[tuple], *, label: str = "") -> None:
     """Write an uncompressed SPSS system file in UTF-8, row by row."""
+    _check_columns(columns)
     with tempfile.TemporaryFile(dir=path.parent, prefix=".partial-spool-") as file:
         spool = _Spool(columns, rows, file)
         with path.open("wb") as stream:
@@ -286,7 +391,8 @@ def write_sav(path: Path, columns: list[Column], rows: Iterable[tuple], *, label
 
 _SAV_SYSMIS = -1.7976931348623157e308
 _SAV_HIGHEST = 1.7976931348623157e308
-_SAV_LOWEST = -1.797693134862315e308
+# The double next to -DBL_MAX, which SPSS calls LOWEST (-0x1.ffffffffffffep+1023).
+_SAV_LOWEST = -1.7976931348623155e308
 _SPSS_EPOCH = datetime(1582, 10, 14)  # noqa: DTZ001 - SPSS times carry no zone
 _SAV_VARIABLE = struct.Struct("<iiiiii8s")
 # Print and write formats: (type << 16) | (width << 8) | decimals.
@@ -295,6 +401,8 @@ _SAV_DATETIME_FORMAT = (22 << 16) | (20 << 8)
 # SPSS value labels hold up to 120 bytes, variable labels up to 255.
 _SAV_VALUE_LABEL_BYTES = 120
 _SAV_VARIABLE_LABEL_BYTES = 255
+_SAV_MEASURES = {"": 0, NOMINAL: 1, ORDINAL: 2, SCALE: 3}
+_SAV_LEFT, _SAV_RIGHT = 0, 1
 
 
 def _short_names(columns: list[Column]) -> list[bytes]:
@@ -367,10 +475,17 @@ class _SavWriter:
                 style = _SAV_DATETIME_FORMAT
             else:
                 style = _SAV_FORMATS[column.kind]
-            text = _truncate(column.label, _SAV_VARIABLE_LABEL_BYTES)
-            write(_SAV_VARIABLE.pack(2, width, 1 if text else 0, 0, style, style, name))
+            text = _shortened(
+                column.label,
+                characters=_SAV_VARIABLE_LABEL_BYTES,
+                size=_SAV_VARIABLE_LABEL_BYTES,
+            )
+            missing = sorted(column.missing)
+            write(_SAV_VARIABLE.pack(2, width, 1 if text else 0, len(missing), style, style, name))
             if text:
                 write(struct.pack("<i", len(text)) + _fixed(text, -(-len(text) // 4) * 4, b" "))
+            if missing:
+                write(struct.pack(f"<{len(missing)}d", *map(float, missing)))
             for _slot in range(slots - 1):
                 write(_SAV_VARIABLE.pack(2, -1, 0, 0, 0, 0, b" " * 8))
         for column, variable_index in zip(self.columns, indexes, strict=True):
@@ -378,6 +493,7 @@ class _SavWriter:
                 write(self._value_labels(column, variable_index))
         write(struct.pack("<iiii8i", 7, 3, 4, 8, 1, 0, 0, -1, 1, 1, 2, 65001))
         write(struct.pack("<iiii3d", 7, 4, 8, 3, _SAV_SYSMIS, _SAV_HIGHEST, _SAV_LOWEST))
+        write(self._display())
         long_names = b"\t".join(
             name + b"=" + column.name.encode("utf-8")
             for name, column in zip(short, self.columns, strict=True)
@@ -386,6 +502,17 @@ class _SavWriter:
         write(struct.pack("<iiii", 7, 20, 1, 5) + b"UTF-8")
         write(struct.pack("<ii", 999, 0))
         self._write_rows()
+
+    def _display(self) -> bytes:
+        """Return the record of each variable's measure, display width and alignment."""
+        values = []
+        for column, width in zip(self.columns, self.widths, strict=True):
+            if column.kind == STRING:
+                values += [_SAV_MEASURES[column.measure], max(8, min(width, 40)), _SAV_LEFT]
+            else:
+                shown = 20 if column.kind == DATETIME else 8
+                values += [_SAV_MEASURES[column.measure], shown, _SAV_RIGHT]
+        return struct.pack(f"<iiii{len(values)}i", 7, 11, 4, len(values), *values)
 
     @staticmethod
     def _value_labels(column: Column, variable_index: int) -> bytes:

@@ -4,12 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from outbox.models import Job, JobStatus
 
-class ExportStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+# An export's status is a job's (outbox.jobs moves it).
+ExportStatus = JobStatus
 
 
 class ExportFormat(models.TextChoices):
@@ -28,12 +26,9 @@ class LabelLanguage(models.TextChoices):
     WELSH = "cy", _("Welsh")
 
 
-class Export(models.Model):
+class Export(Job):
     """A requested export of one or more closed waves; done rows point at a complete file."""
 
-    status = models.CharField(
-        max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
-    )
     format = models.CharField(max_length=20, choices=ExportFormat.choices)
     labels = models.CharField(
         max_length=2, choices=LabelLanguage.choices, default=LabelLanguage.ENGLISH
@@ -48,16 +43,11 @@ class Export(models.Model):
         blank=True,
         related_name="exports",
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     input_hash = models.CharField(max_length=64, db_index=True)
     # Relative to MEDIA_ROOT; set only once the complete file has been moved into place.
     file_path = models.CharField(max_length=300, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

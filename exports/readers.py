@@ -7,17 +7,19 @@ reading path: every environment runs on Postgres.
 """
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from analysis import indices
+from analysis.plan import AnalysisPlan
 from experiments.models import (
     ActivityAnswer,
     Assignment,
     Response,
     ThemeAnswer,
-    TimeGiven,
     Wave,
 )
 from exports import pseudonyms
@@ -47,22 +49,42 @@ class ThemeAnswers:
     activities: dict[int, bool | None]
 
 
-def derived_values(theme: ThemeInfo, answers: ThemeAnswers) -> dict[str, object]:
-    """Return the derived indices of one response × theme, as the codebook defines them."""
+def derived_values(theme: ThemeInfo, answers: ThemeAnswers, plan: AnalysisPlan) -> dict:
+    """Return the derived cells of one response × theme, by the analysis's own definitions.
+
+    The counts are over the theme's activities as the instrument now has them; the indices
+    follow the wave's analysis plan (`analysis.indices`), as its results do.
+    """
     answered = [answers.activities.get(a) for a, _en, _cy in theme.activities]
     total = len(theme.activities)
     n_answered = sum(done is not None for done in answered)
     n_yes = sum(done is True for done in answered)
-    enough = n_answered > 0 and n_answered >= total / 2
-    collective = answers.items.get("collective")
-    time_now = answers.items.get("time_now")
+    score = indices.frequency_score(answers.items.get("collective"))
     return {
         "activities_total": total,
         "activities_answered": n_answered,
         "activities_yes": n_yes,
-        "individual_index": n_yes / n_answered if enough else None,
-        "collective_any": None if collective is None else int(collective in (1, 2)),
-        "gives_time": None if time_now is None else int(time_now >= TimeGiven.FEW_HOURS_MONTH),
+        "individual_index": _number(indices.individual_share(n_yes, n_answered, total, plan=plan)),
+        "collective_any": _code(indices.joins_groups(score)),
+        "gives_time": _code(indices.gives_time(answers.items.get("time_now"), plan=plan)),
+    }
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _code(value) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
+
+
+def wave_plans(wave_ids: list[int]) -> dict[int, AnalysisPlan]:
+    """Return each wave's analysis plan, the one its results and derived cells follow."""
+    return {
+        wave_id: AnalysisPlan.from_dict(plan)
+        for wave_id, plan in Wave.objects.filter(pk__in=wave_ids).values_list("pk", "analysis_plan")
     }
 
 
@@ -146,9 +168,14 @@ def _copy_type(variable: Variable, *, times_as_text: bool) -> str:
     return "float8" if variable.kind == FLOAT else "int8"
 
 
+# Each row of `_tidy_query` opens with the response, council, member and wave ids.
+FIXED_COLUMNS = 4
+
+
 def _tidy_query(
     response_variables: list[Variable],
     item_variables: list[Variable],
+    scope: Scope,
     wave_ids: list[int],
     *,
     times_as_text: bool,
@@ -156,10 +183,12 @@ def _tidy_query(
 ):
     """Return the SQL, parameters and COPY types of the rows of each response × theme answered.
 
-    Columns: response id, council id, member id, the response variables (times in UTC, as
-    text or naive), theme id, the theme items, then the theme's activity answers as
-    `activity:done` text. With `every_response`, a response without answers has one row
-    whose theme is null.
+    Columns: response id, council id, member id, wave id, the response variables (times
+    in UTC, as text or naive), theme id, the theme items, then the theme's activity
+    answers as `activity:done` text. Only answers to a theme of the scope's instrument for
+    their wave are read: a theme taken out of a wave after members answered it is not part
+    of the wave's data. With `every_response`, a response without such answers has one
+    row whose theme is null.
     """
     quote = connection.ops.quote_name
 
@@ -175,7 +204,12 @@ def _tidy_query(
         "arm": f"s.{col(Assignment, 'arm')}",
     }
     time = SQL_UTC_TEXT if times_as_text else SQL_UTC_NAIVE
-    columns = [f"r.{col(Response, 'id')}", sources["council"], f"r.{col(Response, 'member')}"]
+    columns = [
+        f"r.{col(Response, 'id')}",
+        sources["council"],
+        f"r.{col(Response, 'member')}",
+        sources["wave"],
+    ]
     for variable in response_variables:
         source = sources.get(variable.name) or f"r.{col(Response, variable.name)}"
         columns.append(time.format(source) if variable.kind == DATETIME else source)
@@ -187,7 +221,7 @@ def _tidy_query(
         f" ',' ORDER BY aa.{activity}) FROM {tbl(ActivityAnswer)} aa"
         f" WHERE aa.{col(ActivityAnswer, 'theme_answer')} = t.{col(ThemeAnswer, 'id')})"
     )
-    types = ["int8"] * 3
+    types = ["int8"] * FIXED_COLUMNS
     types += [_copy_type(v, times_as_text=times_as_text) for v in response_variables]
     types += ["int8", *(_copy_type(v, times_as_text=True) for v in item_variables), "text"]
     r_wave, r_member = col(Response, "wave"), col(Response, "member")
@@ -200,10 +234,15 @@ def _tidy_query(
         f" AND s.{col(Assignment, 'member')} = r.{r_member}"
         f" {'LEFT JOIN' if every_response else 'JOIN'} {tbl(ThemeAnswer)} t"
         f" ON t.{col(ThemeAnswer, 'response')} = r.{col(Response, 'id')}"
+        f" AND (r.{r_wave}, t.{col(ThemeAnswer, 'theme')}) IN"
+        f" (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
         f" WHERE r.{r_wave} = ANY(%s::bigint[])"
         f" ORDER BY r.{col(Response, 'id')}, t.{col(ThemeAnswer, 'theme')}"
     )
-    return sql, [list(wave_ids)], types
+    pairs = [(wave, theme) for theme, waves in scope.wave_themes.items() for wave in waves]
+    asked_waves = [wave for wave, _theme in pairs]
+    asked_themes = [theme for _wave, theme in pairs]
+    return sql, [asked_waves, asked_themes, list(wave_ids)], types
 
 
 @contextlib.contextmanager
@@ -263,16 +302,19 @@ def _tidy_chunks(
     tail = list(zip(names[tail_at:], converters[tail_at:], strict=True))
     themes = {theme.id: theme for theme in scope.themes}
 
+    plans = wave_plans(wave_ids)
+
     def theme_tail(key) -> list:
-        """Return the activity and derived cells of one theme's answers ."""
-        theme_id, activities, collective, time_now = key
+        """Return the activity and derived cells of one theme's answers in a wave."""
+        wave_id, theme_id, activities, collective, time_now = key
         theme = themes[theme_id]
         answers = _theme_answers(theme_id, activities, collective, time_now)
+        plan = plans[wave_id]
         values = {
             f"act{position}": _done_code(answers.activities.get(activity_id))
             for position, (activity_id, _en, _cy) in enumerate(theme.activities, start=1)
         }
-        values.update(derived_values(theme, answers))
+        values.update(derived_values(theme, answers, plan))
         return [convert(values.get(name)) for name, convert in tail]
 
     tails = _Memo(theme_tail)
@@ -280,11 +322,13 @@ def _tidy_chunks(
     sql, params, types = _tidy_query(
         variables[1:theme_at],
         variables[theme_at + 1 : tail_at],
+        scope,
         wave_ids,
         times_as_text=times_as_text,
     )
-    # Row layout: response id, council id, member id, then the cells from `theme` on.
-    theme_in_row = 2 + theme_at
+    # Row layout: the fixed ids, the response's cells after the pseudonym, then the cells
+    # from `theme` on.
+    theme_in_row = FIXED_COLUMNS - 1 + theme_at
     activities_in_row, collective_in_row, time_now_in_row = _row_positions(theme_in_row, item_names)
     current = None
     head: list = []
@@ -293,13 +337,14 @@ def _tidy_chunks(
         for row in rows:
             if row[0] != current:
                 current = row[0]
-                head = [pseudonymise(row[1], row[2]), *row[3:theme_in_row]]
+                head = [pseudonymise(row[1], row[2]), *row[FIXED_COLUMNS:theme_in_row]]
                 for i, step in head_steps:
                     head[i] = step(head[i])
             cells = list(row[theme_in_row:activities_in_row])
             for i, step in theme_steps:
                 cells[i] = step(cells[i])
             key = (
+                row[3],
                 row[theme_in_row],
                 row[activities_in_row],
                 row[collective_in_row],
@@ -354,13 +399,15 @@ def _wide_chunks(
         ]
 
         def theme_tail(key, theme=theme, tail=tail) -> list:
-            """Return the activity and derived cells of one theme's answers ."""
-            answers = _theme_answers(theme.id, *key)
+            """Return the activity and derived cells of one theme's answers in a wave."""
+            wave_id, *answered = key
+            answers = _theme_answers(theme.id, *answered)
+            plan = plans[wave_id]
             values = {
                 f"a{activity_id}": _done_code(answers.activities.get(activity_id))
                 for activity_id, _en, _cy in theme.activities
             }
-            values.update(derived_values(theme, answers))
+            values.update(derived_values(theme, answers, plan))
             return [convert(values.get(source)) for source, convert in tail]
 
         blocks[theme.id] = (start, item_steps, _Memo(theme_tail))
@@ -368,17 +415,19 @@ def _wide_chunks(
     if start != len(names):
         raise ExportError("The wide columns are not in the order the export reads them.")
 
+    plans = wave_plans(wave_ids)
     pseudonymise = Pseudonymiser()
     items_at = head_size + 1
     sql, params, types = _tidy_query(
         tidy[1:head_size],
         tidy[items_at : items_at + len(item_names)],
+        scope,
         wave_ids,
         times_as_text=True,
         every_response=True,
     )
-    # Row layout: response id, council id, member id, the response's cells, theme, items.
-    theme_in_row = 2 + head_size
+    # Row layout: the fixed ids, the response's cells after the pseudonym, theme, items.
+    theme_in_row = FIXED_COLUMNS - 1 + head_size
     activities_in_row, collective_in_row, time_now_in_row = _row_positions(theme_in_row, item_names)
     blank = [None] * (len(names) - head_size)
     current = None
@@ -393,7 +442,7 @@ def _wide_chunks(
                         yield chunk
                         chunk = []
                 current = row[0]
-                record = [pseudonymise(row[1], row[2]), *row[3:theme_in_row], *blank]
+                record = [pseudonymise(row[1], row[2]), *row[FIXED_COLUMNS:theme_in_row], *blank]
                 for i, step in head_steps:
                     record[i] = step(record[i])
             if row[theme_in_row] is None:
@@ -402,7 +451,9 @@ def _wide_chunks(
             cells = list(row[theme_in_row + 1 : activities_in_row])
             for i, step in item_steps:
                 cells[i] = step(cells[i])
-            cells += tails[(row[activities_in_row], row[collective_in_row], row[time_now_in_row])]
+            cells += tails[
+                (row[3], row[activities_in_row], row[collective_in_row], row[time_now_in_row])
+            ]
             record[first : first + len(cells)] = cells
         if current is not None:
             chunk.append(record)

@@ -6,14 +6,14 @@ import json
 from django.db.models import Count, Max
 
 from analysis.models import AnalysisRun, RunStatus
-from experiments.models import Assignment, Response, ThemeAnswer, Wave, WaveStatus, WaveTheme
+from experiments.models import Assignment, Response, ThemeAnswer, Wave, WaveStatus
 from experiments.policy import Right, councils_with, is_system
+from experiments.variables import load_scope
 from exports import pseudonyms
-from exports.codebook import Scope, ThemeInfo
 from exports.models import Export
 
 # Bump when the content of any export changes, so that cached files are not reused.
-EXPORT_VERSION = "4"
+EXPORT_VERSION = "5"
 
 
 # --- Access -------------------------------------------------------------------------------
@@ -62,46 +62,6 @@ def visible_exports(user, *, limit: int = 100) -> list[Export]:
 # --- Scope and input hash -----------------------------------------------------------------
 
 
-def load_scope(wave_ids: list[int]) -> Scope:
-    """Return the councils, waves, themes and activities of the export's waves."""
-    waves = list(
-        Wave.objects.filter(pk__in=wave_ids)
-        .select_related("council")
-        .order_by("pk")
-        .only("pk", "title", "council__name", "council_id")
-    )
-    wave_themes: dict[int, list[int]] = {}
-    theme_order: list[int] = []
-    themes = {}
-    for wave_theme in (
-        WaveTheme.objects.filter(wave_id__in=wave_ids)
-        .select_related("theme")
-        .prefetch_related("theme__activities")
-        .order_by("wave_id", "position", "id")
-    ):
-        theme = wave_theme.theme
-        wave_themes.setdefault(theme.pk, []).append(wave_theme.wave_id)
-        if theme.pk not in themes:
-            theme_order.append(theme.pk)
-            themes[theme.pk] = ThemeInfo(
-                id=theme.pk,
-                council_id=theme.council_id,
-                name_en=theme.name_en,
-                name_cy=theme.name_cy,
-                activities=tuple(
-                    (activity.pk, activity.text_en, activity.text_cy)
-                    for activity in theme.activities.all()
-                ),
-            )
-    councils = {wave.council_id: wave.council.name for wave in waves}
-    return Scope(
-        councils=tuple(sorted(councils.items())),
-        waves=tuple((wave.pk, wave.title, wave.council_id) for wave in waves),
-        themes=tuple(themes[theme_id] for theme_id in theme_order),
-        wave_themes={theme_id: tuple(ids) for theme_id, ids in wave_themes.items()},
-    )
-
-
 def latest_runs(wave_ids: list[int]) -> dict[int, AnalysisRun]:
     """Return each wave's latest done analysis run, the one every export reports."""
     runs = {}
@@ -137,6 +97,8 @@ def compute_input_hash(wave_ids: list[int], *, format: str, labels: str) -> str:
                 assignments["n"],
                 assignments["last"],
                 run.pk if run else None,
+                # The derived cells follow the wave's analysis plan.
+                wave.analysis_plan,
             ]
         )
     payload = {

@@ -1,12 +1,8 @@
 """The Celery task that produces an export."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from exports.jobs import execute_export, mark_failed
-from outbox import relay as outbox
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+from exports.jobs import TRANSIENT_ERRORS, execute_export
 
 
 @shared_task(
@@ -22,9 +18,4 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 )
 def produce_export(self, export_id: int, outbox_id: int | None = None) -> None:
     """Produce an export's file; safe to run twice, retried on database hiccups."""
-    outbox.run_job(
-        outbox_id,
-        lambda: execute_export(export_id),
-        on_failure=lambda message: mark_failed(export_id, message),
-        transient=TRANSIENT_ERRORS,
-    )
+    execute_export(export_id, outbox_id=outbox_id)

@@ -11,20 +11,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from experiments.models import Wave
-from exports import labelled_files
-from exports.cells import ExportError, guard_text
-from exports.codebook import (
+from experiments.variables import (
     CODED,
     DATETIME,
     FLOAT,
     INTEGER,
+    NOT_ASKED_CODE,
     STRING,
+    Scope,
     Variable,
-    render_codebook_csv,
-    render_codebook_html,
     tidy_variables,
+    unasked_columns,
     wide_variables,
 )
+from exports import labelled_files
+from exports.cells import ExportError, guard_text
+from exports.codebook import render_codebook_csv, render_codebook_html
 from exports.models import ExportFormat
 from exports.readers import tidy_csv_rows, tidy_labelled_rows, wide_csv_rows
 from exports.scope import latest_runs, load_scope
@@ -72,7 +74,7 @@ def write_file(path: Path, *, wave_ids: list[int], format: str, labels: str = "e
     elif format in (ExportFormat.STATA, ExportFormat.SPSS):
         variables = tidy_variables(scope)
         rows = tidy_labelled_rows(scope, wave_ids, variables)
-        write_labelled(path, rows, variables, format=format, labels=labels)
+        write_labelled(path, rows, variables, format=format, labels=labels, scope=scope)
     elif format == ExportFormat.CODEBOOK_HTML:
         path.write_bytes(render_codebook_html(scope))
     elif format == ExportFormat.CODEBOOK_CSV:
@@ -96,14 +98,21 @@ def write_csv(path: Path, variables: list[Variable], chunks: Iterator[list[list]
 
 
 def write_labelled(
-    path: Path, rows: Iterator[tuple], variables: list[Variable], *, format: str, labels: str
+    path: Path,
+    rows: Iterator[tuple],
+    variables: list[Variable],
+    *,
+    format: str,
+    labels: str,
+    scope: Scope,
 ) -> None:
-    """Write a Stata or SPSS file with variable labels and value labels in one language.
+    """Write a Stata or SPSS file of the tidy rows, labelled in one language.
 
-    The writers stream the rows through a spool file, so memory does not grow with the wave.
+    Each variable carries its label, value labels, measure level and the codes of answers
+    missing for a known reason; a question the row's wave or theme did not ask holds the
+    "Not asked" code. The writers stream the rows through a spool file, so memory does not
+    grow with the wave.
     """
-    # Labels carry admin-written names (council, theme, activity): guarded like cells, since
-    # Stata and SPSS users copy labelled tables into spreadsheets.
     kinds = {
         CODED: labelled_files.INTEGER,
         INTEGER: labelled_files.INTEGER,
@@ -111,6 +120,8 @@ def write_labelled(
         DATETIME: labelled_files.DATETIME,
         STRING: labelled_files.STRING,
     }
+    # Labels carry admin-written names (council, theme, activity): guarded like cells, since
+    # Stata and SPSS users copy labelled tables into spreadsheets.
     columns = [
         labelled_files.Column(
             name=variable.name,
@@ -118,16 +129,35 @@ def write_labelled(
             kind=kinds[variable.kind],
             value_labels={
                 code: guard_text(str(label))
-                for code, label in variable.value_labels(labels).items()
+                for code, label in variable.labelled_codes(labels).items()
             },
+            measure=variable.measure,
+            missing={code: reason.stata for code, reason in variable.declared_missing()},
         )
         for variable in variables
     ]
     writer = labelled_files.write_dta if format == ExportFormat.STATA else labelled_files.write_sav
     try:
-        writer(path, columns, rows)
+        writer(path, columns, _marking_unasked(rows, variables, scope))
     except labelled_files.LabelledFileError as error:
         raise ExportError(str(error)) from error
+
+
+def _marking_unasked(
+    rows: Iterator[tuple], variables: list[Variable], scope: Scope
+) -> Iterator[tuple]:
+    """Yield the tidy rows with NOT_ASKED_CODE in each empty cell the row was not asked."""
+    unasked = unasked_columns(scope, variables)
+    names = [variable.name for variable in variables]
+    wave_at, theme_at = names.index("wave"), names.index("theme")
+    for row in rows:
+        columns = unasked.get((row[wave_at], row[theme_at]))
+        if columns and any(row[i] is None for i in columns):
+            row = list(row)
+            for i in columns:
+                if row[i] is None:
+                    row[i] = NOT_ASKED_CODE
+        yield row
 
 
 def results_json(wave_ids: list[int]) -> bytes:

@@ -40,3 +40,31 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk} ({self.status})"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A row that a background task fills in once (an export, an analysis run).
+
+    Its status moves only through `outbox.jobs`: claimed by one delivery of the task at a
+    time, then done or failed exactly once.
+    """
+
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Numbers the claims: a delivery writes the outcome only while its claim is the latest.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A running job whose lease has passed lost its worker; the next delivery takes it over.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True

@@ -240,6 +240,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "panel@surveyplatform.invalid")
+# Keep a copy of each e-mail sent to members (their name and links hidden), readable in the
+# console's list of sent e-mails: on in development and the demo, off in production.
+KEEP_SENT_EMAILS = env_bool("KEEP_SENT_EMAILS", default=DEBUG)
 
 # The public origin used to build invitation links in e-mails and printouts.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -53,11 +53,6 @@ def layer(package: str) -> int | None:
     return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="experiments/response_imports.py still reads the export codebook (exports.codebook); "
-    "its variable definitions move into the domain next",
-)
 def test_each_layer_imports_only_the_layers_below_it():
     wrong = []
     for name, path in modules():

@@ -10,7 +10,13 @@ from experiments.models.allocation import (
 from experiments.models.councils import Council, CouncilMembership, CouncilRole, Nation
 from experiments.models.debriefs import Debrief, DebriefKind
 from experiments.models.deviations import Deviation, DeviationKind
-from experiments.models.emails import DeliveryStatus, EmailDelivery, EmailKind, ReminderSchedule
+from experiments.models.emails import (
+    DeliveryStatus,
+    EmailCopy,
+    EmailDelivery,
+    EmailKind,
+    ReminderSchedule,
+)
 from experiments.models.instrument import (
     ETHNIC_GROUP_LABELS_WALES,
     Activity,
@@ -27,7 +33,14 @@ from experiments.models.instrument import (
     ThemeKind,
     TimeGiven,
 )
-from experiments.models.invitations import EarlierInvitationToken, Invitation
+from experiments.models.invitations import (
+    TEMPLATE_KINDS,
+    EarlierInvitationToken,
+    Invitation,
+    InvitationBatch,
+    InvitationTemplate,
+    RecipientRule,
+)
 from experiments.models.paper import PaperCopy, PaperCopyKind
 from experiments.models.responses import (
     ActivityAnswer,
@@ -53,6 +66,7 @@ from experiments.models.wording import ItemWording
 
 __all__ = [
     "ETHNIC_GROUP_LABELS_WALES",
+    "TEMPLATE_KINDS",
     "Activity",
     "ActivityAnswer",
     "AgeBand",
@@ -72,6 +86,7 @@ __all__ = [
     "Deviation",
     "DeviationKind",
     "EarlierInvitationToken",
+    "EmailCopy",
     "EmailDelivery",
     "EmailKind",
     "EthnicGroup",
@@ -79,6 +94,8 @@ __all__ = [
     "Frequency",
     "Gender",
     "Invitation",
+    "InvitationBatch",
+    "InvitationTemplate",
     "Item",
     "ItemWording",
     "Nation",
@@ -89,6 +106,7 @@ __all__ = [
     "PaperCopyKind",
     "Qualification",
     "RecalledNudge",
+    "RecipientRule",
     "ReminderSchedule",
     "Response",
     "ResponseMode",

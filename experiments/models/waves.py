@@ -28,6 +28,9 @@ class AllocationScheme(models.TextChoices):
     CLUSTER = "cluster", _("Cluster (households share a group)")
     # Recorded on assignments only: the wave ran without the experiment.
     OFF = "off", _("Experiment off (no information for anyone)")
+    # Recorded on assignments only: the groups were allocated by someone else and imported
+    # with the answers (`experiments.randomised_elsewhere`).
+    EXTERNAL = "external", _("Randomised elsewhere (groups imported)")
 
 
 class Stratification(models.TextChoices):
@@ -75,7 +78,11 @@ class Wave(models.Model):
     allocation_scheme = models.CharField(
         _("allocation scheme"),
         max_length=10,
-        choices=[c for c in AllocationScheme.choices if c[0] != AllocationScheme.OFF],
+        choices=[
+            c
+            for c in AllocationScheme.choices
+            if c[0] not in (AllocationScheme.OFF, AllocationScheme.EXTERNAL)
+        ],
         default=AllocationScheme.BLOCKS,
     )
     strata = models.CharField(
@@ -85,6 +92,22 @@ class Wave(models.Model):
         blank=True,
         default=Stratification.NONE,
         help_text=_("Panel-record attributes that balance the groups within each combination."),
+    )
+    # Set only through `experiments.randomised_elsewhere`: the groups were allocated by
+    # someone else (another study, a partner's trial) and arrive with the answers, so the
+    # platform draws nobody and cannot verify the allocation. Frozen with the design.
+    randomised_elsewhere = models.BooleanField(
+        _("randomised elsewhere"), default=False, editable=False
+    )
+    randomised_by = models.CharField(
+        _("randomised by"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        validators=[validate_one_line],
+    )
+    declared_scheme = models.TextField(
+        _("allocation scheme as declared"), blank=True, editable=False
     )
     # Frozen when the wave opens (experiments.design); the hash is recorded on every assignment.
     design = models.JSONField(null=True, blank=True, editable=False)

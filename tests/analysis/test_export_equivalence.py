@@ -4,7 +4,9 @@ The expected files were captured from the exporter before its reading and format
 rewritten for speed, and spot-checked against the data below. Every id is fixed, the
 pseudonym key is fixed and every time is set, so the files are the same on every run: any
 change in a value's formatting, a column's order, the guard against formulas, the labels
-or the pseudonyms fails here.
+or the pseudonyms fails here. The Stata and SPSS files were pinned again when they gained
+measure levels, declared missing codes and the wording each wave asked, whose content
+tests/analysis/test_labelled_exports.py reads back.
 """
 
 import hashlib
@@ -419,12 +421,12 @@ WIDE_A1 = (
 )
 
 DIGESTS = {
-    ("all", "dta"): "25ccb99012b5c5c46e53919a2d870226b4d9d518012e1bda25de55bfd53cfdc1",
-    ("all", "dta-cy"): "65a114fe4f8c9116ef2f7c0ad5cced98bdf360431696a88cf94d4cdd04cc7993",
-    ("all", "sav"): "cceba2157d04292ae354487acb8a1eec2defe5ff66d360f11ecbed3afa937436",
-    ("a1", "dta"): "b418e8d23f0009966d0bca0b2556738e6814934e9f9e8ef3e30eb09c5b43a1f7",
-    ("a1", "dta-cy"): "8c8e1dd1a78d8f9caca9d049f9a5584ccea4af9110537c0ecf08f2a41ac47dcd",
-    ("a1", "sav"): "088ee11999286408a1d88b9afe4ada0be310a71f7abcfe542667385116952680",
+    ("all", "dta"): "3e53ead901df7d6385abd8dde9508edbad5dd8ff209741bd6562819c53438378",
+    ("all", "dta-cy"): "42a6a59d73446a9636aed0df68dd0699d687f6b0cd2a77ae138345eb59666f07",
+    ("all", "sav"): "2f231f05b358e8fb3c9c103ee761aa928340846d672b02f6bc2a947dd93f6354",
+    ("a1", "dta"): "9a3123a800a72141538593c35035e178ed04de650ac80b0134417d75098fa7a7",
+    ("a1", "dta-cy"): "46f52a8d223b822cc27def258c2cbe61509806ee7b0b676d2402737dbfe424b0",
+    ("a1", "sav"): "d5ccdb71aaf3281da08fa4e7f6208a6ac709d2f8246e7152d7e071c0caedfb6f",
 }
 
 

@@ -1,6 +1,7 @@
 """Research exports read back with real clients (pandas, pyreadstat) against the database."""
 
 import csv
+import datetime as dt
 import hashlib
 import html
 import io
@@ -224,17 +225,19 @@ def test_stata_and_spss_files_carry_values_variable_labels_and_value_labels(
         [expected_index(i) for i in range(len(WARDS))]
     )
     labels = meta.column_names_to_labels
-    assert labels["ward"] == "Ward"
-    assert labels["collective"] == (
-        "How often do you work with other people in groups to improve the theme?"
+    assert labels["ward"] == "Which ward do you live in?"
+    # The wording the wave asked of its one theme, the local environment.
+    assert labels["collective"].startswith(
+        "How often do you work with other people in groups to improve the local"
     )
     values = meta.variable_value_labels
     assert values["collective"] == {1: "Often", 2: "Sometimes", 3: "Never"}
     assert values["arm"] == {1: "A and B", 2: "A only", 3: "B only", 4: "None"}
     assert values["language"] == {1: "English", 2: "Cymraeg"}
     assert values["theme"] == {theme.pk: theme.name_en}
-    assert values["act1"] == {0: "No", 1: "Yes"}
-    assert values["satisfaction_information"][9] == "Don't know"
+    stata = format == ExportFormat.STATA
+    assert values["act1"] == {0: "No", 1: "Yes", ("c" if stata else -1): "Not asked"}
+    assert values["satisfaction_information"]["a" if stata else 9] == "Don't know"
     coded = {"collective", "time_now", "time_more", "conditions", "efficacy", "status"}
     assert coded <= set(values)
     # Codes are stored as integers, which Stata's value labels need.
@@ -253,7 +256,7 @@ def test_welsh_labels_are_available_for_stata(db, tmp_path):
 
     assert meta.column_names_to_labels["council"] == "Cyngor"
     assert meta.variable_value_labels["theme"] == {theme.pk: theme.name_cy}
-    assert meta.variable_value_labels["act1"] == {0: "Na", 1: "Ie"}
+    assert meta.variable_value_labels["act1"] == {0: "Na", 1: "Ie", "c": "Heb ei ofyn"}
 
 
 def test_codebook_describes_every_variable_in_both_languages(db):
@@ -409,6 +412,9 @@ def test_bundle_manifest_hashes_match_its_files(db):
             "design/allocation.csv",
             f"report/wave-{wave.pk}.html",
             f"plan/wave-{wave.pk}.json",
+            "README.md",
+            "reproduce/reproduce_tables.py",
+            "reproduce/codes.json",
         }
     )
     for name, data in files.items():
@@ -627,9 +633,43 @@ def test_a_running_export_of_a_killed_worker_is_not_downloadable(db, media, clie
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
 
 
-def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, media, monkeypatch):
-    # given an export whose job is delivered again (a sweeper resend) while it is writing,
-    # and the second delivery ends first
+def test_a_second_delivery_while_the_export_is_written_leaves_it_to_the_first(
+    db, media, monkeypatch
+):
+    # given an export whose job is delivered again (a sweeper resend) while it is writing
+    wave, *_ = build_closed_wave(wards=["Central"])
+    export = jobs.request_export(
+        UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
+    )
+    write = jobs.write_export
+    written, seen_by_second = [], []
+
+    def write_while_delivered_again(path, **kwargs):
+        written.append(1)
+        if len(written) == 1:
+            seen_by_second.append(jobs.execute_export(export.pk))
+        write(path, **kwargs)
+
+    monkeypatch.setattr(jobs, "write_export", write_while_delivered_again)
+
+    # when the first delivery ends
+    jobs.execute_export(export.pk)
+
+    # then the second found it held and wrote nothing; the first made it done once
+    assert seen_by_second[0].status == ExportStatus.RUNNING
+    assert len(written) == 1
+    export.refresh_from_db()
+    path = jobs.export_path(export)
+    assert (export.status, export.attempts) == (ExportStatus.DONE, 1)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
+    assert sorted(p.name for p in (media / "exports").iterdir()) == [path.name]
+
+
+def test_a_worker_that_lost_its_claim_leaves_the_file_of_the_one_that_took_over(
+    db, media, monkeypatch
+):
+    # given an export whose first worker stops renewing its claim while writing, and a
+    # sweeper resend that takes the export over and ends first
     wave, *_ = build_closed_wave(wards=["Central"])
     export = jobs.request_export(
         UserFactory(is_superuser=True), wave_ids=[wave.pk], format="csv_tidy"
@@ -637,19 +677,23 @@ def test_a_delivery_that_ends_second_leaves_the_first_ones_file_in_place(db, med
     write = jobs.write_export
     ended_first = []
 
-    def write_while_another_delivery_ends(path, **kwargs):
+    def write_then_lose_the_claim(path, **kwargs):
         if not ended_first:
+            Export.objects.filter(pk=export.pk).update(
+                lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+            )
             monkeypatch.setattr(jobs, "write_export", write)
             done = jobs.execute_export(export.pk)
             ended_first.append((done.finished_at, jobs.export_path(done).stat().st_ino))
         write(path, **kwargs)
 
-    monkeypatch.setattr(jobs, "write_export", write_while_another_delivery_ends)
+    monkeypatch.setattr(jobs, "write_export", write_then_lose_the_claim)
 
-    # when the first delivery ends
+    # when the first worker ends its file
     jobs.execute_export(export.pk)
 
-    # then the export became done once: the first file stays, and no partial file is left
+    # then the export became done once: the file of the one that took over stays, and no
+    # partial file is left
     export.refresh_from_db()
     path = jobs.export_path(export)
     assert (export.status, export.attempts) == (ExportStatus.DONE, 2)

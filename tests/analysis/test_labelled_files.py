@@ -1,5 +1,6 @@
 """The streaming Stata and SPSS writers, read back with pyreadstat and pandas."""
 
+import struct
 from datetime import datetime
 
 import pandas as pd
@@ -82,7 +83,24 @@ def test_every_cell_and_label_reads_back_with_pyreadstat(tmp_path, writer, reade
     }
 
 
-def test_stata_file_reads_back_with_pandas_and_keeps_labels_of_80_characters(tmp_path):
+def stata_notes(data: bytes) -> dict[str, str]:
+    """Return each variable's first note, read from the file's characteristics."""
+    start = data.index(b"<characteristics>") + len(b"<characteristics>")
+    end = data.index(b"</characteristics>")
+    section, notes = data[start:end], {}
+    while section:
+        assert section.startswith(b"<ch>")
+        (size,) = struct.unpack("<I", section[4:8])
+        content, section = section[8 : 8 + size], section[8 + size + len(b"</ch>") :]
+        variable, characteristic = content[:129].rstrip(b"\0"), content[129:258].rstrip(b"\0")
+        if characteristic == b"note1":
+            notes[variable.decode()] = content[258:].rstrip(b"\0").decode()
+        else:
+            assert (characteristic, content[258:]) == (b"note0", b"1\0")
+    return notes
+
+
+def test_stata_file_reads_back_with_pandas_and_cuts_labels_to_80_characters(tmp_path):
     path = tmp_path / "data.dta"
 
     labelled_files.write_dta(path, COLUMNS, planted_rows(50))
@@ -94,7 +112,9 @@ def test_stata_file_reads_back_with_pandas_and_keeps_labels_of_80_characters(tmp
     expected = expected_frame(50)
     assert list(frame["pseudonym"]) == list(expected["pseudonym"])
     assert list(frame["council"]) == list(expected["council"])
-    assert labels["index"] == ("Index " + "ŵ" * 120)[:80]
+    assert labels["index"] == "Index " + "ŵ" * 73 + "…"
+    # The whole label is the variable's note, which Stata's `notes index` shows.
+    assert stata_notes(path.read_bytes()) == {"index": "Index " + "ŵ" * 120}
     assert value_labels["council"] == {70000: "Cyngor Sir Ynys Môn", 70001: "Powys"}
 
 
@@ -121,3 +141,124 @@ def test_text_longer_than_spss_takes_is_refused_with_the_variables_name(tmp_path
 
     with pytest.raises(labelled_files.LabelledFileError, match="ward"):
         labelled_files.write_sav(tmp_path / "data.sav", columns, iter([("ŵ" * 128,)]))
+
+
+# Codes that stand for answers missing for a known reason, as the exports declare them.
+DONT_KNOW, PREFER_NOT_TO_SAY, NOT_ASKED = 9, 4, -1
+ANSWERED = [
+    Column(
+        "efficacy",
+        "People in this area can make a difference",
+        INTEGER,
+        {1: "Strongly agree", 2: "Agree", 9: "Don't know", -1: "Not asked"},
+        measure=labelled_files.ORDINAL,
+        missing={DONT_KNOW: "a", NOT_ASKED: "c"},
+    ),
+    Column(
+        "gender",
+        "How would you describe your gender?",
+        INTEGER,
+        {1: "Woman", 2: "Man", 4: "Prefer not to say"},
+        measure=labelled_files.NOMINAL,
+        missing={PREFER_NOT_TO_SAY: "b"},
+    ),
+    Column(
+        "score",
+        "A score",
+        FLOAT,
+        {-1: "Not asked"},
+        measure=labelled_files.SCALE,
+        missing={NOT_ASKED: "c"},
+    ),
+    Column("ward", "Ward", STRING, measure=labelled_files.NOMINAL),
+    Column("submitted_at", "Submitted", DATETIME),
+]
+ANSWERED_ROWS = [
+    (1, 1, 0.5, "North", WHEN),
+    (9, 4, -1, "South", None),
+    (-1, 2, None, "", WHEN),
+    (None, None, 2.25, "East", WHEN),
+]
+
+
+def test_spss_declares_missing_codes_and_measure_levels(tmp_path):
+    path = tmp_path / "data.sav"
+
+    labelled_files.write_sav(path, ANSWERED, iter(ANSWERED_ROWS))
+    kept, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    plain, _meta = pyreadstat.read_sav(str(path))
+
+    assert meta.missing_ranges == {
+        "efficacy": [{"lo": -1.0, "hi": -1.0}, {"lo": 9.0, "hi": 9.0}],
+        "gender": [{"lo": 4.0, "hi": 4.0}],
+        "score": [{"lo": -1.0, "hi": -1.0}],
+    }
+    assert meta.variable_measure == {
+        "efficacy": "ordinal",
+        "gender": "nominal",
+        "score": "scale",
+        "ward": "nominal",
+        "submitted_at": "unknown",
+    }
+    # The codes stay in the data, declared missing; a plain read gives them as missing.
+    assert list(kept["efficacy"].fillna(0)) == [1, 9, -1, 0]
+    assert list(kept["gender"].fillna(0)) == [1, 4, 2, 0]
+    assert list(plain["efficacy"].isna()) == [False, True, True, True]
+    assert list(plain["gender"].isna()) == [False, True, False, True]
+    assert list(plain["score"].isna()) == [False, True, True, False]
+    assert meta.variable_value_labels["efficacy"][9] == "Don't know"
+    assert meta.variable_value_labels["efficacy"][-1] == "Not asked"
+    assert meta.column_names_to_labels["gender"] == "How would you describe your gender?"
+
+
+def test_stata_writes_missing_codes_as_labelled_extended_missing_values(tmp_path):
+    path = tmp_path / "data.dta"
+
+    labelled_files.write_dta(path, ANSWERED, iter(ANSWERED_ROWS))
+    kept, meta = pyreadstat.read_dta(str(path), user_missing=True)
+    plain, _meta = pyreadstat.read_dta(str(path))
+
+    assert list(kept["efficacy"].fillna(0)) == [1, "a", "c", 0]
+    assert list(kept["gender"].fillna(0)) == [1, "b", 2, 0]
+    assert list(kept["score"].fillna(0)) == [0.5, "c", 0, 2.25]
+    assert meta.missing_user_values == {"efficacy": ["a", "c"], "gender": ["b"], "score": ["c"]}
+    assert meta.variable_value_labels["efficacy"] == {
+        1: "Strongly agree",
+        2: "Agree",
+        "a": "Don't know",
+        "c": "Not asked",
+    }
+    assert meta.variable_value_labels["gender"] == {1: "Woman", 2: "Man", "b": "Prefer not to say"}
+    assert list(plain["efficacy"].isna()) == [False, True, True, True]
+    # Stata's own reader sees the same extended missing values.
+    with pd.io.stata.StataReader(path) as reader:
+        frame = reader.read(convert_missing=True, convert_dates=False, convert_categoricals=False)
+    assert [str(value) for value in frame["efficacy"]] == ["1", ".a", ".c", "."]
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (Column("ward", "Ward", STRING, missing={9: "a"}), "cannot declare missing"),
+        (Column("x", "X", INTEGER, missing={7: "b", 8: "c", 9: "a", -1: "d"}), "more than 3"),
+        (Column("x", "X", INTEGER, missing={8: "a", 9: "a"}), "distinct letter"),
+        (Column("x", "X", INTEGER, measure="interval"), "no measure"),
+    ],
+)
+def test_declarations_the_formats_cannot_hold_are_refused_before_writing(tmp_path, column, message):
+    for writer in (labelled_files.write_dta, labelled_files.write_sav):
+        path = tmp_path / "data.out"
+        with pytest.raises(labelled_files.LabelledFileError, match=message):
+            writer(path, [column], iter([(1,)]))
+        assert not path.exists()
+
+
+def test_spss_file_names_its_special_values_as_spss_defines_them(tmp_path):
+    path = tmp_path / "data.sav"
+
+    labelled_files.write_sav(path, COLUMNS, planted_rows(3))
+
+    # System-missing is -DBL_MAX, HIGHEST is DBL_MAX, LOWEST the double next to -DBL_MAX.
+    highest = float.fromhex("0x1.fffffffffffffp+1023")
+    lowest = float.fromhex("-0x1.ffffffffffffep+1023")
+    assert struct.pack("<iiii3d", 7, 4, 8, 3, -highest, highest, lowest) in path.read_bytes()

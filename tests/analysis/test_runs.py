@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 import statsmodels
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from analysis.models import AnalysisRun, RunStatus
 from analysis.runs import execute_run
@@ -66,36 +69,71 @@ def test_the_task_is_safe_to_run_twice(invite, open_wave):
     assert second.attempts == 1
 
 
-def test_a_delivery_that_ends_second_keeps_the_results_of_the_one_that_ended_first(
+def test_a_second_delivery_while_the_run_is_computed_leaves_it_to_the_first(
     invite, open_wave, monkeypatch
 ):
     from django.test import Client
 
     from analysis import runs
 
-    # given a run whose job is delivered again (a sweeper resend) while it is computing,
-    # and the second delivery ends first
+    # given a run whose job is delivered again (a sweeper resend) while it is computing
     _answer(Client, invite, open_wave)
     run = AnalysisRun.objects.create(wave=open_wave)
     compute = runs.compute_results
-    ended_first = []
+    computed, seen_by_second = [], []
 
-    def compute_while_another_delivery_ends(*args, **kwargs):
-        if not ended_first:
-            monkeypatch.setattr(runs, "compute_results", compute)
-            ended_first.append(execute_run(run.pk))
+    def compute_while_delivered_again(*args, **kwargs):
+        computed.append(1)
+        if len(computed) == 1:
+            seen_by_second.append(execute_run(run.pk))
         return compute(*args, **kwargs)
 
-    monkeypatch.setattr(runs, "compute_results", compute_while_another_delivery_ends)
+    monkeypatch.setattr(runs, "compute_results", compute_while_delivered_again)
 
     # when the first delivery ends
     returned = execute_run(run.pk)
 
-    # then the run stays as the first delivery to end left it: it became done once
+    # then the second found the run held and computed nothing; the first made it done once
+    assert seen_by_second[0].status == RunStatus.RUNNING
+    assert len(computed) == 1
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.lease_expires_at) == (RunStatus.DONE, 1, None)
+    assert returned.finished_at == run.finished_at
+
+
+def test_a_run_whose_worker_died_is_computed_by_the_next_delivery_and_the_late_one_is_ignored(
+    invite, open_wave, monkeypatch
+):
+    from django.test import Client
+
+    from analysis import runs
+
+    # given a run whose first worker stops renewing its claim mid-way (it died, as far as
+    # anyone can tell), and a sweeper resend that takes the run over and ends first
+    _answer(Client, invite, open_wave)
+    run = AnalysisRun.objects.create(wave=open_wave)
+    compute = runs.compute_results
+    taken_over = []
+
+    def compute_then_lose_the_claim(*args, **kwargs):
+        if not taken_over:
+            AnalysisRun.objects.filter(pk=run.pk).update(
+                lease_expires_at=timezone.now() - timedelta(seconds=1)
+            )
+            monkeypatch.setattr(runs, "compute_results", compute)
+            taken_over.append(execute_run(run.pk))
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "compute_results", compute_then_lose_the_claim)
+
+    # when the first worker comes back with its results
+    returned = execute_run(run.pk)
+
+    # then the run stays as the delivery that took it over left it: done once, by claim 2
     run.refresh_from_db()
     assert (run.status, run.attempts) == (RunStatus.DONE, 2)
-    assert run.finished_at == ended_first[0].finished_at
-    assert returned.finished_at == ended_first[0].finished_at
+    assert run.finished_at == taken_over[0].finished_at
+    assert returned.finished_at == taken_over[0].finished_at
 
 
 def test_only_an_open_wave_can_be_closed(open_wave):

@@ -247,21 +247,8 @@ def test_the_welsh_report_has_no_english_heading_note_label_or_sentence(client, 
         and re.sub(r"[\W\d_]+", " ", chunk).split()
         and not set(re.sub(r"[\W\d_]+", " ", chunk).split())
         <= {w for s in same for w in s.split()}
-        | {
-            "n",
-            "p",
-            "PDF",
-            "HTML",
-            "API",
-            "Panel",
-            "A",
-            "B",
-            "Read",
-            "this",
-            "report",
-            "in",
-            "English",
-        }
+        | {"n", "p", "PDF", "HTML", "API", "A", "B", "Read", "this", "report", "in", "English"}
+        | {"Panel"}  # the staff navigation: the Welsh word is the same
     ]
     assert '<html lang="cy"' in welsh
     assert "Diffiniadau a ddefnyddiwyd" in welsh

@@ -293,3 +293,26 @@ def test_an_anonymous_request_gets_401_in_the_error_format(db):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
     assert Export.objects.count() == 0
+
+
+def test_an_api_export_request_and_download_are_audited_like_the_pages(
+    db, media, django_capture_on_commit_callbacks
+):
+    from audit.models import AuditEntry
+
+    # Given a closed wave and its researcher, using the API
+    wave, *_ = build_closed_wave(wards=["Central"])
+    researcher = client_of(wave.council, CouncilRole.RESEARCHER)
+    user = researcher.handler._force_user
+
+    # When they request an export and download it
+    with django_capture_on_commit_callbacks(execute=True):
+        researcher.post(EXPORTS, {"waves": [wave.pk], "format": "csv_tidy"}, format="json")
+    export = Export.objects.get()
+    download = researcher.get(reverse("api:export-download", kwargs={"pk": export.pk}))
+    b"".join(download.streaming_content)
+
+    # Then both are in the audit log, under the researcher and the wave's council
+    entries = AuditEntry.objects.filter(user=user, council=wave.council)
+    assert set(entries.values_list("action", flat=True)) >= {"request_export", "download_export"}
+    assert entries.filter(action="download_export", object_id=str(export.pk)).exists()

@@ -5,12 +5,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from experiments.invitations import issue_invitation
 from experiments.models import Assignment, Response, ResponseUpload, WaveStatus
+from experiments.policy import SYSTEM
+from experiments.randomised_elsewhere import declare_randomised_elsewhere
+from experiments.waves import open_wave
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,
     PanelMemberFactory,
     WaveFactory,
     WaveThemeFactory,
+    make_openable,
 )
 
 
@@ -101,3 +105,40 @@ def test_another_councils_wave_and_uploads_answer_404(api):
     assert (created.status_code, read.status_code, committed.status_code) == (404, 404, 404)
     assert listed.json()["results"] == []
     assert ResponseUpload.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_externally_randomised_wave_takes_the_groups_of_the_file_through_the_api(api):
+    # Given a wave of the API user's council declared randomised elsewhere and opened
+    wave = WaveFactory(council=api.council, status=WaveStatus.DRAFT)
+    theme = WaveThemeFactory(wave=wave).theme
+    make_openable(wave)
+    declare_randomised_elsewhere(
+        SYSTEM, wave, randomised_by="A partner", declared_scheme="1:1:1:1 by computer"
+    )
+    open_wave(SYSTEM, wave)
+    member = PanelMemberFactory(council=wave.council, external_id="EXT-1")
+    PanelMemberFactory(council=wave.council, external_id="EXT-2")
+    text = f"external_id,mode,arm,t{theme.pk}_collective\nEXT-1,2,3,1\nEXT-2,2,,2\n"
+
+    # When a file with one row lacking its group is checked, then one with both groups
+    refused = api.post(
+        "/api/v1/response-imports/",
+        {"wave": wave.pk, "file": SimpleUploadedFile("r.csv", text.encode())},
+        format="multipart",
+    )
+    fixed = text.replace("EXT-2,2,,2", "EXT-2,2,4,2")
+    checked = api.post(
+        "/api/v1/response-imports/",
+        {"wave": wave.pk, "file": SimpleUploadedFile("r.csv", fixed.encode())},
+        format="multipart",
+    )
+    committed = api.post(f"/api/v1/response-imports/{checked.json()['id']}/commit/")
+
+    # Then the first names the row, and the second records the groups it gives
+    assert [(p["row"], p["column"]) for p in refused.json()["problems"]] == [(3, "arm")]
+    assert committed.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert Assignment.objects.get(wave=wave, member=member).arm == "b"
+    assert set(Assignment.objects.filter(wave=wave).values_list("scheme", flat=True)) == {
+        "external"
+    }

@@ -74,7 +74,7 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
 
     # Create a wave with it
     page.get_by_role("link", name="Create a wave").click()
-    page.get_by_label("Title").fill("Spring survey")
+    page.get_by_label("Title", exact=True).fill("Spring survey")
     page.get_by_label("Local environment (Abertawe Council)").check()
     page.get_by_role("button", name="Save wave").click()
     expect(page.get_by_role("heading", name="Spring survey")).to_be_visible()
@@ -105,7 +105,8 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
 
     # Open the wave, confirming
     page.get_by_role("link", name="Back to the wave").click()
-    page.get_by_role("link", name="Open the wave").click()
+    # The next step and the checklist both lead there
+    page.get_by_test_id("next-step").get_by_role("link", name="Open the wave").click()
     page.get_by_label("I understand this cannot be undone").check()
     page.get_by_role("button", name="Open the wave now").click()
     expect(page.get_by_text("The wave is open. Next: send the invitations.")).to_be_visible()

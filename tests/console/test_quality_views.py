@@ -13,7 +13,9 @@ from tests.factories import MemberContactFactory, PanelMemberFactory, WaveFactor
 
 
 @pytest.mark.django_db
-def test_the_wave_page_shows_the_power_plan_and_warns_about_a_hoped_for_effect(console_client):
+def test_the_wave_page_says_what_the_wave_can_detect_and_the_power_page_shows_the_plan(
+    console_client,
+):
     # given a draft wave of 400 members, half expected to answer, hoping for 5 points
     wave = WaveFactory(
         council=console_client.council,
@@ -25,39 +27,55 @@ def test_the_wave_page_shows_the_power_plan_and_warns_about_a_hoped_for_effect(c
     PanelMemberFactory.create_batch(400, council=wave.council)
 
     page = console_client.get(reverse("console:wave", args=[wave.pk])).content.decode()
+    plan = console_client.get(reverse("console:wave_power", args=[wave.pk])).content.decode()
 
-    assert 'data-testid="power-plan"' in page
-    assert "Active panel members</dt><dd>400" in page
-    assert "50.0 %" in page
-    assert 'data-testid="power-warnings"' in page
-    assert "Parks: A and B vs none (Individual index)" in page
+    # then the wave page gives a one-line verdict and a warning, without the tables
+    assert (
+        "With about 200 answers you can detect a change of 14 points or more in individual "
+        "co-production between a group and the control." in page
+    )
+    assert "the wave is too small to detect it reliably" in page
+    assert 'data-testid="power-plan"' not in page
+    # and the power page has the full plan
+    assert 'data-testid="power-plan"' in plan
+    assert 'Active panel members</dt><dd class="govuk-summary-list__value">400' in plan
+    assert "50.0 %" in plan
+    assert 'data-testid="power-warnings"' in plan
+    assert "Parks: A and B vs none (Individual index)" in plan
 
 
 @pytest.mark.django_db
-def test_the_wave_form_takes_the_planning_fields_and_refuses_an_impossible_rate(console_client):
+def test_the_settings_page_takes_the_planning_fields_and_refuses_an_impossible_rate(
+    console_client,
+):
     wave = WaveFactory(council=console_client.council, status=WaveStatus.DRAFT)
-    theme = WaveThemeFactory(wave=wave).theme
+    WaveThemeFactory(wave=wave)
     data = {
-        "council": wave.council.pk,
-        "title": wave.title,
-        "themes": [theme.pk],
-        "experiment_on": "on",
+        "allocation_scheme": "blocks",
+        "strata": "",
+        "time_questions": "both",
+        "questions_per_page": "12",
         "expected_response_rate": "1.5",
         "hoped_for_effect": "0.05",
     }
 
-    refused = console_client.post(reverse("console:wave_edit", args=[wave.pk]), data)
+    refused = console_client.post(reverse("console:wave_settings", args=[wave.pk]), data)
 
     assert refused.status_code == 400
     assert "Ensure this value is less than or equal to 1" in refused.content.decode()
     wave.refresh_from_db()
     assert wave.expected_response_rate is None
     accepted = console_client.post(
-        reverse("console:wave_edit", args=[wave.pk]), {**data, "expected_response_rate": "0.4"}
+        reverse("console:wave_settings", args=[wave.pk]),
+        {**data, "expected_response_rate": "0.4", "manipulation_check": "on"},
     )
     assert accepted.status_code == 302
     wave.refresh_from_db()
-    assert (wave.expected_response_rate, wave.hoped_for_effect) == (0.4, 0.05)
+    assert (wave.expected_response_rate, wave.hoped_for_effect, wave.manipulation_check) == (
+        0.4,
+        0.05,
+        True,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ApiToken
 from audit.log import staff_actions
-from experiments.models import CouncilRole, Debrief, NudgeText, ResponseUpload, Wave, WaveStatus
+from experiments.models import (
+    CouncilRole,
+    Debrief,
+    EmailCopy,
+    InvitationBatch,
+    NudgeText,
+    ResponseUpload,
+    Wave,
+    WaveStatus,
+)
 from panel.models import MemberStatus, PanelMember
 from tests.factories import (
     ActivityFactory,
@@ -75,6 +84,17 @@ def other_council_objects(db):
         "reminder": ReminderScheduleFactory(wave=wave),
         "council": wave.council,
         "debrief": Debrief.objects.create(wave=wave, kind="debrief", text_en="E", text_cy="C"),
+        "batch": InvitationBatch.objects.create(
+            wave=wave, rule="not_invited", eligible=1, member_ids=[member.pk]
+        ),
+        "email": EmailCopy.objects.create(
+            wave=wave,
+            kind="invitation",
+            staff_address="officer@example.org",
+            from_header="Council <panel@example.org>",
+            subject="[Test] Your views",
+            body="Dear Alex Morgan,",
+        ),
         # A token is its user's own: another user's token is not found, as any object is.
         "token": ApiToken.objects.create(
             user=CouncilMembershipFactory(council=wave.council).user,
@@ -94,6 +114,8 @@ OBJECT_FOR = {
     "delivery_id": "delivery",
     "reminder_id": "reminder",
     "debrief_id": "debrief",
+    "batch_id": "batch",
+    "email_id": "email",
     "token_id": "token",
 }
 

@@ -53,7 +53,10 @@ def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wav
     assert debrief.sent_at is None
     assert debrief.text_en.startswith(f"Thank you for taking part in “{open_wave.title}”.")
     assert "decided at random" in debrief.text_en
-    assert debrief.text_cy.startswith(f"Diolch am gymryd rhan yn “{open_wave.title}”.")
+    # The Welsh text names the wave and the council by their Welsh names
+    assert debrief.text_cy.startswith(f"Diolch am gymryd rhan yn “{open_wave.title_cy}”.")
+    assert f"Bydd {open_wave.council.name_cy} yn cyhoeddi" in debrief.text_cy
+    assert open_wave.council.name not in debrief.text_cy
     assert "ar hap" in debrief.text_cy
     assert EmailDelivery.objects.count() == 0
 
@@ -103,7 +106,7 @@ def test_the_approved_debrief_goes_once_to_each_member_who_took_part_in_their_la
     assert sorted(by_address) == sorted([english.email, welsh.email])
     to_english, to_welsh = by_address[english.email], by_address[welsh.email]
     assert to_english.subject == f"About the survey: {open_wave.title}"
-    assert to_welsh.subject == f"Am yr arolwg: {open_wave.title}"
+    assert to_welsh.subject == f"Am yr arolwg: {open_wave.title_cy}"
     assert "decided at random" in to_english.body
     assert "ar hap" not in to_english.body
     assert "ar hap" in to_welsh.body

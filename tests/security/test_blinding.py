@@ -12,8 +12,17 @@ import re
 import pytest
 from django.urls import get_resolver, reverse
 
+from accounts.models import ApiToken
 from experiments.assignment import assign_member
-from experiments.models import Arm, CouncilRole, Debrief, ResponseUpload, WaveStatus
+from experiments.models import (
+    Arm,
+    CouncilRole,
+    Debrief,
+    EmailCopy,
+    InvitationBatch,
+    ResponseUpload,
+    WaveStatus,
+)
 from experiments.policy import SYSTEM
 from experiments.waves import open_wave
 from tests.console.test_tenancy_routes import walk
@@ -106,6 +115,21 @@ def council_admin_of_a_running_study(db, client):
         "reminder": ReminderScheduleFactory(wave=wave),
         "debrief": Debrief.objects.create(wave=closed, kind="debrief", text_en="E", text_cy="C"),
         "council": council,
+        "batch": InvitationBatch.objects.create(
+            wave=wave, rule="not_invited", eligible=1, member_ids=[members[0].pk]
+        ),
+        "email": EmailCopy.objects.create(
+            wave=wave,
+            kind="invitation",
+            staff_address=membership.user.email,
+            staff_user=membership.user,
+            from_header="Council <panel@example.org>",
+            subject="[Test] Your views",
+            body="Dear Alex Morgan,",
+        ),
+        "token": ApiToken.objects.create(
+            user=membership.user, prefix="sp_blinding", key_hash="0" * 64
+        ),
     }
 
 
@@ -116,6 +140,9 @@ PARAMETERS = {
     "upload_id": "upload",
     "response_upload_id": "response_upload",
     "debrief_id": "debrief",
+    "batch_id": "batch",
+    "email_id": "email",
+    "token_id": "token",
 }
 
 
@@ -144,7 +171,9 @@ def test_no_console_page_names_an_arm_to_a_council_admin(
     # The pages were really shown (a refusal would hide nothing).
     assert answers["console:wave"].status_code == 200
     assert answers["console:audit"].status_code == 200
-    assert "Group 1" in answers["console:wave"].content.decode()
+    assert answers["console:wave_balance"].status_code == 200
+    for page in ("console:wave_dashboard", "console:wave_balance"):
+        assert "Group 1" in answers[page].content.decode()
 
 
 def test_no_api_answer_names_an_arm_to_a_council_admin(client, council_admin_of_a_running_study):

@@ -150,9 +150,6 @@ def _project_form_classes():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, forms.BaseForm) and cls.__module__ == name:
                 yield cls
-    from console.forms import ActivityFormSet
-
-    yield ActivityFormSet.form
 
 
 def test_every_form_that_takes_text_cleans_it():

@@ -2,14 +2,15 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from experiments.assignment import verify_wave_allocation
+from experiments.assignment import allocation_verifiable, verify_wave_allocation
 from experiments.models import Wave
 
 
 class Command(BaseCommand):
     help = (
         "Re-derive every allocation of a wave (or of every wave with --all) from the seed "
-        "and the allocation log; exit non-zero on any mismatch."
+        "and the allocation log; exit non-zero on any mismatch. A wave randomised elsewhere "
+        "is reported as not verifiable (its groups were imported)."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +37,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"Wave {wave.pk}: {len(problems)} mismatch(es)")
                 for problem in problems:
                     self.stdout.write(f"  {problem.subject}: {problem.problem}")
+            elif not allocation_verifiable(wave):
+                self.stdout.write(
+                    f"Wave {wave.pk}: randomised elsewhere, not verifiable "
+                    f"({count} assignment(s) imported with the answers)"
+                )
             else:
                 self.stdout.write(f"Wave {wave.pk}: {count} assignment(s) verified, no mismatch")
         if mismatches:
