@@ -258,3 +258,18 @@ def test_the_api_root_lists_its_resources(client, db):
     assert set(body["resources"]) >= {"councils", "waves", "exports", "analysis-runs"}
     assert body["resources"]["waves"]["url"] == "http://testserver/api/v1/waves/"
     assert body["docs"] == "http://testserver/api/docs/"
+
+
+def test_the_welsh_home_names_councils_and_waves_in_welsh(client, two_councils):
+    council = two_councils["a"]
+    council.name_cy = "Afon"
+    council.save(update_fields=["name_cy"])
+    admin = CouncilMembershipFactory(council=council, role=CouncilRole.ADMIN)
+    client.force_login(admin.user)
+
+    welsh = client.get(reverse("console:home"), headers={"accept-language": "cy"})
+
+    body = welsh.content.decode()
+    assert "Afon" in body
+    assert two_councils["closed"].title_cy in body
+    assert "Avon closed" not in body
