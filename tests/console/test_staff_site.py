@@ -97,7 +97,14 @@ def test_the_superuser_sees_every_council_and_django_admin(client, two_councils)
     [
         (
             CouncilRole.ADMIN,
-            ["/console/", "/console/panel/", "/results/", "/console/audit/", "/console/account/"],
+            [
+                "/console/",
+                "/console/panel/",
+                "/console/emails/",
+                "/results/",
+                "/console/audit/",
+                "/console/account/",
+            ],
         ),
         (CouncilRole.RESEARCHER, ["/console/", "/results/", "/exports/", "/console/account/"]),
         (
@@ -105,6 +112,7 @@ def test_the_superuser_sees_every_council_and_django_admin(client, two_councils)
             [
                 "/console/",
                 "/console/panel/",
+                "/console/emails/",
                 "/results/",
                 "/exports/",
                 "/console/audit/",
