@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.recovery import make_recovery_codes
 from accounts.tokens import issue_token
 from analysis.models import AnalysisRun, RunStatus
 from audit.log import record_action
@@ -71,6 +72,7 @@ def stored_payload(db):
     )
     TOTPDevice.objects.create(user=membership.user, name=PAYLOAD, confirmed=False)
     issue_token(membership.user, name=PAYLOAD)
+    make_recovery_codes(membership.user)
     Group.objects.create(name=PAYLOAD)
     seen = {"username": PAYLOAD, "user_agent": PAYLOAD, "path_info": "/", "http_accept": PAYLOAD}
     AccessAttempt.objects.create(**seen, ip_address="203.0.113.9", failures_since_start=1)
