@@ -34,8 +34,11 @@ class Plan:
     export_formats: tuple[str, ...]
     panel_rows: int
     warm_up_seconds: int
-    # How long Locust lets a member finish the cycle under way once the run time is up.
+    # How long the load generator lets a member finish the cycle under way once the run
+    # time is up.
     stop_timeout: int
+    # Members walked one kind of page at a time, for the servers' CPU per kind of page.
+    phased_members: int
 
 
 # Every scenario, at the load and sizes of its target where it has one, with short runs
@@ -52,6 +55,7 @@ QUICK = Plan(
     panel_rows=10_000,
     warm_up_seconds=3,
     stop_timeout=6,
+    phased_members=100,
 )
 FULL = Plan(
     loads=[8, 32, 64],
@@ -65,6 +69,7 @@ FULL = Plan(
     panel_rows=50_000,
     warm_up_seconds=6,
     stop_timeout=10,
+    phased_members=400,
 )
 
 
@@ -81,6 +86,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer loads, shorter runs")
     parser.add_argument(
         "--only", help="comma-separated: queries,respondent,openings,analysis,exports,panel"
+    )
+    parser.add_argument(
+        "--parsing-client",
+        action="store_true",
+        help="load the respondent pages with Locust filling each page's form from its HTML "
+        "(proves the pages fillable; measures the client as much as the server)",
     )
     parser.add_argument(
         "--keep-up",
@@ -129,7 +140,8 @@ def main() -> int:
         respondent_wave = data.create_open_wave(
             council,
             title="Respondent cycle",
-            members=plan.members_per_load * (len(plan.loads) + 1),  # one share warms up
+            # One share per load, one to warm up, and the members of the phased run.
+            members=plan.members_per_load * (len(plan.loads) + 1) + plan.phased_members,
             prefix="R",
         )
         openings_wave = data.create_open_wave(
@@ -157,7 +169,7 @@ def main() -> int:
         scenario("queries", lambda: queries.run(token=queries_wave.tokens[0]))
         if _wanted(only, "respondent") or _wanted(only, "openings"):
             services.start_celery_worker(stack, env=env, logs=out)
-            host = services.start_gunicorn(stack, env=env, port=services.free_port(), logs=out)
+            server = services.start_gunicorn(stack, env=env, port=services.free_port(), logs=out)
             token_files = []
             for index, _ in enumerate(plan.loads):
                 chunk = respondent_wave.tokens[
@@ -167,13 +179,17 @@ def main() -> int:
                 path.write_text("\n".join(chunk) + "\n")
                 token_files.append(path)
             warm_up_file = out / "tokens_warm_up.txt"
-            warm_up_file.write_text("\n".join(respondent_wave.tokens[-plan.members_per_load :]))
+            shares = len(plan.loads) * plan.members_per_load
+            warm_up_file.write_text(
+                "\n".join(respondent_wave.tokens[shares : shares + plan.members_per_load])
+            )
+            phased_tokens = respondent_wave.tokens[shares + plan.members_per_load :]
             scenario(
                 "respondent",
                 lambda: respondent.run(
                     wave=respondent_wave.wave,
                     token_files=token_files,
-                    host=host,
+                    server=server,
                     env=env,
                     out=out,
                     loads=plan.loads,
@@ -181,15 +197,17 @@ def main() -> int:
                     warm_up_file=warm_up_file,
                     warm_up_seconds=plan.warm_up_seconds,
                     stop_timeout=plan.stop_timeout,
+                    phased_tokens=phased_tokens,
+                    parsing_client=args.parsing_client,
                 ),
             )
             if args.keep_up:
-                print(f"Servers stay up at {host} for {args.keep_up} s.", flush=True)
+                print(f"Servers stay up at {server.url} for {args.keep_up} s.", flush=True)
                 time.sleep(args.keep_up)
             scenario(
                 "openings",
                 lambda: openings.run(
-                    wave=openings_wave.wave, tokens=openings_wave.tokens, host=host
+                    wave=openings_wave.wave, tokens=openings_wave.tokens, host=server.url
                 ),
             )
         scenario(

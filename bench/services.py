@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -118,8 +119,21 @@ def wait_for_log(log: Path, needle: str, *, process: subprocess.Popen, timeout=6
     raise RuntimeError(f"{needle!r} did not appear in {log} within {timeout:.0f} s")
 
 
-def start_gunicorn(stack: ExitStack, *, env: dict, port: int, logs: Path) -> str:
-    """Start gunicorn as bin/serve does, return its base URL.
+@dataclass(frozen=True)
+class Server:
+    """A gunicorn started by the bench: where it listens, and its master's pid."""
+
+    host: str
+    port: int
+    pid: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def start_gunicorn(stack: ExitStack, *, env: dict, port: int, logs: Path) -> Server:
+    """Start gunicorn as bin/serve does; return where it listens.
 
     Workers, threads and the timeout are production's own: gunicorn.conf.py at the
     repository root, read from the working directory. No access log, as in production.
@@ -139,9 +153,9 @@ def start_gunicorn(stack: ExitStack, *, env: dict, port: int, logs: Path) -> str
         log=log,
         stop_signal=signal.SIGQUIT,
     )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(base + "/healthz", process=process)
-    return base
+    server = Server("127.0.0.1", port, process.pid)
+    wait_for_http(server.url + "/healthz", process=process)
+    return server
 
 
 def start_celery_worker(stack: ExitStack, *, env: dict, logs: Path) -> None:

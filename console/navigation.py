@@ -34,7 +34,7 @@ def rights_anywhere(user) -> frozenset[Right]:
 PAGES: list[tuple[str | Promise, str, Right | None]] = [
     (_("Home"), "console:home", None),
     (_("Panel"), "console:panel", Right.DESIGN),
-    (_("Sent e-mails"), "console:sent_emails", Right.DESIGN),
+    (_("Sent e-mails"), "console:sent_emails", Right.FIELDWORK),
     (_("Results"), "analysis:results", Right.RESULTS),
     (_("Exports"), "exports:list", Right.EXPORT),
     (_("Audit log"), "console:audit", Right.AUDIT),

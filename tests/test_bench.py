@@ -1,6 +1,7 @@
 """Keep the benchmark harness working as the pages change: its form filler against the real
 questionnaire, its report, and the ceiling view that must stay out of production routes."""
 
+import os
 import random
 import subprocess
 import sys
@@ -10,7 +11,17 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from bench import analysis, data, exports, openings, panel_import, respondent, services
+from bench import (
+    analysis,
+    cpu,
+    data,
+    exports,
+    loadgen,
+    openings,
+    panel_import,
+    respondent,
+    services,
+)
 from bench.analysis_probe import synthetic_frame
 from bench.formfill import answer_form, parse_forms
 from bench.report import Row, render
@@ -170,3 +181,48 @@ def test_gunicorn_runs_threaded_workers_unless_told_otherwise(monkeypatch):
     assert settings() == {"workers": 3, "threads": 4, "worker_class": "gthread", "timeout": 60}
     assert settings(WEB_THREADS="1", WEB_CONCURRENCY="5")["worker_class"] == "sync"
     assert settings(WEB_CONCURRENCY="5")["workers"] == 5
+
+
+@pytest.mark.django_db
+def test_the_generators_cycle_made_from_the_instrument_completes_the_questionnaire(
+    invite, open_wave
+):
+    # given the load generator's requests for one member, made from the wave's instrument
+    open_wave.questions_per_page = 4  # each theme over several pages
+    open_wave.save(update_fields=["questions_per_page"])
+    issued = invite(ward="Central")
+    plan = {"tokens": [issued.token], "cycle": respondent.instrument_cycle(open_wave)}
+    (member,) = loadgen.members_of(plan)
+    client = Client(enforce_csrf_checks=True)
+
+    # when each is sent as the generator sends it, with the CSRF token of the cookie
+    for step in member.steps:
+        if step.method == "POST":
+            token = client.cookies["csrftoken"].value
+            answer = client.post(
+                step.path,
+                f"{step.body}&csrfmiddlewaretoken={token}",
+                content_type="application/x-www-form-urlencoded",
+            )
+        else:
+            answer = client.get(step.path)
+
+        # then every answer is the one the generator expects
+        assert answer.status_code == step.status, (step, answer.content.decode()[:1500])
+        if step.location is not None:
+            assert answer["Location"] == step.location
+        assert step.holds in answer.content
+
+    # and the member's answers are all stored
+    assert [step.kind for step in member.steps].count("theme POST") > open_wave.themes.count()
+    assert respondent.count_stored_submissions(open_wave, [issued.token]) == 1
+
+
+def test_the_cpu_of_a_process_is_read_from_proc():
+    # given this process, which spends some CPU
+    before = cpu.process_cpu(os.getpid())
+    sum(i * i for i in range(3_000_000))
+
+    # then /proc says so, and a process that is gone reads as None
+    assert cpu.process_cpu(os.getpid()) > before
+    assert cpu.process_cpu(2**22 + 1) is None

@@ -246,7 +246,7 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     step(page, "closed")
 
     # and open its results
-    page.get_by_role("link", name="Read the results of this wave").click()
+    page.get_by_test_id("closed-wave-links").get_by_role("link", name="Read the results").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Spring 2027")
     step(page, "results")
     context.close()

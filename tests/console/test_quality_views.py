@@ -99,7 +99,7 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
     console_client.post(reverse("console:debrief_send", args=[debrief.pk]))
 
     # then one Welsh e-mail went out and both steps are in the audit log
-    assert [m.subject for m in mail.outbox] == [f"Am yr arolwg: {wave.title}"]
+    assert [m.subject for m in mail.outbox] == [f"Am yr arolwg: {wave.title_cy}"]
     assert list(staff_actions().order_by("pk").values_list("action", flat=True)) == [
         "close_wave",
         "approve_debrief",

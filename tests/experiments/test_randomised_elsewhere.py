@@ -482,7 +482,7 @@ def test_the_console_import_page_of_an_externally_randomised_wave_explains_the_a
     detail = client.get(reverse("console:wave", args=[wave.pk])).content.decode()
 
     assert "every row gives the member's group in the arm column" in page
-    assert reverse("console:send_invitations", args=[wave.pk]) not in detail
+    assert reverse("console:invitations", args=[wave.pk]) not in detail
     assert reverse("console:print_paper", args=[wave.pk]) not in detail
     assert reverse("console:wave_close", args=[wave.pk]) in detail
 

@@ -311,7 +311,7 @@ def test_welsh_pages_and_e_mails_name_the_council_and_survey_in_welsh(client, in
     assert "Mae Dinas a Sir Abertawe eisiau deall" in _text(start)
     assert "City and County of Swansea" not in _text(start)
     assert "banel dinasyddion Dinas a Sir Abertawe" in welsh
-    assert '"Eich ardal"' in welsh
+    assert "“Eich ardal”" in welsh
     assert "City and County of Swansea citizen panel" in english
     assert mail.outbox[0].subject == "Eich barn: Eich ardal / Your views: Your area"
 
