@@ -63,6 +63,7 @@ from experiments.responses import (
 from experiments.sittings import SittingRow, load_sitting
 from panel.leaving import Leaving, carry_out, stop_emails
 from panel.models import PanelMember
+from panel.wards import council_wards
 from ratelimits.limits import client_ip, hit
 from surveyplatform.bots import HONEYPOT_FIELD, honeypot_on_invitation_forms
 
@@ -609,14 +610,7 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
 
 
 def _wards(sitting: Sitting) -> list[str]:
-    wards = (
-        PanelMember.objects.filter(council_id=sitting.wave.council_id)
-        .exclude(ward="")
-        .values_list("ward", flat=True)
-        .distinct()
-        .order_by("ward")
-    )
-    return [w for w in wards if w != WARD_NOT_SAID]
+    return [w for w in council_wards(sitting.wave.council_id) if w != WARD_NOT_SAID]
 
 
 ABOUT_YOU_FIELDS = (

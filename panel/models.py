@@ -40,6 +40,8 @@ class PanelMember(models.Model):
                 fields=["council", "external_id"], name="external_id_unique_per_council"
             )
         ]
+        # The about-you page's wards, read one index probe per ward (panel.wards).
+        indexes = [models.Index(fields=["council", "ward"], name="panel_member_council_ward")]
 
     def __str__(self) -> str:
         return f"Member {self.external_id} ({self.council})"
