@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -378,11 +379,14 @@ def _welcome_back(request: HttpRequest, sitting: Sitting) -> dict | None:
     return {"answered": sitting.sections_answered(), "total": sitting.total_sections}
 
 
-def _page_context(request: HttpRequest, sitting: Sitting, **context) -> dict:
+_NOT_GIVEN = object()
+
+
+def _page_context(request: HttpRequest, sitting: Sitting, welcome=_NOT_GIVEN, **context) -> dict:
     return {
         "sitting": sitting,
         "asking": sitting.council,
-        "welcome": _welcome_back(request, sitting),
+        "welcome": _welcome_back(request, sitting) if welcome is _NOT_GIVEN else welcome,
         "switch_form": "answers",
         **context,
     }
@@ -571,11 +575,21 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
         .prefetch_related("activity_answers")
         .first()
     )
+    # The assignment is already committed (in _begin); only now is the nudge shown.
+    record_page_shown_with_exposures(
+        response, page=screen.visit_name, nudge_text_ids=page.nudge_text_ids
+    )
+    index = sitting.screens.index(screen)
+    back = sitting.page_urls()[index] + ("?start=1" if index == 0 else "")
+    welcome = _welcome_back(request, sitting)
+    blank = not show_errors and stored is None and draft is None and sitting.pages_stamp
+    if blank and welcome is None:
+        return _kept_page(request, sitting, screen, back_url=back, question_page=index + 1)
     questions = form = None
     if show_errors:
         form = make_form(draft)
         form.is_valid()
-    elif stored is None and draft is None and sitting.pages_stamp:
+    elif blank:
         # A page shown blank is the same for every member: its questions are rendered once
         # per process, and without them no form is needed.
         questions = kept(
@@ -587,26 +601,71 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
     else:
         form = make_form(initial=ThemePageForm.initial_from(stored))
         form.initial = _shown_values(form, draft)
-    # The assignment is already committed (in _begin); only now is the nudge shown.
-    record_page_shown_with_exposures(
-        response, page=screen.visit_name, nudge_text_ids=page.nudge_text_ids
-    )
-    index = sitting.screens.index(screen)
-    back = sitting.page_urls()[index] + ("?start=1" if index == 0 else "")
     return render(
         request,
         "experiments/theme.html",
-        _page_context(
-            request,
-            sitting,
-            form=form,
-            page=page,
-            screen=screen,
-            question_page=index + 1,
-            back_url=back,
-            questions=questions,
-        ),
+        {
+            **_page_context(request, sitting, welcome=welcome),
+            "form": form,
+            "page": page,
+            "screen": screen,
+            "question_page": index + 1,
+            "back_url": back,
+            "questions": questions,
+        },
     )
+
+
+# Stands in for the CSRF token in a kept page; each request puts its own token in its place.
+_TOKEN_MARK = "kept-page-csrf-token-mark"
+
+
+def _kept_page(
+    request: HttpRequest, sitting: Sitting, screen: Screen, *, back_url: str, question_page: int
+) -> HttpResponse:
+    """Answer a blank theme page from its HTML kept once per process, with this request's token.
+
+    A theme page nobody has answered yet shows the same to every member of its language and
+    arm: only the CSRF token differs. Rendering it each time was most of the page's CPU.
+    """
+    page, council = screen.page, sitting.council
+    key = (
+        *sitting.page_key("page", screen),
+        screen.number,
+        screen.part,
+        screen.parts,
+        tuple(page.nudge_text_ids),
+        sitting.page_urls(),
+        back_url,
+        question_page,
+        # The footer names who asks and how to reach them.
+        (council.pk, council.slug, council.name, council.name_cy),
+        (council.panel_email, council.panel_telephone),
+    )
+
+    def build() -> str:
+        wave = sitting.wave
+        form = ThemePageForm(
+            page=page,
+            manipulation_check=wave.manipulation_check,
+            part=screen.questions if screen.parts > 1 else None,
+        )
+        return render_to_string(
+            "experiments/theme.html",
+            {
+                **_page_context(request, sitting, welcome=None),
+                "form": form,
+                "page": page,
+                "screen": screen,
+                "question_page": question_page,
+                "back_url": back_url,
+                "csrf_token": _TOKEN_MARK,
+            },
+            request,
+        )
+
+    html = kept(key, build)
+    return HttpResponse(html.replace(_TOKEN_MARK, get_token(request), 1))
 
 
 def _wards(sitting: Sitting) -> list[str]:

@@ -1,7 +1,10 @@
 import html
 import re
+from contextlib import contextmanager
 
 import pytest
+from django.test import Client
+from django.test.signals import template_rendered
 
 from experiments.assignment import simple_arm
 from experiments.models import (
@@ -31,6 +34,20 @@ pytestmark = pytest.mark.django_db
 
 def _without_csrf(content: bytes) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content.decode())
+
+
+@contextmanager
+def _templates_rendered():
+    names = []
+
+    def receive(sender, template, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(receive)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(receive)
 
 
 def _invite_into_arm(invite, open_wave, arm):
@@ -380,3 +397,47 @@ def test_declining_stores_no_consent_and_keeps_the_questions_closed(client, invi
     assert theme["Location"] == QUESTIONNAIRE
     assert Response.objects.get().consented_at is None
     assert not Exposure.objects.exists()
+
+
+def test_a_kept_theme_page_shows_each_arm_its_own_nudges_and_each_request_its_own_token(
+    invite, open_wave
+):
+    # Given members of two arms of the same wave, whose blank pages are kept in this process
+    pages, renders = {}, []
+    for arm in ("a", "b", "a"):
+        client = Client(enforce_csrf_checks=True)
+        issued = _invite_into_arm(invite, open_wave, arm)
+        open_link(client, issued.url)
+        start = client.get(QUESTIONNAIRE).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start).group(1)
+        assert client.post(QUESTIONNAIRE, {"consent": "yes", "csrfmiddlewaretoken": token})[
+            "Location"
+        ] == theme_url(1)
+        with _templates_rendered() as rendered:
+            page = client.get(theme_url(1)).content.decode()
+        pages.setdefault(arm, []).append((client, page))
+        renders.append("experiments/theme.html" in rendered)
+
+    # Then each page shows its arm's nudge only
+    for arm, shown, hidden in (("a", "Nudge A", "Nudge B"), ("b", "Nudge B", "Nudge A")):
+        for _, page in pages[arm]:
+            assert shown in page
+            assert hidden not in page
+    # And the two members of arm A got the same page but not the same token
+    (first_client, first), (_, second) = pages["a"]
+    assert _without_csrf(first.encode()) == _without_csrf(second.encode())
+    tokens = [
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        for page in (first, second)
+    ]
+    assert tokens[0] != tokens[1]
+    assert "kept-page-csrf-token-mark" not in first + second
+    # And the second member of arm A was answered from the kept HTML, without rendering
+    assert renders[2] is False
+    # And each token is one its own member's form is accepted with
+    theme = open_wave.wave_themes.get().theme
+    sent = first_client.post(
+        theme_url(1), {**theme_page_answers(theme), "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert sent.status_code == 303
+    assert ThemeAnswer.objects.filter(response__member__invitations__pk__isnull=False).count() == 1
