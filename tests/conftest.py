@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from experiments.invitations import issue_invitation
 from tests.factories import (
@@ -8,6 +10,18 @@ from tests.factories import (
     WaveFactory,
     WaveThemeFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """Start every test in the site's default language.
+
+    A request's locale middleware leaves its language active in the thread afterwards, so a
+    test after a Welsh page would otherwise read Welsh from code outside a request.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
