@@ -116,12 +116,19 @@ class ThemePageForm(NormalisedFormMixin, forms.Form):
         page: ThemePage,
         manipulation_check: bool = False,
         part: tuple[str, ...] | None = None,
+        fields: dict[str, forms.Field] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.page = page
         self.manipulation_check = manipulation_check
         self.part = part
+        if fields is not None:
+            # The fields of an earlier form of the same page, language and part, shared:
+            # nothing here changes a field once built, and building them was most of the
+            # CPU of checking a page (`shared_fields`).
+            self.fields = dict(fields)
+            return
         theme = {"theme": page.topic or page.name.lower()}
         for activity in page.activities:
             error = _("Select yes or no for: %(activity)s") % {"activity": activity.text}

@@ -537,6 +537,7 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
             initial=initial,
             manipulation_check=wave.manipulation_check,
             part=screen.questions if screen.parts > 1 else None,
+            fields=_theme_fields(sitting, screen),
         )
 
     if request.method == "POST":
@@ -614,6 +615,25 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
             "questions": questions,
         },
     )
+
+
+def _theme_fields(sitting: Sitting, screen: Screen) -> dict | None:
+    """Return the fields of the screen's form, built once per process for its language.
+
+    None without the pages' digest: then nothing names the content, and the form builds its own.
+    """
+    if not sitting.pages_stamp:
+        return None
+    wave = sitting.wave
+
+    def build() -> dict:
+        return ThemePageForm(
+            page=screen.page,
+            manipulation_check=wave.manipulation_check,
+            part=screen.questions if screen.parts > 1 else None,
+        ).fields
+
+    return kept(sitting.page_key("fields", screen), build)
 
 
 # Stands in for the CSRF token in a kept page; each request puts its own token in its place.
