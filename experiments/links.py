@@ -58,7 +58,10 @@ def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     token_hash = hash_token(token)
-    invitations = Invitation.objects.select_related("wave", "member")
+    # The wave's frozen design and analysis plan are large JSON nobody opening a link reads.
+    invitations = Invitation.objects.select_related("wave", "member").defer(
+        "wave__design", "wave__analysis_plan"
+    )
     invitation = invitations.filter(token_hash=token_hash).first()
     if invitation is None:
         invitation = invitations.filter(earlier_tokens__token_hash=token_hash).first()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from experiments.assignment import assign_member
 from experiments.models import (
+    Activity,
     ActivityAnswer,
     Assignment,
     Exposure,
@@ -307,26 +308,48 @@ def theme_progress(response_id: int) -> dict[int, int]:
     }
 
 
-def theme_question_counts(wave_id: int) -> dict[int, int]:
-    """Return the number of questions each theme of the wave asks, whatever its language."""
-    wave = Wave.objects.only("time_questions", "manipulation_check").get(pk=wave_id)
-    rated = 6 + int(wave.asks_time_now) + int(wave.asks_time_more) + int(wave.manipulation_check)
-    themes = (
-        WaveTheme.objects.filter(wave_id=wave_id)
-        .annotate(activity_count=Count("theme__activities"))
-        .values_list("theme_id", "activity_count")
-    )
-    return {theme_id: count + rated for theme_id, count in themes}
+@cache
+def _unanswered_sql() -> str:
+    """Per theme of the wave: its activities, and how many of its questions are answered."""
+    coded = ", ".join(f"ta.{column(ThemeAnswer, name)}" for name in CODED_COLUMNS)
+    answer_id = column(ThemeAnswer, "id")
+    theme = column(WaveTheme, "theme")
+    return f"""
+        SELECT wt.{theme},
+               (SELECT count(*) FROM {table(Activity)} act
+                 WHERE act.{column(Activity, "theme")} = wt.{theme}),
+               (SELECT num_nonnulls({coded})
+                       + (ta.{column(ThemeAnswer, "recalled_nudge")} <> '')::int
+                       + (SELECT count(*) FROM {table(ActivityAnswer)} aa
+                           WHERE aa.{column(ActivityAnswer, "theme_answer")} = ta.{answer_id}
+                             AND aa.{column(ActivityAnswer, "done")} IS NOT NULL)
+                  FROM {table(ThemeAnswer)} ta
+                 WHERE ta.{column(ThemeAnswer, "response")} = %s
+                   AND ta.{column(ThemeAnswer, "theme")} = wt.{theme}),
+               w.{column(Wave, "time_questions")}, w.{column(Wave, "manipulation_check")}
+          FROM {table(WaveTheme)} wt
+          JOIN {table(Wave)} w ON w.{column(Wave, "id")} = wt.{column(WaveTheme, "wave")}
+         WHERE wt.{column(WaveTheme, "wave")} = %s
+    """
 
 
 def unanswered_theme_ids(response: Response) -> set[int]:
-    """Return the wave's themes with a question still unanswered in the response."""
-    progress = theme_progress(response.pk)
-    return {
-        theme_id
-        for theme_id, questions in theme_question_counts(response.wave_id).items()
-        if progress.get(theme_id, 0) < questions
-    }
+    """Return the wave's themes with a question still unanswered in the response.
+
+    One statement: it runs under the response's lock on every submission.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_unanswered_sql(), [response.pk, response.wave_id])
+        rows = cursor.fetchall()
+    unanswered = set()
+    for theme_id, activities, answered, time_questions, manipulation_check in rows:
+        # Every theme asks its activities, six rated items, the time items the wave asks
+        # and, if the wave checks it, what the information box said.
+        wave = Wave(time_questions=time_questions, manipulation_check=manipulation_check)
+        rated = 6 + wave.asks_time_now + wave.asks_time_more + manipulation_check
+        if (answered or 0) < activities + rated:
+            unanswered.add(theme_id)
+    return unanswered
 
 
 @cache
