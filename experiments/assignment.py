@@ -181,20 +181,21 @@ def assign_member(wave: Wave, *, member: PanelMember) -> Assignment:
     from experiments.design import ensure_design_frozen
 
     # Read afresh, never from the caller's copy: the status, design and seed as stored.
-    status, design_hash, design, seed = Wave.objects.values_list(
-        "status", "design_hash", "design", "seed"
+    # Only the design's two keys allocating reads: the whole frozen design is large.
+    status, design_hash, allocation, experiment_on, seed = Wave.objects.values_list(
+        "status", "design_hash", "design__allocation", "design__experiment_on", "seed"
     ).get(pk=wave.pk)
     if status == WaveStatus.DRAFT:
         # Allocating would freeze a design the council is still editing.
         raise AllocationError("A draft wave allocates nobody; open it first.")
     if not design_hash:
         design_hash, design = ensure_design_frozen(wave)
-    allocation = design["allocation"]
+        allocation, experiment_on = design["allocation"], design["experiment_on"]
     if allocation["scheme"] == AllocationScheme.EXTERNAL:
         # Its groups were allocated elsewhere and arrive with the imported answers.
         raise AllocationError("A wave randomised elsewhere takes its groups from the import.")
     fields = {"design_hash": design_hash}
-    if not design["experiment_on"]:
+    if not experiment_on:
         return _store(wave, member, arm=Arm.NONE, scheme=AllocationScheme.OFF, **fields)
     scheme = allocation["scheme"]
     if scheme == AllocationScheme.SIMPLE:
