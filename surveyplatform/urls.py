@@ -8,7 +8,7 @@ from surveyplatform.metrics import metrics
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("", include("experiments.urls")),
+    path("", include("experiments.respondent.urls")),
     path("admin/", admin.site.urls),
     path("console/", include("console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -28,7 +28,7 @@ from experiments.responses import (
     record_consent,
     save_theme_answers,
 )
-from experiments.sittings import WAVE_DEFERRED, load_sitting
+from experiments.respondent.sittings import WAVE_DEFERRED, load_sitting
 from experiments.waves import close_wave
 from tests.factories import PanelMemberFactory, WaveFactory, WaveThemeFactory
 from tests.respondent import answer_whole_questionnaire, open_link, theme_page_answers, theme_url

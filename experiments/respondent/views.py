@@ -61,7 +61,7 @@ from experiments.responses import (
     submit_response,
     theme_progress,
 )
-from experiments.sittings import SittingRow, load_sitting
+from experiments.respondent.sittings import SittingRow, load_sitting
 from panel.leaving import Leaving, carry_out, stop_emails
 from panel.models import PanelMember
 from panel.wards import council_wards

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from experiments import views
+from experiments.respondent import views
 
 app_name = "experiments"
 
