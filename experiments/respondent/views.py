@@ -47,6 +47,7 @@ from experiments.questionnaires import (
     pages_time_estimate,
     respondent_pages,
 )
+from experiments.respondent.sittings import SittingRow, load_sitting
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
@@ -61,7 +62,6 @@ from experiments.responses import (
     submit_response,
     theme_progress,
 )
-from experiments.respondent.sittings import SittingRow, load_sitting
 from panel.leaving import Leaving, carry_out, stop_emails
 from panel.models import PanelMember
 from panel.wards import council_wards

@@ -19,6 +19,7 @@ from experiments.models import (
 )
 from experiments.policy import SYSTEM
 from experiments.questionnaires import questionnaire_stamp, set_item_wording
+from experiments.respondent.sittings import WAVE_DEFERRED, load_sitting
 from experiments.responses import (
     THEME_ANSWER_FIELDS,
     AnswersNotAccepted,
@@ -28,7 +29,6 @@ from experiments.responses import (
     record_consent,
     save_theme_answers,
 )
-from experiments.respondent.sittings import WAVE_DEFERRED, load_sitting
 from experiments.waves import close_wave
 from tests.factories import PanelMemberFactory, WaveFactory, WaveThemeFactory
 from tests.respondent import answer_whole_questionnaire, open_link, theme_page_answers, theme_url
