@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # First: every later log line of the request carries its id, and its time is measured.
     "surveyplatform.logs.RequestIdMiddleware",
     "surveyplatform.metrics.MetricsMiddleware",
+    # The questionnaire's pages leave here for the short stack below (experiments.respondent).
+    "experiments.respondent.stack.RespondentStackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "surveyplatform.security.SecurityHeadersMiddleware",
     "surveyplatform.errors.DatabaseUnavailableMiddleware",
@@ -98,6 +100,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Records a 404 met by a signed-in staff user (failed access) in the audit log.
     "audit.middleware.FailedAccessAuditMiddleware",
+]
+
+# What a member's questionnaire pages need of the stack above, in the same order: no staff
+# sign-in, second factor, messages, lock-out or staff audit (experiments.respondent.stack).
+RESPONDENT_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "surveyplatform.security.SecurityHeadersMiddleware",
+    "surveyplatform.errors.DatabaseUnavailableMiddleware",
+    "surveyplatform.errors.RequestBodyLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"
