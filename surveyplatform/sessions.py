@@ -8,10 +8,12 @@ Writing, cycling and deleting sessions stay Django's own.
 
 from functools import cache
 
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import connections, router
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 FIELDS = ("session_key", "session_data", "expire_date")
 
@@ -27,6 +29,11 @@ def _read_sql(model: type[Model], vendor_quote) -> str:
 
 
 class SessionStore(DatabaseSessionStore):
+    def _get_new_session_key(self) -> str:
+        """Draw a key without looking it up first: the insert refuses a key in use
+        (`create` then draws again), so the look-up cost a statement and proved nothing."""
+        return get_random_string(32, VALID_KEY_CHARS)
+
     def _get_session_from_db(self):
         model = self.model
         using = router.db_for_read(model)

@@ -31,3 +31,28 @@ def test_an_expired_or_unknown_session_reads_as_empty_and_gets_no_key():
     unknown = SessionStore(session_key="x" * 32)
     assert unknown.get("invitation_id") is None
     assert unknown.session_key is None
+
+
+def test_a_new_session_is_written_in_one_insert_and_a_key_in_use_is_drawn_again(
+    monkeypatch, django_assert_num_queries
+):
+    # Given a session already stored under a key
+    taken = SessionStore()
+    taken["invitation_id"] = 1
+    taken.save()
+    # When the next key drawn is that one, then a fresh one
+    keys = iter([taken.session_key, "f" * 32])
+    monkeypatch.setattr("surveyplatform.sessions.get_random_string", lambda *a: next(keys))
+    store = SessionStore()
+    store["invitation_id"] = 2
+    store.save()
+    # Then the new session has the fresh key, and the stored one is unchanged
+    assert store.session_key == "f" * 32
+    assert SessionStore(session_key=taken.session_key)["invitation_id"] == 1
+    assert SessionStore(session_key="f" * 32)["invitation_id"] == 2
+    # And a new session costs its insert only (with its savepoint), no look-up first
+    monkeypatch.setattr("surveyplatform.sessions.get_random_string", lambda *a: "e" * 32)
+    with django_assert_num_queries(3):
+        fresh = SessionStore()
+        fresh["invitation_id"] = 3
+        fresh.save()

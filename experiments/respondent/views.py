@@ -161,17 +161,34 @@ class Sitting:
 
     @cached_property
     def screens(self) -> list[Screen]:
+        """Each screen of the questionnaire, laid out once per process for its pages."""
         wave = self.wave
-        screens = []
-        for number, page in enumerate(self.pages, start=1):
-            parts = page.parts(
-                per_page=wave.questions_per_page, manipulation_check=wave.manipulation_check
-            )
-            through = 0
-            for part, questions in enumerate(parts, start=1):
-                through += len(questions)
-                screens.append(Screen(number, part, len(parts), page, questions, through))
-        return screens
+
+        def build() -> list[Screen]:
+            screens = []
+            for number, page in enumerate(self.pages, start=1):
+                parts = page.parts(
+                    per_page=wave.questions_per_page, manipulation_check=wave.manipulation_check
+                )
+                through = 0
+                for part, questions in enumerate(parts, start=1):
+                    through += len(questions)
+                    screens.append(Screen(number, part, len(parts), page, questions, through))
+            return screens
+
+        if not self.pages_stamp:
+            return build()
+        key = (
+            "screens",
+            wave.pk,
+            self.pages_stamp,
+            self.language,
+            self.arm,
+            wave.time_questions,
+            wave.questions_per_page,
+            wave.manipulation_check,
+        )
+        return kept(key, build)
 
     def screen(self, number: int, part: int) -> Screen | None:
         return next((s for s in self.screens if (s.number, s.part) == (number, part)), None)
