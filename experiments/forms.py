@@ -20,7 +20,6 @@ from experiments.models import (
     Qualification,
     RecalledNudge,
     Satisfaction,
-    ThemeAnswer,
     TimeGiven,
 )
 from experiments.questionnaires import ThemePage
@@ -159,23 +158,6 @@ class ThemePageForm(NormalisedFormMixin, forms.Form):
             # One screen of a theme asked over several: only its own questions.
             for name in [name for name in self.fields if name not in part]:
                 del self.fields[name]
-
-    @classmethod
-    def initial_from(cls, theme_answer: ThemeAnswer | None) -> dict:
-        """Return the stored answers of the page, so going back shows what was saved."""
-        if theme_answer is None:
-            return {}
-        initial = {
-            item.value: getattr(theme_answer, item.value)
-            for item in CODED_ITEMS
-            if getattr(theme_answer, item.value) is not None
-        }
-        if theme_answer.recalled_nudge:
-            initial["recalled_nudge"] = theme_answer.recalled_nudge
-        for answer in theme_answer.activity_answers.all():
-            if answer.done is not None:
-                initial[f"activity_{answer.activity_id}"] = "yes" if answer.done else "no"
-        return initial
 
     def activity_fields(self):
         return [

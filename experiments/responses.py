@@ -309,6 +309,50 @@ def theme_progress(response_id: int) -> dict[int, int]:
 
 
 @cache
+def _stored_answers_sql(one_theme: bool) -> str:
+    coded = ", ".join(f"ta.{column(ThemeAnswer, name)}" for name in CODED_COLUMNS)
+    answer_id = column(ThemeAnswer, "id")
+    done = column(ActivityAnswer, "done")
+    return f"""
+        SELECT ta.{column(ThemeAnswer, "theme")}, {coded},
+               ta.{column(ThemeAnswer, "recalled_nudge")},
+               ARRAY(SELECT ARRAY[aa.{column(ActivityAnswer, "activity")}, aa.{done}::int]
+                       FROM {table(ActivityAnswer)} aa
+                      WHERE aa.{column(ActivityAnswer, "theme_answer")} = ta.{answer_id}
+                        AND aa.{done} IS NOT NULL)
+          FROM {table(ThemeAnswer)} ta
+         WHERE ta.{column(ThemeAnswer, "response")} = %s
+         {f"AND ta.{column(ThemeAnswer, 'theme')} = %s" if one_theme else ""}
+    """
+
+
+def stored_page_answers(response_id: int, *, theme_id: int | None = None) -> dict[int, dict]:
+    """Return, per theme (or for one), its stored answers as its page's fields show them.
+
+    One statement for the check page and for a page the member goes back to, which read
+    them on every visit: an activity's answer is "yes" or "no", an item's its code.
+    """
+    params = [response_id] if theme_id is None else [response_id, theme_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_answers_sql(theme_id is not None), params)
+        rows = cursor.fetchall()
+    answers = {}
+    for row in rows:
+        theme, coded, recalled, activities = row[0], row[1:-2], row[-2], row[-1]
+        shown = {
+            name: value
+            for name, value in zip(CODED_COLUMNS, coded, strict=True)
+            if value is not None
+        }
+        if recalled:
+            shown["recalled_nudge"] = recalled
+        for activity_id, done in activities:
+            shown[f"activity_{activity_id}"] = "yes" if done else "no"
+        answers[theme] = shown
+    return answers
+
+
+@cache
 def _unanswered_sql() -> str:
     """Per theme of the wave: its activities, and how many of its questions are answered."""
     coded = ", ".join(f"ta.{column(ThemeAnswer, name)}" for name in CODED_COLUMNS)

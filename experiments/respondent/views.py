@@ -36,7 +36,6 @@ from experiments.models import (
     Invitation,
     Response,
     ResponseStatus,
-    ThemeAnswer,
     WaveStatus,
 )
 from experiments.questionnaires import (
@@ -59,6 +58,7 @@ from experiments.responses import (
     record_page_submitted,
     save_about_you,
     save_theme_answers,
+    stored_page_answers,
     submit_response,
     theme_progress,
 )
@@ -587,11 +587,9 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
     # Stored answers fill a page saved before; parts are saved in order, so a page not yet
     # saved has none of its own.
     stored = (
-        None
-        if not sitting.is_saved(screen)
-        else ThemeAnswer.objects.filter(response=response, theme_id=page.theme_id)
-        .prefetch_related("activity_answers")
-        .first()
+        stored_page_answers(response.pk, theme_id=page.theme_id).get(page.theme_id)
+        if sitting.is_saved(screen)
+        else None
     )
     # The assignment is already committed (in _begin); only now is the nudge shown.
     record_page_shown_with_exposures(
@@ -617,7 +615,7 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
             ),
         )
     else:
-        form = make_form(initial=ThemePageForm.initial_from(stored))
+        form = make_form(initial=stored or {})
         form.initial = _shown_values(form, draft)
     return render(
         request,
@@ -773,18 +771,13 @@ def about_you(request: HttpRequest) -> HttpResponse:
 
 def _summary(sitting: Sitting) -> list[dict]:
     """Return each page's questions with the stored answers, worded as the member saw them."""
-    stored = {
-        a.theme_id: a
-        for a in ThemeAnswer.objects.filter(response=sitting.response).prefetch_related(
-            "activity_answers"
-        )
-    }
+    stored = stored_page_answers(sitting.response.pk)
     first_screens = {}
     for screen in sitting.screens:
         first_screens.setdefault(screen.page.theme_id, screen)
     sections = []
     for page in sitting.pages:
-        answers = ThemePageForm.initial_from(stored.get(page.theme_id))
+        answers = stored.get(page.theme_id, {})
         sections.append(
             {
                 "title": page.name,

@@ -9,7 +9,12 @@ import pytest
 from django.db import transaction
 
 from experiments.models import ActivityAnswer, Response, ResponseStatus, ThemeAnswer
-from experiments.responses import IncompleteResponse, submit_response, unanswered_theme_ids
+from experiments.responses import (
+    IncompleteResponse,
+    stored_page_answers,
+    submit_response,
+    unanswered_theme_ids,
+)
 from tests.respondent import answer_whole_questionnaire
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +85,31 @@ def test_every_question_answered_is_complete_and_any_one_missing_is_not(
     # And, all answered again, sending completes it once
     assert submit_response(response.pk, language="en")[1] is True
     assert Response.objects.get(pk=response.pk).status == ResponseStatus.COMPLETE
+
+
+def test_the_stored_answers_read_back_as_each_page_shows_them(client, invite, open_wave):
+    issued = invite()
+    response = _answered_but_not_sent(client, issued)
+    answer = ThemeAnswer.objects.get(response=response)
+    first, second, third = ActivityAnswer.objects.filter(theme_answer=answer).order_by("pk")
+    ActivityAnswer.objects.filter(pk=first.pk).update(done=False)
+    ActivityAnswer.objects.filter(pk=second.pk).update(done=None)
+    ThemeAnswer.objects.filter(pk=answer.pk).update(conditions=None, recalled_nudge="b")
+
+    shown = stored_page_answers(response.pk)
+    one = stored_page_answers(response.pk, theme_id=answer.theme_id)
+
+    expected = {
+        f"activity_{first.activity_id}": "no",
+        f"activity_{third.activity_id}": "yes",
+        "collective": 1,
+        "efficacy": 2,
+        "time_now": 2,
+        "time_more": 3,
+        "satisfaction_information": 2,
+        "satisfaction_consultation": 3,
+        "satisfaction_response": 9,
+        "recalled_nudge": "b",
+    }
+    assert shown == one == {answer.theme_id: expected}
+    assert stored_page_answers(response.pk, theme_id=answer.theme_id + 999) == {}
