@@ -492,18 +492,21 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         record_device(
             response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
         )
+    wave = sitting.wave
+    welcome = _welcome_back(request, sitting)
+    context = {
+        "form": form,
+        "wave": wave,
+        "minutes": pages_time_estimate(sitting.pages, manipulation_check=wave.manipulation_check),
+    }
+    if not show_errors and draft is None and welcome is None and response.consented_at is None:
+        # The title and the time it takes are all of the wave the start page shows.
+        key = ("start", honeypot, wave.title, wave.title_cy, context["minutes"])
+        return _kept_render(request, sitting, key, "experiments/start.html", lambda: context)
     return render(
         request,
         "experiments/start.html",
-        _page_context(
-            request,
-            sitting,
-            form=form,
-            wave=sitting.wave,
-            minutes=pages_time_estimate(
-                sitting.pages, manipulation_check=sitting.wave.manipulation_check
-            ),
-        ),
+        {**_page_context(request, sitting, welcome=welcome), **context},
     )
 
 
@@ -600,7 +603,7 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
     welcome = _welcome_back(request, sitting)
     blank = not show_errors and stored is None and draft is None and sitting.pages_stamp
     if blank and welcome is None:
-        return _kept_page(request, sitting, screen, back_url=back, question_page=index + 1)
+        return _kept_theme_page(request, sitting, screen, back_url=back, question_page=index + 1)
     questions = form = None
     if show_errors:
         form = make_form(draft)
@@ -655,15 +658,38 @@ def _theme_fields(sitting: Sitting, screen: Screen) -> dict | None:
 _TOKEN_MARK = "kept-page-csrf-token-mark"
 
 
-def _kept_page(
+def _kept_render(
+    request: HttpRequest, sitting: Sitting, key: tuple, template: str, build_context
+) -> HttpResponse:
+    """Answer a blank page from its HTML kept once per process, with this request's token.
+
+    A page nobody has answered yet shows the same to every member of its language (and,
+    for a theme, arm): only the CSRF token differs, and rendering it each time was most of
+    the page's CPU. `key` names everything else the page shows; it is completed here with
+    the pages' digest, the language and who asks (the footer).
+    """
+    council = sitting.council
+    key = (
+        *key,
+        sitting.wave.pk,
+        sitting.pages_stamp,
+        sitting.language,
+        (council.pk, council.slug, council.name, council.name_cy),
+        (council.panel_email, council.panel_telephone),
+    )
+
+    def build() -> str:
+        context = {**_page_context(request, sitting, welcome=None), **build_context()}
+        return render_to_string(template, {**context, "csrf_token": _TOKEN_MARK}, request)
+
+    html = kept(key, build)
+    return HttpResponse(html.replace(_TOKEN_MARK, get_token(request), 1))
+
+
+def _kept_theme_page(
     request: HttpRequest, sitting: Sitting, screen: Screen, *, back_url: str, question_page: int
 ) -> HttpResponse:
-    """Answer a blank theme page from its HTML kept once per process, with this request's token.
-
-    A theme page nobody has answered yet shows the same to every member of its language and
-    arm: only the CSRF token differs. Rendering it each time was most of the page's CPU.
-    """
-    page, council = screen.page, sitting.council
+    page = screen.page
     key = (
         *sitting.page_key("page", screen),
         screen.number,
@@ -673,34 +699,24 @@ def _kept_page(
         sitting.page_urls(),
         back_url,
         question_page,
-        # The footer names who asks and how to reach them.
-        (council.pk, council.slug, council.name, council.name_cy),
-        (council.panel_email, council.panel_telephone),
     )
 
-    def build() -> str:
+    def context() -> dict:
         wave = sitting.wave
         form = ThemePageForm(
             page=page,
             manipulation_check=wave.manipulation_check,
             part=screen.questions if screen.parts > 1 else None,
         )
-        return render_to_string(
-            "experiments/theme.html",
-            {
-                **_page_context(request, sitting, welcome=None),
-                "form": form,
-                "page": page,
-                "screen": screen,
-                "question_page": question_page,
-                "back_url": back_url,
-                "csrf_token": _TOKEN_MARK,
-            },
-            request,
-        )
+        return {
+            "form": form,
+            "page": page,
+            "screen": screen,
+            "question_page": question_page,
+            "back_url": back_url,
+        }
 
-    html = kept(key, build)
-    return HttpResponse(html.replace(_TOKEN_MARK, get_token(request), 1))
+    return _kept_render(request, sitting, key, "experiments/theme.html", context)
 
 
 def _wards(sitting: Sitting) -> list[str]:
@@ -747,6 +763,22 @@ def about_you(request: HttpRequest) -> HttpResponse:
         _drop_draft(request, ABOUT_YOU)
         return _see_other(reverse("experiments:check"))
     draft, show_errors = _take_draft(request, ABOUT_YOU)
+    record_page_shown(response, page=ABOUT_YOU)
+    question_page = sitting.total_question_pages
+    back_url = sitting.page_urls()[-3] + ("?start=1" if not sitting.pages else "")
+    welcome = _welcome_back(request, sitting)
+    if not show_errors and draft is None and welcome is None and response.about_saved_at is None:
+        return _kept_render(
+            request,
+            sitting,
+            ("about-you", in_wales, tuple(wards), question_page, back_url),
+            "experiments/about_you.html",
+            lambda: {
+                "form": AboutYouForm(in_wales=in_wales, wards=wards),
+                "question_page": question_page,
+                "back_url": back_url,
+            },
+        )
     if show_errors:
         form = AboutYouForm(draft, in_wales=in_wales, wards=wards)
         form.is_valid()
@@ -755,17 +787,15 @@ def about_you(request: HttpRequest) -> HttpResponse:
             in_wales=in_wales, wards=wards, initial=AboutYouForm.initial_from(response)
         )
         form.initial = _shown_values(form, draft)
-    record_page_shown(response, page=ABOUT_YOU)
     return render(
         request,
         "experiments/about_you.html",
-        _page_context(
-            request,
-            sitting,
-            form=form,
-            question_page=sitting.total_question_pages,
-            back_url=sitting.page_urls()[-3] + ("?start=1" if not sitting.pages else ""),
-        ),
+        {
+            **_page_context(request, sitting, welcome=welcome),
+            "form": form,
+            "question_page": question_page,
+            "back_url": back_url,
+        },
     )
 
 

@@ -441,3 +441,29 @@ def test_a_kept_theme_page_shows_each_arm_its_own_nudges_and_each_request_its_ow
     )
     assert sent.status_code == 303
     assert ThemeAnswer.objects.filter(response__member__invitations__pk__isnull=False).count() == 1
+
+
+def test_blank_start_and_about_you_pages_are_kept_and_saved_answers_are_still_shown(
+    invite, open_wave
+):
+    theme = open_wave.wave_themes.get().theme
+    rendered_by_member = []
+    for _ in range(2):
+        client = Client()
+        issued = invite()
+        with _templates_rendered() as rendered:
+            open_link(client, issued.url)
+        consent(client)
+        client.post(theme_url(1), theme_page_answers(theme))
+        with _templates_rendered() as about:
+            blank = client.get(ABOUT_YOU).content.decode()
+        rendered_by_member.append(("experiments/start.html" in rendered, about))
+        assert 'name="birth_year"' in blank
+        assert 'value="1970"' not in blank
+
+    # Then the second member's blank pages came from the kept HTML
+    assert rendered_by_member[1][0] is False
+    assert "experiments/about_you.html" not in rendered_by_member[1][1]
+    # And once saved, the about-you page shows the member's own answers again
+    assert client.post(ABOUT_YOU, about_you_answers()).status_code == 303
+    assert 'value="1970"' in client.get(ABOUT_YOU).content.decode()
