@@ -127,6 +127,12 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
         "next_link": step_link(wave, step),
         "invitations_url": _invitations_url(wave),
         "problems": problems,
+        "opening_problems": [
+            {"message": p.message, "link": step_link(wave, p)}
+            for p in problems
+            if p.kind != "welsh"
+        ],
+        "closing_problem": next((p for p in problems if p.kind == "closing"), None),
         "welsh_problems": [
             {"message": p.message, "link": step_link(wave, p)}
             for p in problems
@@ -175,6 +181,7 @@ def step_link(wave: Wave, step) -> dict | None:
         return {"url": url, "label": _("Send the invitations")}
     else:
         links = {
+            "closing": ("console:wave_edit", wave_page, _("Set the closing time")),
             "themes": ("console:wave_edit", wave_page, _("Choose the themes")),
             "activities": ("console:theme_edit", {"theme_id": theme_id}, _("Add activities")),
             "nudges": ("console:nudges", theme_page, _("Write the nudges")),
