@@ -426,7 +426,7 @@ def open_wave(actor, wave: Wave) -> Wave:
 
 def close_wave(actor, wave: Wave) -> Wave:
     """Close an open wave; its analysis is queued (through the outbox) with the close."""
-    from experiments.debriefs import draft_debrief
+    from experiments.debriefs import anyone_completed, draft_debrief
 
     with staff_action(actor, Right.FIELDWORK, wave.council_id, action="close_wave") as note:
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
@@ -438,7 +438,8 @@ def close_wave(actor, wave: Wave) -> Wave:
         wave.status = WaveStatus.CLOSED
         wave.closed_at = timezone.now()
         wave.save(update_fields=["status", "closed_at"])
-        draft_debrief(wave)
+        if anyone_completed(wave):
+            draft_debrief(wave)
         enqueue(ANALYSE_CLOSED_WAVE, wave_id=wave.pk)
         note.target, note.summary = wave, wave.title
     return wave

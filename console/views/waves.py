@@ -32,7 +32,7 @@ from console.gate import _admin_councils, _wave, console_view
 from console.refusals import show_refusal
 from experiments.blinding import may_see_power_plan
 from experiments.councils import set_council_welsh_texts
-from experiments.debriefs import draft_debrief
+from experiments.debriefs import anyone_completed, draft_debrief
 from experiments.forms import ThemePageForm
 from experiments.models import (
     Activity,
@@ -121,6 +121,7 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
     running = wave.status != WaveStatus.DRAFT
     dashboard = wave_dashboard(wave) if running else None
     step = next_step(wave, problems)
+    nobody_completed = wave.status == WaveStatus.CLOSED and not anyone_completed(wave)
     context = {
         "wave": wave,
         "next": step,
@@ -143,7 +144,9 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
         "verdict": power_verdict(power_plan_of(wave)),
         "dashboard": dashboard,
         "balance": balance_statement(monitor_wave(wave, reveal=False)) if running else None,
-        "debriefs": _debriefs_of(wave),
+        # Nobody to thank or tell about the results: no message to members is offered.
+        "nobody_completed": nobody_completed,
+        "debriefs": [] if nobody_completed else _debriefs_of(wave),
     }
     if wave.status == WaveStatus.OPEN:
         context["reminders"] = ReminderSchedule.objects.filter(wave=wave)
