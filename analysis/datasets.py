@@ -162,6 +162,15 @@ def load_mode_counts(wave_ids: list[int]) -> dict[str, int]:
     return {mode: counts.get(mode, 0) for mode in ResponseMode.values}
 
 
+def load_response_counts(wave_id: int) -> dict[str, int]:
+    """Return how many members the wave invited, and how many left it partial or completed it."""
+    responses = Response.objects.filter(wave_id=wave_id).aggregate(
+        partial=Count("pk", filter=Q(status=ResponseStatus.PARTIAL)),
+        completed=Count("pk", filter=Q(status=ResponseStatus.COMPLETE)),
+    )
+    return {"invited": Invitation.objects.filter(wave_id=wave_id).count(), **responses}
+
+
 def load_flow_frame(wave_id: int) -> pd.DataFrame:
     """Return one row per invited or assigned member: arm, exposure and response status."""
     invited = set(Invitation.objects.filter(wave_id=wave_id).values_list("member_id", flat=True))

@@ -95,6 +95,12 @@ def render_results_html(
     """
     language = report_language(wave, language)
     waves = report_waves(wave, scope)
+    # Without a completed response every table would be empty: the page says so instead,
+    # with how far the wave got.
+    counts = datasets.load_response_counts(wave.pk) if wave is not None else None
+    no_answers = (run is not None and not run.results.get("n_respondents")) or (
+        run is None and counts is not None and not counts["completed"]
+    )
     with translation.override(language):
         several = wave is None and len(waves) > 1
         report = (
@@ -103,7 +109,7 @@ def render_results_html(
                 several_waves=several,
                 randomised_elsewhere=randomised_elsewhere(waves),
             )
-            if run
+            if run and not no_answers
             else None
         )
         if report:
@@ -149,6 +155,8 @@ def render_results_html(
                 and run is None
                 and scope.status in ("pending", "running"),
                 "report": report,
+                "no_answers": no_answers,
+                "counts": counts,
                 "inline_css": inline_css,
                 "standalone": standalone,
                 "language": language,

@@ -5,6 +5,7 @@ sent like the debrief (`experiments.debriefs`).
 """
 
 from analysis.runs import latest_done_run
+from experiments.debriefs import anyone_completed
 from experiments.models import Debrief, DebriefKind, Theme, Wave
 
 SUMMARY_OPENING = {
@@ -71,8 +72,11 @@ def summary_text(results: dict, *, title: str, theme_names: dict[str, str], lang
 def draft_summary(wave: Wave) -> Debrief | None:
     """Return the wave's "you said, we did" summary, drafting it from the latest finished run.
 
-    Return None while no analysis run of the wave has finished.
+    Return None while no analysis run of the wave has finished, and for a wave that nobody
+    completed: there are no results to tell anyone.
     """
+    if not anyone_completed(wave):
+        return None
     existing = Debrief.objects.filter(wave=wave, kind=DebriefKind.SUMMARY).first()
     if existing is not None:
         return existing

@@ -3,6 +3,7 @@
 When a wave closes, a debrief is drafted in English and Welsh: the information box was
 one of several versions given at random, why, and where the results will appear. Once the
 analysis is done, a plain-language "you said, we did" summary is drafted from its numbers.
+A wave that nobody completed gets neither (`anyone_completed`).
 Nothing is sent until a council admin approves the text; sending goes through the same
 `EmailDelivery` rows and Celery task as invitations, in the member's own language.
 """
@@ -72,6 +73,15 @@ EMAIL_KIND = {DebriefKind.DEBRIEF: EmailKind.DEBRIEF, DebriefKind.SUMMARY: Email
 
 class DebriefError(InvalidState):
     """The debrief cannot be changed or sent in its present state; the message says why."""
+
+
+def anyone_completed(wave: Wave) -> bool:
+    """Return whether any member completed the wave: only then is there anyone to debrief.
+
+    A wave nobody completed has no one to thank and no results to tell: its messages to
+    members are neither drafted nor offered.
+    """
+    return Response.objects.filter(wave=wave, status=ResponseStatus.COMPLETE).exists()
 
 
 def draft_debrief(wave: Wave) -> Debrief:

@@ -218,6 +218,8 @@ NUDGE_TEXTS = {
 
 # Members of each open wave; the command prints the first few links of each.
 OPEN_WAVE_MEMBERS = 30
+# How long a demo wave is planned to stay open: waves open only with a closing time.
+FIELDWORK = timedelta(weeks=4)
 LINKS_PRINTED = 3
 EXTRA_INVITED_SHARE = 0.2  # invited beyond the respondents: half open and stop, half never open
 # Invitations e-mailed to a sample of each open wave's members, so that the console's sent
@@ -379,6 +381,7 @@ def _seed_closed_council(spec: CouncilSpec, *, seed: int) -> tuple[Council, Wave
         title=CLOSED_WAVE_TITLE,
         title_cy=WAVE_TITLES_CY[CLOSED_WAVE_TITLE],
         experiment_on=spec.experiment,
+        closes_at=opened + FIELDWORK,
     )
     themes = {}
     for position, theme_spec in enumerate(spec.themes):
@@ -643,7 +646,11 @@ def _seed_open_wave(
     wave, _ = Wave.objects.get_or_create(
         council=council,
         title=OPEN_WAVE_TITLE,
-        defaults={"experiment_on": True, "title_cy": WAVE_TITLES_CY[OPEN_WAVE_TITLE]},
+        defaults={
+            "experiment_on": True,
+            "title_cy": WAVE_TITLES_CY[OPEN_WAVE_TITLE],
+            "closes_at": timezone.now() + FIELDWORK,
+        },
     )
     WaveTheme.objects.get_or_create(wave=wave, theme=theme)
     a_en, a_cy, b_en, b_cy = NUDGE_TEXTS["environment"]

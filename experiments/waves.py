@@ -258,7 +258,7 @@ def delete_wave(actor, wave: Wave) -> None:
 class OpeningProblem:
     """One thing that stops a draft wave from opening, in plain words.
 
-    `kind` says what to do about it ("themes", "activities", "nudges" or "welsh"),
+    `kind` says what to do about it ("closing", "themes", "activities", "nudges" or "welsh"),
     `place` where a missing Welsh text is written, and `theme_id` which theme it concerns.
     """
 
@@ -271,12 +271,35 @@ class OpeningProblem:
         return self.message
 
 
+def _closing_problem(wave: Wave) -> OpeningProblem | None:
+    """Ask for a closing time in the future, unless the wave's answers are imported.
+
+    An open wave closes by itself at its closing time, which starts the analysis and tells
+    members when the survey ends. A copied wave has none (dates are not copied). A wave
+    randomised elsewhere collects no answers here: it is closed by hand once they are in.
+    """
+    from experiments.randomised_elsewhere import is_randomised_elsewhere
+
+    if is_randomised_elsewhere(wave):
+        return None
+    if wave.closes_at is None:
+        return OpeningProblem("closing", _("Set the closing time: the wave closes by itself then."))
+    if wave.closes_at <= timezone.now():
+        return OpeningProblem(
+            "closing", _("The closing time has passed: choose one in the future.")
+        )
+    return None
+
+
 def opening_checks(wave: Wave) -> list[OpeningProblem]:
     """Return what stops a draft wave from opening, one problem each (empty: it can open)."""
     from experiments.questionnaires import needs_welsh, welsh_gaps
 
     themes = list(wave.themes.order_by("wave_themes__position", "pk"))
     problems = []
+    closing = _closing_problem(wave)
+    if closing is not None:
+        problems.append(closing)
     if not themes:
         problems.append(OpeningProblem("themes", _("Choose at least one theme for the wave.")))
     for theme in Theme.objects.filter(
@@ -403,7 +426,7 @@ def open_wave(actor, wave: Wave) -> Wave:
 
 def close_wave(actor, wave: Wave) -> Wave:
     """Close an open wave; its analysis is queued (through the outbox) with the close."""
-    from experiments.debriefs import draft_debrief
+    from experiments.debriefs import anyone_completed, draft_debrief
 
     with staff_action(actor, Right.FIELDWORK, wave.council_id, action="close_wave") as note:
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
@@ -415,7 +438,8 @@ def close_wave(actor, wave: Wave) -> Wave:
         wave.status = WaveStatus.CLOSED
         wave.closed_at = timezone.now()
         wave.save(update_fields=["status", "closed_at"])
-        draft_debrief(wave)
+        if anyone_completed(wave):
+            draft_debrief(wave)
         enqueue(ANALYSE_CLOSED_WAVE, wave_id=wave.pk)
         note.target, note.summary = wave, wave.title
     return wave

@@ -1,4 +1,5 @@
 import contextlib
+import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
@@ -77,6 +78,8 @@ class WaveFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Wave {n}")
     title_cy = factory.Sequence(lambda n: f"Ton {n}")
     status = WaveStatus.OPEN
+    # A wave opens only with a closing time in the future (`experiments.waves`).
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=28))
     experiment_on = True
     seed = "0" * 64
     # Tests pick members of a given arm with simple_arm(); tests of blocks ask for them.

@@ -32,7 +32,7 @@ from console.gate import _admin_councils, _wave, console_view
 from console.refusals import show_refusal
 from experiments.blinding import may_see_power_plan
 from experiments.councils import set_council_welsh_texts
-from experiments.debriefs import draft_debrief
+from experiments.debriefs import anyone_completed, draft_debrief
 from experiments.forms import ThemePageForm
 from experiments.models import (
     Activity,
@@ -121,12 +121,19 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
     running = wave.status != WaveStatus.DRAFT
     dashboard = wave_dashboard(wave) if running else None
     step = next_step(wave, problems)
+    nobody_completed = wave.status == WaveStatus.CLOSED and not anyone_completed(wave)
     context = {
         "wave": wave,
         "next": step,
         "next_link": step_link(wave, step),
         "invitations_url": _invitations_url(wave),
         "problems": problems,
+        "opening_problems": [
+            {"message": p.message, "link": step_link(wave, p)}
+            for p in problems
+            if p.kind != "welsh"
+        ],
+        "closing_problem": next((p for p in problems if p.kind == "closing"), None),
         "welsh_problems": [
             {"message": p.message, "link": step_link(wave, p)}
             for p in problems
@@ -137,7 +144,9 @@ def wave_detail(request: HttpRequest, wave_id: int) -> HttpResponse:
         "verdict": power_verdict(power_plan_of(wave)),
         "dashboard": dashboard,
         "balance": balance_statement(monitor_wave(wave, reveal=False)) if running else None,
-        "debriefs": _debriefs_of(wave),
+        # Nobody to thank or tell about the results: no message to members is offered.
+        "nobody_completed": nobody_completed,
+        "debriefs": [] if nobody_completed else _debriefs_of(wave),
     }
     if wave.status == WaveStatus.OPEN:
         context["reminders"] = ReminderSchedule.objects.filter(wave=wave)
@@ -175,6 +184,7 @@ def step_link(wave: Wave, step) -> dict | None:
         return {"url": url, "label": _("Send the invitations")}
     else:
         links = {
+            "closing": ("console:wave_edit", wave_page, _("Set the closing time")),
             "themes": ("console:wave_edit", wave_page, _("Choose the themes")),
             "activities": ("console:theme_edit", {"theme_id": theme_id}, _("Add activities")),
             "nudges": ("console:nudges", theme_page, _("Write the nudges")),

@@ -13,7 +13,7 @@ from analysis.models import AnalysisRun
 from analysis.runs import execute_run
 from analysis.synthetic import CouncilSpec, ThemeSpec, generate_council
 from experiments.demo import write_synthetic_wave
-from experiments.models import Response
+from experiments.models import Response, ResponseStatus, WaveStatus
 from tests.factories import (
     ActivityFactory,
     CouncilMembershipFactory,
@@ -75,6 +75,55 @@ def test_a_council_admin_sees_the_five_tables_and_charts_of_their_wave(client, a
     assert "Holm" in html
     assert "Benjamini–Hochberg" in html
     assert "never used as covariates for nudge effects" in html
+
+
+def _invite_three_of_whom_one_starts(wave, invite):
+    issued = [invite(wave) for _ in range(3)]
+    Response.objects.create(
+        wave=wave, member=issued[0].invitation.member, status=ResponseStatus.PARTIAL
+    )
+
+
+def test_a_closed_wave_without_completed_responses_says_so_instead_of_empty_tables(
+    client, open_wave, invite
+):
+    # Given a wave closed with three members invited, one of whom started but did not finish,
+    # and its analysis done over no answers
+    _invite_three_of_whom_one_starts(open_wave, invite)
+    open_wave.status = WaveStatus.CLOSED
+    open_wave.save(update_fields=["status"])
+    execute_run(AnalysisRun.objects.create(wave=open_wave).pk)
+    client.force_login(CouncilMembershipFactory(council=open_wave.council).user)
+
+    # When the admin reads its results
+    response = client.get(reverse("analysis:wave_results", args=[open_wave.pk]))
+
+    # Then the page says plainly that there is nothing yet, with no empty table
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There are no completed responses yet, so there are no results to show." in html
+    counts = html.split('data-testid="response-counts"')[1].split("</ul>")[0]
+    assert "Members invited: 3" in counts
+    assert "Started without completing: 1" in counts
+    assert "<table" not in html
+    assert "Table 1." not in html
+    assert "0 respondents" not in html
+
+
+def test_an_open_wave_without_completed_responses_says_so_with_who_was_invited(
+    client, open_wave, invite
+):
+    _invite_three_of_whom_one_starts(open_wave, invite)
+    client.force_login(CouncilMembershipFactory(council=open_wave.council).user)
+
+    html = client.get(reverse("analysis:wave_results", args=[open_wave.pk])).content.decode()
+
+    assert "There are no completed responses yet, so there are no results to show." in html
+    assert "The analysis runs when the wave closes." in html
+    counts = html.split('data-testid="response-counts"')[1].split("</ul>")[0]
+    assert "Members invited: 3" in counts
+    assert "Started without completing: 1" in counts
+    assert "<table" not in html
 
 
 def test_a_member_of_another_council_gets_not_found(client, analysed_wave):

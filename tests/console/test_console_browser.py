@@ -1,10 +1,12 @@
 """An admin runs the console in headless Chromium: theme, nudges, preview, opening."""
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from experiments.models import CouncilRole, NudgeText, Wave, WaveStatus
 from tests.factories import CouncilMembershipFactory
@@ -75,6 +77,10 @@ def test_an_admin_creates_a_theme_edits_a_nudge_previews_four_arms_and_opens_a_w
     # Create a wave with it
     page.get_by_role("link", name="Create a wave").click()
     page.get_by_label("Title", exact=True).fill("Spring survey")
+    closes = timezone.localtime(timezone.now() + dt.timedelta(days=28))
+    page.get_by_label("Closing time (the wave closes by itself then)").fill(
+        closes.strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_label("Local environment (Abertawe Council)").check()
     page.get_by_role("button", name="Save wave").click()
     expect(page.get_by_role("heading", name="Spring survey")).to_be_visible()

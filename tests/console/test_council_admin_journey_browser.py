@@ -1,18 +1,20 @@
 """A council admin's whole year in headless Chromium, from the sign-in page, by links only.
 
-Sign in with the second factor, find last year's closed wave, copy it, change one nudge,
-preview the four groups in Welsh, open the copy, invite a random sample of 100 after a
-preview and a test e-mail to oneself, read that test on the sent e-mails page, close the
-wave and open its results. Each step is checked with axe-core (WCAG 2.2 AA), for sideways
-scrolling, and screenshotted at 390 px (a phone) and 1280 px into
+Sign in with the second factor, find last year's closed wave, copy it, set its closing time,
+change one nudge, preview the four groups in Welsh, open the copy, invite a random sample
+of 100 after a preview and a test e-mail to oneself, read that test on the sent e-mails
+page, close the wave and open its results. Each step is checked with axe-core (WCAG 2.2
+AA), for sideways scrolling, and screenshotted at 390 px (a phone) and 1280 px into
 var/screenshots/admin-walk/ for checking by eye. No page on the way may answer 403 or 500.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -167,6 +169,16 @@ def test_a_council_admin_copies_last_years_wave_invites_a_sample_closes_it_and_r
     step(page, "copy")
     copy = Wave.objects.get(title="Spring 2027")
     assert copy.status == WaveStatus.DRAFT
+
+    # set its closing time, which the copy does not take from last year's wave
+    expect(page.get_by_test_id("next-step")).to_contain_text("Set the closing time")
+    page.get_by_test_id("next-step").get_by_role("link", name="Set the closing time").click()
+    closes = timezone.localtime(timezone.now() + dt.timedelta(days=28))
+    page.get_by_label("Closing time (the wave closes by itself then)").fill(
+        closes.strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Save wave").click()
+    expect(page.get_by_text("Wave “Spring 2027” saved.")).to_be_visible()
 
     # change nudge A of the parks theme, then preview the four groups in Welsh
     parks = page.get_by_test_id(f"theme-{copy.wave_themes.get(position=0).theme_id}")

@@ -271,6 +271,9 @@ def test_the_check_page_warns_when_the_e_mail_names_a_closing_date_the_wave_lack
 
     from django.utils import timezone
 
+    # An open wave without a closing time: one opened before a closing time was required
+    wave.closes_at = None
+    wave.save(update_fields=["closes_at"])
     add_members(wave, 2)
     console_client.post(reverse("console:invitations", args=[wave.pk]), {"rule": "not_invited"})
     url = reverse("console:invitation_batch", args=[wave.pk, InvitationBatch.objects.get().pk])

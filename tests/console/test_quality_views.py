@@ -110,6 +110,10 @@ def test_the_admin_approves_then_sends_the_debrief_from_the_wave_page(console_cl
 @pytest.mark.django_db(transaction=True)
 def test_a_debrief_without_welsh_is_refused_and_kept_as_it_was(console_client):
     wave = WaveFactory(council=console_client.council)
+    person = MemberContactFactory(member__council=wave.council)
+    Response.objects.create(
+        wave=wave, member=person.member, status=ResponseStatus.COMPLETE, submitted_at=timezone.now()
+    )
     close_wave(SYSTEM, wave)
     debrief = Debrief.objects.get(wave=wave)
     before = (debrief.text_en, debrief.text_cy)
@@ -122,3 +126,28 @@ def test_a_debrief_without_welsh_is_refused_and_kept_as_it_was(console_client):
     assert "Write the message in Welsh." in page.content.decode()
     debrief.refresh_from_db()
     assert (debrief.text_en, debrief.text_cy) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_wave_nobody_completed_offers_no_message_to_members_and_says_why(
+    console_client,
+):
+    # given a closed wave whose only answer was never finished, and a debrief drafted
+    # before anyone could know that nobody would complete
+    wave = WaveFactory(council=console_client.council)
+    WaveThemeFactory(wave=wave)
+    person = MemberContactFactory(member__council=wave.council)
+    Response.objects.create(wave=wave, member=person.member, status=ResponseStatus.PARTIAL)
+    close_wave(SYSTEM, wave)
+    Debrief.objects.create(wave=wave, kind="debrief", text_en="Thanks", text_cy="Diolch")
+
+    page = console_client.get(reverse("console:wave", args=[wave.pk])).content.decode()
+
+    # then no draft is offered to approve, edit or send, and the page says why
+    assert 'data-testid="debrief-' not in page
+    assert "Draft: ready to approve" not in page
+    assert (
+        "Nobody completed the wave, so there is nobody to send a debrief or a summary of "
+        "its results to." in page
+    )
+    assert list(Debrief.objects.filter(wave=wave).values_list("kind", flat=True)) == ["debrief"]

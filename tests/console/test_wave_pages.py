@@ -89,6 +89,36 @@ def test_a_ready_draft_s_next_step_is_to_open_it_and_every_wave_can_be_copied(co
     assert reverse("console:wave_copy", args=[wave.pk]) in page
 
 
+def test_a_draft_without_a_closing_time_shows_it_in_the_checklist_and_cannot_open(
+    console_client,
+):
+    # Given a draft that is ready but for its closing time
+    wave = draft(console_client.council)
+    wave.closes_at = None
+    wave.save(update_fields=["closes_at"])
+    edit = reverse("console:wave_edit", args=[wave.pk])
+
+    page = body(console_client.get(reverse("console:wave", args=[wave.pk])))
+
+    # Then the next step and the list of what is missing both lead to where it is set
+    message = "Set the closing time: the wave closes by itself then."
+    banner = page.split('data-testid="next-step"')[1].split("</div>\n</div>")[0]
+    assert message in banner
+    assert f'href="{edit}"' in banner
+    assert "Set the closing time</a>" in banner
+    missing = page.split('data-testid="opening-problems"')[1].split("</ul>")[0]
+    assert message in missing
+    assert f'href="{edit}"' in missing
+    assert 'id="task-themes-status"><strong class="govuk-tag govuk-tag--blue">Incomplete' in page
+    # And the wave cannot be opened from its page
+    assert reverse("console:wave_open", args=[wave.pk]) not in page
+    response = console_client.post(reverse("console:wave_open", args=[wave.pk]), {"confirm": "on"})
+    assert response.status_code == 400
+    assert message in body(response)
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.DRAFT
+
+
 def test_the_create_form_keeps_the_statistics_for_the_settings_page(console_client):
     page = body(console_client.get(reverse("console:wave_create")))
 

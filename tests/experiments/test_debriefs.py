@@ -5,9 +5,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis.summaries import summary_text
+from analysis.summaries import draft_summary, summary_text
 from experiments.debriefs import (
     DebriefError,
+    anyone_completed,
     approve_debrief,
     draft_debrief,
     edit_debrief,
@@ -45,6 +46,7 @@ def took_part(wave, *, language="en", status=ResponseStatus.COMPLETE, **member):
 
 @pytest.mark.django_db(transaction=True)
 def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wave):
+    took_part(open_wave)
     close_wave(SYSTEM, open_wave)
 
     debrief = Debrief.objects.get(wave=open_wave)
@@ -59,6 +61,19 @@ def test_closing_a_wave_drafts_a_bilingual_debrief_waiting_for_approval(open_wav
     assert open_wave.council.name not in debrief.text_cy
     assert "ar hap" in debrief.text_cy
     assert EmailDelivery.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_a_wave_nobody_completed_drafts_no_message_to_members(open_wave):
+    # given a wave whose only answer was never finished
+    took_part(open_wave, status=ResponseStatus.PARTIAL)
+
+    close_wave(SYSTEM, open_wave)
+
+    # then there is nobody to thank or tell about the results: no debrief, no summary
+    assert not anyone_completed(open_wave)
+    assert draft_summary(open_wave) is None
+    assert Debrief.objects.filter(wave=open_wave).count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -122,6 +137,7 @@ def test_the_approved_debrief_goes_once_to_each_member_who_took_part_in_their_la
 
 @pytest.mark.django_db(transaction=True)
 def test_editing_an_approved_debrief_withdraws_the_approval(open_wave):
+    took_part(open_wave)
     close_wave(SYSTEM, open_wave)
     debrief = Debrief.objects.get(wave=open_wave)
     approve_debrief(UserFactory(is_superuser=True), debrief)

@@ -1,6 +1,9 @@
 """A wave's checklist, the order of its themes, and copying a wave into a new draft."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from audit.log import staff_actions
 from experiments.models import (
@@ -14,6 +17,7 @@ from experiments.models import (
 from experiments.policy import SYSTEM
 from experiments.waves import (
     WaveStateError,
+    change_closing_time,
     close_wave,
     copy_wave,
     move_wave_theme,
@@ -82,6 +86,37 @@ def test_a_complete_draft_is_ready_to_open_and_an_open_wave_asks_for_invitations
 
     close_wave(SYSTEM, wave)
     assert next_step(Wave.objects.get(pk=wave.pk)).action == "results"
+
+
+@pytest.mark.parametrize(
+    ("closes_in", "message"),
+    [
+        (None, "Set the closing time: the wave closes by itself then."),
+        (
+            dt.timedelta(minutes=-1),
+            "The closing time has passed: choose one in the future.",
+        ),
+    ],
+)
+def test_a_draft_without_a_closing_time_in_the_future_cannot_open(closes_in, message):
+    # Given a draft that is otherwise ready, with no closing time or one already past
+    wave = _draft(themes=("Parks",))
+    wave.closes_at = timezone.now() + closes_in if closes_in else None
+    wave.save(update_fields=["closes_at"])
+
+    problems = opening_checks(wave)
+
+    # Then the checklist says so, it is the next step, and opening is refused
+    assert [(p.kind, p.message) for p in problems] == [("closing", message)]
+    assert (next_step(wave, problems).action, next_step(wave, problems).message) == (
+        "closing",
+        message,
+    )
+    with pytest.raises(WaveStateError, match=message):
+        open_wave(SYSTEM, wave)
+    wave.refresh_from_db()
+    assert (wave.status, wave.opened_at, wave.design_hash) == (WaveStatus.DRAFT, None, "")
+    assert staff_actions().count() == 0
 
 
 def test_a_welsh_council_s_checklist_lists_every_missing_welsh_text_where_it_is_written():
@@ -191,6 +226,11 @@ def test_copying_a_closed_wave_gives_a_draft_with_its_themes_nudges_wording_and_
         "nudge_texts": 4,
         "wordings": 1,
     }
+
+    # And it cannot open until it has a closing time of its own
+    with pytest.raises(WaveStateError, match="Set the closing time"):
+        open_wave(admin.user, copy)
+    change_closing_time(admin.user, copy, closes_at=timezone.now() + dt.timedelta(days=28))
 
     # And it is frozen at its own opening, leaving the source's design as it was
     source_hash = Wave.objects.get(pk=source.pk).design_hash
