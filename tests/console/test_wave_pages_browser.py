@@ -9,6 +9,7 @@ scrolling at 390 px and 1280 px; screenshots of each go to $CONSOLE_SCREENSHOTS 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -140,8 +141,17 @@ def test_a_council_admin_copies_orders_translates_previews_and_follows_a_wave(
     expect(page.get_by_role("heading", level=1)).to_have_text("Spring 2027")
     copy = Wave.objects.get(title="Spring 2027")
     next_step = page.get_by_test_id("next-step")
-    expect(next_step).to_contain_text("Missing Welsh text: Council “Powys Council”: name.")
     check(page, "copy-checklist")
+
+    # sets the copy's closing time, which a copy does not carry over
+    expect(next_step).to_contain_text("Set the closing time")
+    next_step.get_by_role("link", name="Set the closing time").click()
+    closes = (timezone.localtime() + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("Closing time (the wave closes by itself then)").fill(closes)
+    page.get_by_role("button", name="Save wave").click()
+    expect(next_step).to_contain_text("Missing Welsh text: Council “Powys Council”: name.")
+    copy.refresh_from_db()
+    assert copy.closes_at is not None
 
     # puts Litter first
     page.get_by_test_id(f"theme-{litter.pk}").get_by_role("button", name="Move up").click()
