@@ -6,7 +6,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from surveyplatform.sessions import SessionStore
+from surveyplatform.sessions import SessionStore, key_names
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +38,43 @@ def test_a_new_session_is_written_in_one_insert_and_a_key_in_use_is_drawn_again(
 ):
     # Given a session already stored under a key
     taken = SessionStore()
-    taken["invitation_id"] = 1
+    taken["note"] = 1
     taken.save()
     # When the next key drawn is that one, then a fresh one
     keys = iter([taken.session_key, "f" * 32])
     monkeypatch.setattr("surveyplatform.sessions.get_random_string", lambda *a: next(keys))
     store = SessionStore()
-    store["invitation_id"] = 2
+    store["note"] = 2
     store.save()
     # Then the new session has the fresh key, and the stored one is unchanged
     assert store.session_key == "f" * 32
-    assert SessionStore(session_key=taken.session_key)["invitation_id"] == 1
-    assert SessionStore(session_key="f" * 32)["invitation_id"] == 2
+    assert SessionStore(session_key=taken.session_key)["note"] == 1
+    assert SessionStore(session_key="f" * 32)["note"] == 2
     # And a new session costs its insert only (with its savepoint), no look-up first
     monkeypatch.setattr("surveyplatform.sessions.get_random_string", lambda *a: "e" * 32)
     with django_assert_num_queries(3):
         fresh = SessionStore()
-        fresh["invitation_id"] = 3
+        fresh["note"] = 3
         fresh.save()
+
+
+def test_a_member_s_session_key_names_their_invitation_and_only_that():
+    store = SessionStore()
+    store["invitation_id"] = 4321
+    store.save()
+    assert key_names(store.session_key) == 4321
+    assert len(store.session_key) <= 40
+    staff = SessionStore()
+    staff["_auth_user_id"] = "7"
+    staff.save()
+    assert key_names(staff.session_key) is None
+    for key in (
+        None,
+        "",
+        "x" * 40,
+        "a" * 28 + "-",
+        "a" * 28 + "-12x",
+        "a" * 27 + "-123",
+        "a" * 28 + "-١٢",
+    ):
+        assert key_names(key) is None

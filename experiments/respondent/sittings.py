@@ -11,8 +11,10 @@ instances directly.
 from dataclasses import dataclass
 from functools import cache
 
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 from experiments.models import (
     ActivityAnswer,
@@ -51,8 +53,13 @@ def _columns(model: type[Model], alias: str, *, leave_out=()) -> tuple[list[str]
 
 
 @cache
-def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
-    """Return the statement and, per model, the attribute names its columns fill, in order."""
+def _statement(with_session: bool = False) -> tuple[str, list[tuple[type[Model], list[str]]]]:
+    """Return the statement and, per model, the attribute names its columns fill, in order.
+
+    `with_session` reads the member's session in the same statement (its data last), by its
+    key and unexpired, as the session store would: the parameters are then the key, the
+    time now and the invitation's id.
+    """
     # Aliases the digest's own subqueries do not use (wt, t, a, n, i).
     parts = [
         (Invitation, "sit_inv", ()),
@@ -70,6 +77,14 @@ def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
     inv_wave, inv_member = column(Invitation, "wave"), column(Invitation, "member")
     answer_id, answer_theme = column(ThemeAnswer, "id"), column(ThemeAnswer, "theme")
     coded = ", ".join(f"ta.{column(ThemeAnswer, name)}" for name in CODED_COLUMNS)
+    session_column = session_join = ""
+    if with_session:
+        session_key, expiry = column(Session, "session_key"), column(Session, "expire_date")
+        session_column = f", sit_session.{column(Session, 'session_data')}"
+        session_join = (
+            f"\n          JOIN {table(Session)} sit_session"
+            f" ON sit_session.{session_key} = %s AND sit_session.{expiry} > %s"
+        )
     sql = f"""
         SELECT {", ".join(select)},
                sit_assign.{column(Assignment, "arm")},
@@ -83,8 +98,8 @@ def _statement() -> tuple[str, list[tuple[type[Model], list[str]]]]:
                       FROM {table(ThemeAnswer)} ta
                       WHERE ta.{column(ThemeAnswer, "response")}
                           = sit_resp.{column(Response, "id")}),
-               ({stamp})
-          FROM {table(Invitation)} sit_inv
+               ({stamp}){session_column}
+          FROM {table(Invitation)} sit_inv{session_join}
           JOIN {table(Wave)} sit_wave
             ON sit_wave.{column(Wave, "id")} = sit_inv.{inv_wave}
           JOIN {table(Council)} sit_council
@@ -110,8 +125,24 @@ def load_sitting(invitation_id: int | None) -> SittingRow | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, [invitation_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _sitting(row, layout)
+
+
+def load_sitting_with_session(
+    session_key: str, invitation_id: int
+) -> tuple[SittingRow, str] | None:
+    """Return the invitation's sitting and the session's data, read by the session's key.
+
+    None when the session is unknown or expired, or there is no such invitation.
+    """
+    sql, layout = _statement(with_session=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_key, timezone.now(), invitation_id])
+        row = cursor.fetchone()
+    return None if row is None else (_sitting(row[:-1], layout), row[-1])
+
+
+def _sitting(row: tuple, layout) -> SittingRow:
     instances, start = [], 0
     for model, names in layout:
         values = row[start : start + len(names)]

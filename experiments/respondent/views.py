@@ -46,7 +46,7 @@ from experiments.questionnaires import (
     pages_time_estimate,
     respondent_pages,
 )
-from experiments.respondent.sittings import SittingRow, load_sitting
+from experiments.respondent.sittings import SittingRow, load_sitting, load_sitting_with_session
 from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
@@ -67,8 +67,9 @@ from panel.models import PanelMember
 from panel.wards import council_wards
 from ratelimits.limits import client_ip, hit
 from surveyplatform.bots import HONEYPOT_FIELD, honeypot_on_invitation_forms
+from surveyplatform.sessions import SITTING_KEY, key_names
 
-SESSION_KEY = "invitation_id"
+SESSION_KEY = SITTING_KEY
 # What the member typed on a page that was not saved (a page sent with a problem, or the
 # language switched half way), kept for their sitting until the page is saved, and whether
 # its problems are still to be shown (once).
@@ -104,7 +105,20 @@ def _wave_not_open(request: HttpRequest, wave) -> HttpResponse:
 
 
 def _session_sitting(request: HttpRequest) -> SittingRow | None:
-    return load_sitting(request.session.get(SESSION_KEY))
+    """Return the member's sitting: with their session in one statement when the key says whose.
+
+    The session's data, read with the sitting, must name the same invitation as the key;
+    otherwise (or with any other key) the session is read first, as anywhere else.
+    """
+    session = request.session
+    named = key_names(session.session_key)
+    if named is not None and hasattr(session, "take") and not hasattr(session, "_session_cache"):
+        found = load_sitting_with_session(session.session_key, named)
+        if found is not None:
+            row, session_data = found
+            if session.take(session_data).get(SESSION_KEY) == named:
+                return row
+    return load_sitting(session.get(SESSION_KEY))
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -427,13 +441,14 @@ def open_invitation(request: HttpRequest, token: str) -> HttpResponse:
         response = _link_not_valid(request)
         response["Referrer-Policy"] = "no-referrer"
         return response
-    if request.session.session_key is not None:
-        # A session that came with the request gets a new key (no fixation); without one,
-        # the session is created once, with the invitation in it, when the response is sent.
-        request.session.cycle_key()
     if request.session.get(SESSION_KEY) != invitation.pk:
         request.session.pop(DRAFTS_KEY, None)
     request.session[SESSION_KEY] = invitation.pk
+    if request.session.session_key is not None:
+        # A session that came with the request gets a new key (no fixation), which names
+        # the invitation now in it; without one, the session is created once, with the
+        # invitation in it, when the response is sent.
+        request.session.cycle_key()
     # Every e-mail carries a new link, so whether this one was opened before says nothing:
     # a member who has agreed to take part is coming back, and the first page shown says so.
     if Response.objects.filter(
