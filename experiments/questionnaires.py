@@ -335,16 +335,22 @@ def estimate_minutes(*, activities: int, rated: int, information: int) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
-def pages_time_estimate(pages: list["ThemePage"], *, manipulation_check: bool) -> int:
-    """Return the minutes the member's own pages take (their arm's information boxes)."""
+def pages_time_estimate(
+    pages: list["ThemePage"], *, manipulation_check: bool, experiment_on: bool
+) -> int:
+    """Return the minutes the questionnaire takes, the same for every group.
+
+    Counted as `wave_time_estimate` counts it, with both information boxes on every page when
+    the experiment is on, whichever boxes this member's group sees: the start page comes
+    before any nudge, and nothing on it may differ between the groups.
+    """
     activities = sum(len(page.activities) for page in pages)
     rated = sum(
         len(page.question_names(manipulation_check=manipulation_check)) - len(page.activities)
         for page in pages
     )
-    return estimate_minutes(
-        activities=activities, rated=rated, information=sum(len(p.nudges) for p in pages)
-    )
+    information = 2 * len(pages) if experiment_on else 0
+    return estimate_minutes(activities=activities, rated=rated, information=information)
 
 
 def wave_time_estimate(wave: Wave) -> int:

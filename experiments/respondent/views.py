@@ -512,7 +512,11 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "wave": wave,
-        "minutes": pages_time_estimate(sitting.pages, manipulation_check=wave.manipulation_check),
+        "minutes": pages_time_estimate(
+            sitting.pages,
+            manipulation_check=wave.manipulation_check,
+            experiment_on=wave.experiment_on,
+        ),
     }
     if not show_errors and draft is None and welcome is None and response.consented_at is None:
         # The title and the time it takes are all of the wave the start page shows.

@@ -16,6 +16,7 @@ from experiments.models import (
     ThemeAnswer,
     WaveStatus,
 )
+from experiments.questionnaires import wave_time_estimate
 from tests.respondent import (
     ABOUT_YOU,
     CHECK,
@@ -450,8 +451,7 @@ def test_blank_start_and_about_you_pages_are_kept_and_saved_answers_are_still_sh
     rendered_by_member = []
     for _ in range(2):
         client = Client()
-        # Of one arm: the start page's time estimate counts the arm's information boxes
-        issued = _invite_into_arm(invite, open_wave, "ab")
+        issued = invite()
         with _templates_rendered() as rendered:
             open_link(client, issued.url)
         consent(client)
@@ -468,3 +468,13 @@ def test_blank_start_and_about_you_pages_are_kept_and_saved_answers_are_still_sh
     # And once saved, the about-you page shows the member's own answers again
     assert client.post(ABOUT_YOU, about_you_answers()).status_code == 303
     assert 'value="1970"' in client.get(ABOUT_YOU).content.decode()
+
+
+def test_every_group_is_told_the_same_time_on_the_start_page(invite, open_wave):
+    # The start page comes before any nudge: nothing on it may differ between the groups
+    estimates = set()
+    for arm in ("none", "a", "b", "ab"):
+        client = Client()
+        page = open_link(client, _invite_into_arm(invite, open_wave, arm).url)
+        estimates.add(re.search(r"It takes about (\d+) minutes?", page.content.decode()).group(1))
+    assert estimates == {str(wave_time_estimate(open_wave))}
