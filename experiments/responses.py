@@ -6,6 +6,7 @@ field changes the statement with it. There is no other path: every environment, 
 included, runs on Postgres.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -455,6 +456,24 @@ def record_page_submitted(response: Response, *, page: str) -> None:
             _page_visit_sql()["submitted"],
             {"now": timezone.now(), "response": response.pk, "page": page},
         )
+
+
+def page_sent(response: Response, *, page: str, save: Callable[[], object]) -> None:
+    """Store what a page sent and stamp its visit, committed together or not at all.
+
+    `save` is one of the writes above (consent, a theme's answers, about you, sending);
+    whatever it raises (`AnswersNotAccepted`, `IncompleteResponse`) leaves nothing stored.
+    """
+    with transaction.atomic():
+        save()
+        record_page_submitted(response, page=page)
+
+
+def start_page_shown(response: Response, *, page: str, user_agent: str, ip: str) -> None:
+    """Record the start page shown and the device it was shown on, in one commit."""
+    with transaction.atomic():
+        record_page_shown(response, page=page)
+        record_device(response, user_agent=user_agent, ip=ip)
 
 
 def submit_response(response_id: int, *, language: str) -> tuple[Response, bool]:

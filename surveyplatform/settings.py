@@ -102,18 +102,22 @@ MIDDLEWARE = [
     "audit.middleware.FailedAccessAuditMiddleware",
 ]
 
-# What a member's questionnaire pages need of the stack above, in the same order: no staff
-# sign-in, second factor, messages, lock-out or staff audit (experiments.respondent.stack).
+# What a member's questionnaire pages need of the stack above: the same, in the same order,
+# less the staff's parts (experiments.respondent.stack).
+STAFF_ONLY_MIDDLEWARE = {
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "audit.middleware.FailedAccessAuditMiddleware",
+}
 RESPONDENT_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "surveyplatform.security.SecurityHeadersMiddleware",
-    "surveyplatform.errors.DatabaseUnavailableMiddleware",
-    "surveyplatform.errors.RequestBodyLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    name
+    for name in MIDDLEWARE[
+        MIDDLEWARE.index("experiments.respondent.stack.RespondentStackMiddleware") + 1 :
+    ]
+    if name not in STAFF_ONLY_MIDDLEWARE
 ]
 
 ROOT_URLCONF = "surveyplatform.urls"

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -51,13 +50,13 @@ from experiments.responses import (
     AnswersNotAccepted,
     IncompleteResponse,
     begin_response,
+    page_sent,
     record_consent,
-    record_device,
     record_page_shown,
     record_page_shown_with_exposures,
-    record_page_submitted,
     save_about_you,
     save_theme_answers,
+    start_page_shown,
     stored_page_answers,
     submit_response,
     theme_progress,
@@ -488,9 +487,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["consent"] == "no":
             return _see_other(reverse("experiments:declined"))
         try:
-            with transaction.atomic():
-                record_consent(response.pk)
-                record_page_submitted(response, page=START)
+            page_sent(response, page=START, save=lambda: record_consent(response.pk))
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         return _see_other(sitting.page_urls()[1])
@@ -502,11 +499,12 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     else:
         form = ConsentForm(initial=initial, honeypot=honeypot)
         form.initial = _shown_values(form, draft)
-    with transaction.atomic():  # one commit for what the page records
-        record_page_shown(response, page=START)
-        record_device(
-            response, user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=client_ip(request)
-        )
+    start_page_shown(
+        response,
+        page=START,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ip=client_ip(request),
+    )
     wave = sitting.wave
     welcome = _welcome_back(request, sitting)
     context = {
@@ -589,11 +587,13 @@ def theme_page(request: HttpRequest, number: int, part: int = 1) -> HttpResponse
             _keep_draft(request, screen.draft_name, screen.questions, errors=True)
             return _see_other(request.get_full_path())
         try:
-            with transaction.atomic():
-                save_theme_answers(
+            page_sent(
+                response,
+                page=screen.visit_name,
+                save=lambda: save_theme_answers(
                     response.pk, answers=form.theme_answers(), language=sitting.language
-                )
-                record_page_submitted(response, page=screen.visit_name)
+                ),
+            )
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         _drop_draft(request, screen.draft_name)
@@ -774,9 +774,13 @@ def about_you(request: HttpRequest) -> HttpResponse:
             _keep_draft(request, ABOUT_YOU, ABOUT_YOU_FIELDS, errors=True)
             return _see_other(request.get_full_path())
         try:
-            with transaction.atomic():
-                save_about_you(response.pk, about=form.about_you(), language=sitting.language)
-                record_page_submitted(response, page=ABOUT_YOU)
+            page_sent(
+                response,
+                page=ABOUT_YOU,
+                save=lambda: save_about_you(
+                    response.pk, about=form.about_you(), language=sitting.language
+                ),
+            )
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         _drop_draft(request, ABOUT_YOU)
@@ -909,9 +913,11 @@ def check_answers(request: HttpRequest) -> HttpResponse:
         if language:
             return _language_switched(request, language)
         try:
-            with transaction.atomic():
-                submit_response(sitting.response.pk, language=sitting.language)
-                record_page_submitted(sitting.response, page=CHECK)
+            page_sent(
+                sitting.response,
+                page=CHECK,
+                save=lambda: submit_response(sitting.response.pk, language=sitting.language),
+            )
         except AnswersNotAccepted:
             return _answers_refused(request, sitting)
         except IncompleteResponse:
